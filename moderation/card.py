@@ -1,0 +1,83 @@
+"""MODEL_CARD.md: what a model was trained on, how well it did, and what not to use it for."""
+
+from __future__ import annotations
+
+import math
+
+INTENDED_USE = """\
+Flagging reader comments under news articles and forum threads for a human moderator to
+review: `off_topic` (does not engage with the article or the thread's argument), `hostile`
+(insulting, demeaning or threatening manner) and `ad_hominem` (attacks a fellow commenter
+instead of their argument). Scores are calibrated probabilities; flags use the thresholds below.
+It is a triage aid. Do not remove comments or sanction people on its output alone."""
+
+KNOWN_LIMITS = """\
+- Trained on few comments from few threads, it knows few words: unseen insults, slang and
+  other languages are largely invisible to it; the context features (similarity to the
+  article and the thread, second-person address, a hostility word list) carry most of the
+  signal to new threads.
+- Short texts and sarcasm: a one-line reply has little to go on, and irony reads as its
+  literal words.
+- Identity terms: words naming groups (nationalities, religions) can pick up weight from
+  insults that used them and raise scores of harmless comments that mention the group.
+- Off-topic is judged against the article given with the comment; without one (and without
+  other comments of the thread) that signal is replaced by an average value.
+- Cross-validated metrics on a few dozen comments have wide uncertainty: a single comment
+  moves F1 by several points."""
+
+
+def number(value) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+
+
+def model_card(metadata: dict) -> str:
+    data = metadata["data"]
+    lines = [
+        "# Model card",
+        "",
+        f"Made by `{metadata['command']}` with moderation {metadata['moderation_version']}.",
+        "",
+        "## Model",
+        "",
+        "Per label: TF-IDF over word 1–2-grams and within-word character 2–5-grams, plus context "
+        "features (similarity to the article and to the thread's other comments, second-person "
+        "address, participant names, group address, hostility word list, length), feeding a "
+        f"logistic regression (C = {metadata['training']['C']}, balanced class weights), with "
+        "Platt-scaled probabilities fitted on cross-validated scores.",
+        "",
+        "## Data",
+        "",
+        f"{data['comments']} labeled comments in {data['threads']} thread(s); sha256 of the sources: `{data['sha256']}`.",
+        "",
+        "| source | rows | sha256 |",
+        "|---|---|---|",
+        *(f"| `{s['path']}` | {s['rows']} | `{s['sha256'][:16]}…` |" for s in data["sources"]),
+        "",
+        "| label | annotated | positive | share |",
+        "|---|---|---|---|",
+        *(
+            f"| {label} | {c['annotated']} | {c['positive']} | {number(c['positive'] / c['annotated'] if c['annotated'] else None)} |"
+            for label, c in data["labels"].items()
+        ),
+        "",
+        "## Cross-validated quality",
+        "",
+        f"Scheme: {metadata['training']['cv']}. The whole pipeline, features included, is refitted in "
+        "every fold. F1, precision and recall are at the threshold below, which was chosen on these "
+        "same out-of-fold scores, so they are optimistic; ROC-AUC and average precision are not affected.",
+        "",
+        "| label | ROC-AUC | avg. precision | F1 | precision | recall | Brier | ECE | threshold |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *(
+            f"| {label} | {number(m['roc_auc'])} | {number(m['average_precision'])} | {number(m['f1'])} | "
+            f"{number(m['precision'])} | {number(m['recall'])} | {number(m['brier'])} | {number(m['ece'])} | {number(m['threshold'])} |"
+            for label, m in metadata["cv_metrics"].items()
+        ),
+        "",
+        f"Thresholds: {metadata['threshold_rule']}. Override at scoring time with `--threshold LABEL=VALUE`.",
+    ]
+    untrained = [label for label in metadata["labels"] if label not in metadata["trained_labels"]]
+    if untrained:
+        lines += ["", f"Not trained (too few examples of a class): {', '.join(untrained)}. Scores for them are empty."]
+    lines += ["", "## Intended use", "", INTENDED_USE, "", "## Known limits", "", KNOWN_LIMITS, ""]
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""``moderation train``."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+from moderation.cli.app import app, handles_errors
+
+
+@app.command("train")
+@handles_errors
+def train_command(
+    data: list[Path] = typer.Argument(
+        None, help="Labeled CSV files or folders of them (default: the shipped labels/).", show_default=False
+    ),
+    model: Path = typer.Option(Path("models/default"), "--model", "-m", help="Model folder to write."),
+    precision_target: float = typer.Option(
+        None,
+        "--precision-target",
+        "-p",
+        min=0.0,
+        max=1.0,
+        help="Pick each label's threshold as the lowest whose cross-validated precision reaches this (default: best F1).",
+        show_default=False,
+    ),
+    c: float = typer.Option(1.0, "--C", min=1e-6, help="Inverse regularization strength of the logistic regressions."),
+) -> None:
+    """Train a model from labeled comments, print cross-validated metrics, write the model folder."""
+    from moderation.store import shipped_path
+    from moderation.training import train
+
+    sources = data or [shipped_path("labels")]
+    command = "moderation " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    metadata = train(sources, model, precision_target=precision_target, C=c, command=command, progress=None)
+    print(f"trained on {metadata['data']['comments']} comments ({metadata['training']['cv']} cross-validation)")
+    print(f"{'label':<12} {'ROC-AUC':>8} {'avg.prec':>8} {'F1':>6} {'threshold':>9}")
+    for label, m in metadata["cv_metrics"].items():
+        print(f"{label:<12} {m['roc_auc']:>8.3f} {m['average_precision']:>8.3f} {m['f1']:>6.3f} {m['threshold']:>9.3f}")
+    print(f"model written to {model}")

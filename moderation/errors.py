@@ -1,0 +1,37 @@
+"""Errors a user can act on.
+
+Every error that reaches the command line is one of these: the CLI prints it as a single
+line on stderr and exits with ``exit_code``, never with a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ModerationError(Exception):
+    """Base class: ``str(error)`` is the one line shown to the user."""
+
+    exit_code = 1
+
+
+class InputError(ModerationError):
+    """Bad input or usage: names the file, the line or row, what is wrong and what to do."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None, *, unit: str = "line"):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.unit = unit
+        self.message = message
+        where = self.path or ""
+        if line is not None:
+            where = f"{where}, {unit} {line}" if where else f"{unit} {line}"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ModelError(ModerationError):
+    """A model we will not load (unknown, tampered, incompatible): says why and how to fix it."""
+
+    exit_code = 2

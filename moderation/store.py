@@ -1,0 +1,213 @@
+"""Saving and loading models: a folder with arrays, metadata and a model card.
+
+A model folder holds ``model.npz`` (NumPy arrays only, read with ``allow_pickle=False``, so
+loading can never run code), ``metadata.json`` (labels, thresholds, versions, data digest,
+metrics, the sha256 of ``model.npz``) and ``MODEL_CARD.md``. A model is used only when the
+sha256 of its arrays matches the metadata and, for the shipped default model, the digest
+pinned below. Folders are written beside the target and renamed into place, so a model is
+either complete or absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from moderation.compact import CompactModel
+from moderation.errors import ModelError
+from moderation.writers import current_umask
+
+MODEL_FORMAT = 1
+"""Bump when the arrays or the scoring arithmetic change; older models are then refused."""
+
+MODEL_FILE = "model.npz"
+METADATA_FILE = "metadata.json"
+CARD_FILE = "MODEL_CARD.md"
+
+DEFAULT_MODEL_SHA256 = "919758abf24df6c383d2bdc75960781c66852f5e2dbe0f3a647491e3428cca7b"
+"""sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped_path(name: str) -> Path:
+    """A folder shipped with the project (``models`` or ``labels``).
+
+    A wheel carries them inside the package (``moderation/_shipped``); a source checkout has
+    them at the top level.
+    """
+    installed = PACKAGE_DIR / "_shipped" / name
+    return installed if installed.exists() else PACKAGE_DIR.parent / name
+
+
+def default_model_dir() -> Path:
+    return shipped_path("models") / "default"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "moderation"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An ``.npz`` with fixed member timestamps, so the same arrays give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(arrays):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue())
+    return buffer.getvalue()
+
+
+def write_model(target: Path, arrays: dict[str, np.ndarray], metadata: dict, render_card) -> dict:
+    """Write a model folder atomically; returns the metadata as written (with the digest).
+
+    The new folder is built and verified beside ``target``, then swapped in: an existing
+    model is replaced only by a complete one, and a failure leaves it untouched.
+    ``render_card(metadata)`` gives the text of the model card.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = npz_bytes(arrays)
+    metadata = {**metadata, "format": MODEL_FORMAT, "model_sha256": hashlib.sha256(payload).hexdigest()}
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would hide the model from other users
+    try:
+        (staging / MODEL_FILE).write_bytes(payload)
+        (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (staging / CARD_FILE).write_text(render_card(metadata), encoding="utf-8")
+        read_model(staging)  # verify before it replaces anything
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, retired / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return metadata
+
+
+class ModelFormatError(ModelError):
+    """The model was written in another model format (by another version of moderation)."""
+
+
+@dataclass
+class LoadedModel:
+    path: Path
+    metadata: dict
+    scorer: CompactModel
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return self.metadata["thresholds"]
+
+
+def read_metadata(model_dir: Path) -> dict:
+    path = Path(model_dir) / METADATA_FILE
+    if not Path(model_dir).is_dir():
+        raise ModelError(f"{model_dir}: no model folder here; train one with `moderation train DATA --model {model_dir}`")
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing; a model folder needs {MODEL_FILE} and {METADATA_FILE} (retrain it)") from None
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{path}: unreadable ({error}); retrain the model") from None
+    if not isinstance(metadata, dict) or "model_sha256" not in metadata:
+        raise ModelError(f"{path}: not moderation model metadata (no model_sha256); retrain the model")
+    return metadata
+
+
+def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """The verified arrays and metadata of a model folder.
+
+    Refuses, without unpickling anything, a folder whose arrays do not match the recorded
+    digest (or ``expected_sha256``), and one written in another model format.
+    """
+    model_dir = Path(model_dir)
+    metadata = read_metadata(model_dir)
+    path = model_dir / MODEL_FILE
+    if not path.is_file():
+        raise ModelError(f"{path}: missing; retrain the model")
+    actual = sha256_file(path)
+    for expected in (metadata["model_sha256"], expected_sha256):
+        if expected is not None and actual != expected:
+            raise ModelError(
+                f"{path}: sha256 {actual} does not match the expected {expected}; the file was changed or "
+                "replaced, so it will not be loaded. Retrain with `moderation train` or restore the file."
+            )
+    if metadata.get("format") != MODEL_FORMAT:
+        raise ModelFormatError(
+            f"{model_dir}: model format {metadata.get('format')} (moderation {metadata.get('moderation_version', '?')}) "
+            f"but this moderation reads format {MODEL_FORMAT}; retrain it with `{metadata.get('command', 'moderation train DATA')}`"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise ModelError(f"{path}: not a readable model ({error}); retrain the model") from None
+    return arrays, metadata
+
+
+def load_model(model_dir: Path | None = None) -> LoadedModel:
+    """A verified model ready to score; the shipped default when ``model_dir`` is None."""
+    if model_dir is None:
+        return load_default_model()
+    arrays, metadata = read_model(Path(model_dir))
+    return LoadedModel(Path(model_dir), metadata, CompactModel(arrays))
+
+
+def load_default_model() -> LoadedModel:
+    """The shipped model, or — if it was written in an older model format — one rebuilt from
+    the shipped labels into the cache folder (a few seconds, once)."""
+    path = default_model_dir()
+    try:
+        arrays, metadata = read_model(path, expected_sha256=DEFAULT_MODEL_SHA256)
+    except ModelFormatError as error:
+        return rebuilt_default_model(str(error))
+    return LoadedModel(path, metadata, CompactModel(arrays))
+
+
+def rebuilt_default_model(reason: str) -> LoadedModel:
+    from moderation.training import load_training_data, train
+
+    labels = shipped_path("labels")
+    target = cache_dir() / f"default-format-{MODEL_FORMAT}"
+    wanted = load_training_data([labels]).sha256
+    try:
+        arrays, metadata = read_model(target)
+        if metadata["data"]["sha256"] == wanted:
+            return LoadedModel(target, metadata, CompactModel(arrays))
+    except ModelError:
+        pass
+    notice(f"the shipped model cannot be used ({reason}); rebuilding it from {labels} into {target}")
+    train([labels], target, command=f"moderation train {labels} --model {target}")
+    arrays, metadata = read_model(target)
+    return LoadedModel(target, metadata, CompactModel(arrays))
+
+
+def notice(message: str) -> None:
+    print(f"moderation: {message}", file=sys.stderr)

@@ -1,0 +1,46 @@
+"""Shared fixtures: paths into the repository and a way to run the real command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELS_DIR = ROOT / "labels"
+SEED_THREAD = LABELS_DIR / "threads" / "havana-times-cuba-north-korea.txt"
+SEED_CSV = LABELS_DIR / "comments.csv"
+DEFAULT_MODEL = ROOT / "models" / "default"
+
+
+def run_cli(*args: str, input: str | bytes | None = None, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m moderation ARGS`` as a user would, capturing text output."""
+    return subprocess.run(
+        [sys.executable, "-m", "moderation", *map(str, args)],
+        input=input,
+        capture_output=True,
+        text=not isinstance(input, bytes),
+        cwd=cwd or ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_comments():
+    from moderation.readers.thread_export import read_thread_export
+
+    return list(read_thread_export(SEED_THREAD))
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory):
+    """A model trained from the shipped labels into a temporary folder (once per session)."""
+    from moderation.training import train
+
+    folder = tmp_path_factory.mktemp("model") / "seed"
+    train([LABELS_DIR], folder)
+    return folder

@@ -1,0 +1,124 @@
+"""Round trips through the real command line: train → score → label → evaluate → info."""
+
+import csv
+import io
+import json
+
+from tests.conftest import LABELS_DIR, SEED_CSV, SEED_THREAD, run_cli
+
+
+def test_train_prints_metrics_and_writes_a_model(tmp_path):
+    result = run_cli("train", LABELS_DIR, "--model", tmp_path / "m")
+    assert result.returncode == 0, result.stderr
+    assert "leave-one-out" in result.stdout
+    for label in ("off_topic", "hostile", "ad_hominem"):
+        assert label in result.stdout
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["MODEL_CARD.md", "metadata.json", "model.npz"]
+    metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert set(metadata["thresholds"]) == {"off_topic", "hostile", "ad_hominem"}
+    assert metadata["data"]["comments"] == 47
+
+
+def test_score_writes_one_json_line_per_input_line(trained_model):
+    lines = "are you that god damn ignorant, people?\n\nCuba and North Korea exchanged views on bilateral links\n"
+    result = run_cli("score", "--model", trained_model, "--article", SEED_THREAD, input=lines)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["1", "2", "3"]
+    assert records[1]["note"].startswith("empty text")
+    assert "hostile" in records[0]["flags"]
+    assert records[0]["scores"]["hostile"] > records[2]["scores"]["hostile"]
+    assert records[2]["flags"] == []
+
+
+def test_score_jsonl_keeps_ids_and_explains_flags(trained_model):
+    lines = [
+        json.dumps({"id": "a1", "text": "you are a bunch of loudmouth hypocrites", "thread_id": "x"}),
+        json.dumps({"id": "a2", "text": "The visit strengthens Cuba and North Korea relations", "thread_id": "x"}),
+    ]
+    result = run_cli("score", "--jsonl", "--explain", "--model", trained_model, input="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["id"], second["id"]) == ("a1", "a2")
+    assert set(first["explain"]) == set(first["flags"]) and first["flags"]
+    for label, features in first["explain"].items():
+        assert 1 <= len(features) <= 5
+        assert all(f["weight"] > 0 for f in features)
+    assert any(f["feature"] == "context hostile_words" for f in first["explain"]["hostile"])
+
+
+def test_threshold_override_changes_flags(trained_model):
+    text = "you are a bunch of loudmouth hypocrites\n"
+    never = run_cli("score", "--model", trained_model, "--threshold", "hostile=1", input=text)
+    always = run_cli("score", "--model", trained_model, "--threshold", "hostile=0", input=text)
+    assert "hostile" not in json.loads(never.stdout)["flags"]
+    assert "hostile" in json.loads(always.stdout)["flags"]
+
+
+def test_label_thread_export_writes_every_comment_in_order(tmp_path, trained_model):
+    out = tmp_path / "labeled.csv"
+    result = run_cli("label", SEED_THREAD, "--out", out, "--model", trained_model)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == [str(i) for i in range(1, 48)]
+    assert list(rows[0])[:3] == ["id", "thread_id", "text"]
+    for row in rows:
+        for label in ("off_topic", "hostile", "ad_hominem"):
+            assert 0 <= float(row[f"{label}_score"]) <= 1
+            assert row[f"{label}_flag"] in ("0", "1")
+    assert "flagged of 47 comments" in result.stderr
+
+
+def test_label_csv_keeps_every_input_column(tmp_path, trained_model):
+    source = tmp_path / "in.csv"
+    source.write_text('comment_id,body,extra\n1,"you hypocrites",keep me\n2,,empty row\n3,fine words,x\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run_cli("label", source, "--out", out, "--text-column", "body", "--model", trained_model)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["comment_id"] for r in records] == ["1", "2", "3"]
+    assert [r["extra"] for r in records] == ["keep me", "empty row", "x"]
+    assert records[1]["hostile_score"] == "" and records[1]["note"].startswith("empty text")
+    assert isinstance(records[0]["hostile_score"], float)
+
+
+def test_label_to_stdout_only_flagged(trained_model):
+    result = run_cli("label", SEED_THREAD, "--only-flagged", "--model", trained_model)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert 0 < len(rows) < 47
+    assert all(any(r[f"{label}_flag"] == "1" for label in ("off_topic", "hostile", "ad_hominem")) for r in rows)
+
+
+def test_evaluate_table_and_json(trained_model):
+    table = run_cli("evaluate", SEED_CSV, "--model", trained_model)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[0].split() == ["label", "precision", "recall", "f1", "roc_auc", "average_precision", "support"]
+    as_json = run_cli("evaluate", LABELS_DIR, "--json", "--model", trained_model)
+    results = json.loads(as_json.stdout)
+    assert set(results) == {"off_topic", "hostile", "ad_hominem"}
+    assert all(r["support"] == 47 for r in results.values())
+    # Scored on its own training data the model must do better than its cross-validation.
+    assert all(r["roc_auc"] > 0.9 for r in results.values())
+
+
+def test_evaluate_skips_labels_the_data_does_not_annotate(tmp_path, trained_model):
+    data = tmp_path / "only-hostile.csv"
+    data.write_text("text,hostile\nyou idiot\n,\nnice article,0\nhypocrites all,1\n".replace("you idiot\n", "you idiot,1\n"), encoding="utf-8")
+    results = json.loads(run_cli("evaluate", data, "--json", "--model", trained_model).stdout)
+    assert list(results) == ["hostile"]
+    assert results["hostile"]["support"] == 3
+
+
+def test_info_shows_the_default_model():
+    result = run_cli("info")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("model: ")
+    metadata = json.loads(result.stdout.split("\n", 1)[1])
+    assert metadata["command"] == "moderation train labels --model models/default"
+
+
+def test_wrong_call_prints_usage():
+    result = run_cli("score", "--no-such-option")
+    assert result.returncode == 2
+    assert "Usage:" in result.stderr and "Traceback" not in result.stderr
