@@ -8,15 +8,14 @@ the pipeline's arithmetic on them. ``tests/test_compact.py`` checks it against t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
-from moderation.comments import LABELS, Comment
+from moderation.comments import LABELS
 from moderation.context import CONTEXT_FEATURES
-from moderation.text import char_ngrams_of_word, tokenize, word_ngrams
+from moderation.text import KEY_SHIFT, EncodedTexts, WordTable, char_ngrams_of_word, pack, sum_by
 
 ARRAY_NAMES = (
     "word_vocabulary",
@@ -89,83 +88,131 @@ class Contribution:
 
 
 class CompactModel:
-    """Scores comments from the exported arrays; mirrors the training pipeline exactly."""
+    """Scores comments from the exported arrays; mirrors the training pipeline exactly.
 
-    def __init__(self, arrays: dict[str, np.ndarray]):
+    Texts are encoded once per chunk as word ids (:class:`moderation.text.WordTable`, shared
+    with the context features); each word's n-gram feature ids are looked up once, when the
+    word is first seen, and everything per comment is NumPy over whole chunks.
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray], table: WordTable | None = None):
         self.arrays = arrays
         self.word_terms = decode_strings(arrays["word_vocabulary"])
         self.char_terms = decode_strings(arrays["char_vocabulary"])
-        self.word_index = {term: i for i, term in enumerate(self.word_terms)}
         self.char_index = {term: i for i, term in enumerate(self.char_terms)}
         self.labels = tuple(label for label, ok in zip(LABELS, arrays["trained"]) if ok)
         self.trained = arrays["trained"].astype(bool)
         self.has_context = arrays["context_coef"].shape[1] > 0
-        # Per-word cache of in-vocabulary char n-gram ids: words repeat, n-grams are costly.
-        self.char_ids_of_word = lru_cache(maxsize=1 << 18)(self._char_ids_of_word)
+        self.table = table or WordTable()
+        unigrams, bigram_keys, bigram_features = [], [], []
+        for feature, term in enumerate(self.word_terms):
+            first, _, second = term.partition(" ")
+            if second:
+                bigram_keys.append(int(pack(self.table.id_of(first), self.table.id_of(second))))
+                bigram_features.append(feature)
+            else:
+                unigrams.append((self.table.id_of(term), feature))
+        order = np.argsort(bigram_keys)
+        self.bigram_keys = np.array(bigram_keys, dtype=np.int64)[order]
+        self.bigram_features = np.array(bigram_features, dtype=np.int64)[order]
+        self.unigram_feature = np.full(len(self.table.words), -1, dtype=np.int64)
+        for word_id, feature in unigrams:
+            self.unigram_feature[word_id] = feature
+        self.char_offsets = np.zeros(1, dtype=np.int64)
+        self.char_features = np.zeros(0, dtype=np.int64)
 
-    def _char_ids_of_word(self, word: str) -> np.ndarray:
+    def _cover_new_words(self) -> None:
+        """Per-word feature ids for words the table gained since the last chunk."""
+        words = self.table.words
+        known = len(self.char_offsets) - 1
+        if known == len(words):
+            return
         index = self.char_index
-        return np.array([index[g] for g in char_ngrams_of_word(word) if g in index], dtype=np.int64)
+        per_word = [[index[g] for g in char_ngrams_of_word(w) if g in index] for w in words[known:]]
+        self.char_features = np.concatenate([self.char_features, np.fromiter(chain.from_iterable(per_word), dtype=np.int64)])
+        ends = self.char_offsets[-1] + np.cumsum([len(ids) for ids in per_word])
+        self.char_offsets = np.concatenate([self.char_offsets, ends])
+        missing = len(words) - len(self.unigram_feature)
+        if missing > 0:
+            self.unigram_feature = np.concatenate([self.unigram_feature, np.full(missing, -1, dtype=np.int64)])
 
-    def _tfidf(self, ids: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Unique feature ids and their l2-normalized sublinear TF-IDF values."""
-        if ids.size == 0:
-            return ids, np.zeros(0)
-        unique, counts = np.unique(ids, return_counts=True)
-        values = (1.0 + np.log(counts)) * idf[unique]
-        return unique, values / math.sqrt(values @ values)
+    def _ngram_occurrences(self, encoded: EncodedTexts):
+        """(text, feature id) of every word-n-gram and char-n-gram occurrence in vocabulary."""
+        self._cover_new_words()
+        ids, docs = encoded.ids, encoded.docs
+        unigrams = self.unigram_feature[ids]
+        known = unigrams >= 0
+        word_docs, word_features = [docs[known]], [unigrams[known]]
+        if len(self.bigram_keys) and len(ids) > 1:
+            same_text = docs[1:] == docs[:-1]
+            keys = pack(ids[:-1][same_text], ids[1:][same_text])
+            where = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
+            hit = self.bigram_keys[where] == keys
+            word_docs.append(docs[:-1][same_text][hit])
+            word_features.append(self.bigram_features[where[hit]])
+        starts = self.char_offsets[ids]
+        counts = self.char_offsets[ids + 1] - starts
+        # Gather each token's run of char feature ids: run start + position within the run.
+        run_starts = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        char_features = self.char_features[run_starts + np.arange(int(counts.sum()))]
+        return (
+            (np.concatenate(word_docs), np.concatenate(word_features), "word"),
+            (np.repeat(docs, counts), char_features, "char"),
+        )
 
-    def _vectors(self, text: str):
-        tokens = tokenize(text)
-        index = self.word_index
-        word_ids = np.array([index[g] for g in word_ngrams(tokens) if g in index], dtype=np.int64)
-        char_ids = np.concatenate([self.char_ids_of_word(w) for w in tokens]) if tokens else np.zeros(0, np.int64)
-        return self._tfidf(word_ids, self.arrays["word_idf"]), self._tfidf(char_ids, self.arrays["char_idf"])
+    def _tfidf(self, docs: np.ndarray, features: np.ndarray, idf: np.ndarray, n_docs: int):
+        """Per (text, feature) l2-normalized sublinear TF-IDF values, as TfidfVectorizer computes."""
+        keys, counts = np.unique(pack(docs, features), return_counts=True)
+        docs, features = keys >> KEY_SHIFT, keys & ((1 << KEY_SHIFT) - 1)
+        values = (1.0 + np.log(counts)) * idf[features]
+        norms = np.sqrt(sum_by(docs, values * values, n_docs))
+        return docs, features, values / norms[docs]
 
-    def _scaled_context(self, context: tuple[float, ...]) -> np.ndarray:
+    def _scaled_context(self, context) -> np.ndarray:
+        """Context features imputed and standardized, as the pipeline's imputer and scaler do."""
         a = self.arrays
         raw = np.asarray(context, dtype=float)
         raw = np.where(np.isnan(raw), a["context_fill"], raw)
         return (raw - a["context_mean"]) / a["context_scale"]
 
-    def decision(self, text: str, context: tuple[float, ...]) -> np.ndarray:
-        """Linear decision values, one per label (the logistic regressions' outputs)."""
+    def decisions(self, encoded: EncodedTexts, contexts: np.ndarray) -> np.ndarray:
+        """Linear decision values: one row per text, one column per label."""
         a = self.arrays
-        (word_ids, word_x), (char_ids, char_x) = self._vectors(text)
-        total = a["intercept"] + word_x @ a["word_coef"][word_ids] + char_x @ a["char_coef"][char_ids]
+        n = encoded.count
+        total = np.tile(a["intercept"], (n, 1))
+        for docs, features, block in self._ngram_occurrences(encoded):
+            if len(features):
+                docs, features, x = self._tfidf(docs, features, a[f"{block}_idf"], n)
+                coef = a[f"{block}_coef"]
+                for j in range(total.shape[1]):
+                    total[:, j] += sum_by(docs, x * coef[features, j], n)
         if self.has_context:
-            total = total + a["context_coef"] @ self._scaled_context(context)
+            total += self._scaled_context(contexts) @ a["context_coef"].T
         return total
 
-    def scores(self, text: str, context: tuple[float, ...]) -> np.ndarray:
-        """Calibrated probabilities, one per label; NaN for labels the model was not trained on."""
+    def scores(self, encoded: EncodedTexts, contexts: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities, one row per text; NaN for labels the model was not trained on."""
         calibration = self.arrays["calibration"]
-        z = calibration[:, 0] * self.decision(text, context) + calibration[:, 1]
+        z = calibration[:, 0] * self.decisions(encoded, contexts) + calibration[:, 1]
         return np.where(self.trained, 1.0 / (1.0 + np.exp(-z)), np.nan)
 
-    def contributions(self, text: str, context: tuple[float, ...], label: str) -> list[Contribution]:
+    def contributions(self, text: str, context, label: str) -> list[Contribution]:
         """Every feature's term of ``label``'s decision value (they sum to it, minus the intercept)."""
         a = self.arrays
         j = LABELS.index(label)
-        (word_ids, word_x), (char_ids, char_x) = self._vectors(text)
-        parts = [
-            *(Contribution(self.word_terms[i], float(x * a["word_coef"][i, j])) for i, x in zip(word_ids, word_x)),
-            *(Contribution(f"chars '{self.char_terms[i]}'", float(x * a["char_coef"][i, j])) for i, x in zip(char_ids, char_x)),
-        ]
+        parts = []
+        for docs, features, block in self._ngram_occurrences(self.table.encode([text])):
+            if len(features):
+                _, features, x = self._tfidf(docs, features, a[f"{block}_idf"], 1)
+                terms = self.word_terms if block == "word" else self.char_terms
+                label_text = "{}" if block == "word" else "chars '{}'"
+                parts += [Contribution(label_text.format(terms[f]), float(v * a[f"{block}_coef"][f, j])) for f, v in zip(features, x)]
         if self.has_context:
             scaled = self._scaled_context(context)
-            parts += [
-                Contribution(f"context {name}", float(z * w))
-                for name, z, w in zip(CONTEXT_FEATURES, scaled, a["context_coef"][j])
-            ]
+            parts += [Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, scaled, a["context_coef"][j])]
         return parts
 
-    def explain(self, text: str, context: tuple[float, ...], label: str, top: int = 5) -> list[Contribution]:
+    def explain(self, text: str, context, label: str, top: int = 5) -> list[Contribution]:
         """The features that pushed ``label``'s decision up the most, largest first."""
         positive = [p for p in self.contributions(text, context, label) if p.weight > 0]
         return sorted(positive, key=lambda p: -p.weight)[:top]
-
-
-def score_batch(model: CompactModel, comments: list[Comment], contexts) -> np.ndarray:
-    """Scores of many comments, one row per comment."""
-    return np.array([model.scores(c.text, ctx) for c, ctx in zip(comments, contexts)]).reshape(len(comments), len(LABELS))

@@ -1,8 +1,10 @@
 """Context features: what a comment's article, thread and wording say beyond its n-grams.
 
 Forty-seven labeled comments cannot teach n-gram weights that carry over to other threads;
-these features describe a comment *relative to its own thread*, so they do. They are plain
-Python over dicts, shared by training (batch) and scoring (batch or streaming).
+these features describe a comment *relative to its own thread*, so they do. One
+implementation serves training and scoring, in batches (every comment of a thread known, two
+passes) or streaming (each comment against the ones before it). Per-comment work is NumPy over
+word ids (see :class:`moderation.text.WordTable`), so a million comments take seconds.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from functools import lru_cache
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
 
 from moderation.comments import Comment
-from moderation.text import tokenize
-from moderation.wordlists import GROUP_ADDRESS_PHRASES, HOSTILE_WORDS, SECOND_PERSON, STOP_WORDS
+from moderation.text import KEY_SHIFT, EncodedTexts, WordTable, pack, sum_by, tokenize
+from moderation.wordlists import GROUP_ADDRESS_PHRASES, GROUP_ADDRESS_TRIGGERS, HOSTILE_WORDS, SECOND_PERSON, STOP_WORDS
 
 CONTEXT_FEATURES = (
     "article_similarity",
@@ -25,7 +30,20 @@ CONTEXT_FEATURES = (
     "hostile_words",
     "length",
 )
-"""Feature names in column order. Missing context (no article, a thread of one) is NaN."""
+"""Feature names in column order. Missing context (no article, a thread of one) is NaN.
+
+- article_similarity: cosine between the comment's content words and its article's. Off-topic
+  comments share few words with the article, whatever the subject.
+- thread_similarity: the same against the sum of the thread's other comments. Catches
+  comments that leave the subject of a discussion, also where no article text is available.
+- second_person: log(1 + "you"/"your"… count). Attacks on a fellow commenter address them.
+- names_participant: log(1 + mentions of another participant's name): thread authors, and
+  words that several comments use to address someone ("nidal, …").
+- addresses_group: log(1 + "you people", "all of you"… count): attacks on the commenters as a group.
+- hostile_words: log(1 + hits in a list of insults, slurs and profanity): carries hostility
+  to words the labeled comments never used.
+- length: log(1 + tokens). One-liners are asides more often than arguments.
+"""
 
 # "Nidal, …", "No nidal.", "Correction nidal!": a word on its own at the start of a comment.
 OPENING_VOCATIVE = re.compile(
@@ -37,24 +55,29 @@ INNER_VOCATIVE = re.compile(r"\b(?:really|please|so|no|correction|thanks|hey|dea
 GROUP_ADDRESS = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in GROUP_ADDRESS_PHRASES) + r")\b")
 VOCATIVE_MIN_COMMENTS = 2  # one comment alone does not make a word a participant's name
 
-
-def content_vector(tokens: tuple[str, ...]) -> dict[str, float]:
-    """Unit-length log-frequency vector of the content words (no function words, no numbers)."""
-    counts = Counter(t for t in tokens if len(t) > 2 and t not in STOP_WORDS and not t.isdigit())
-    weights = {t: 1.0 + math.log(c) for t, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {t: w / norm for t, w in weights.items()} if norm else {}
+CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER = 1, 2, 4, 8
 
 
-def dot(small: dict[str, float], large: dict[str, float]) -> float:
-    if len(small) > len(large):
-        small, large = large, small
-    return sum(w * large.get(t, 0.0) for t, w in small.items())
+class CommentBatch(NamedTuple):
+    """Comments reduced to what the features need, threads and articles as numbers."""
+
+    texts: list[str]
+    threads: np.ndarray
+    articles: np.ndarray  # -1: no article
+    authors: list[str]
 
 
-@lru_cache(maxsize=256)
-def article_vector(article: str) -> dict[str, float]:
-    return content_vector(tokenize(article))
+def word_flags(word: str) -> int:
+    flags = 0
+    if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
+        flags |= CONTENT
+    if word in SECOND_PERSON:
+        flags |= SECOND_PERSON_WORD
+    if word in HOSTILE_WORDS:
+        flags |= HOSTILE_WORD
+    if word in GROUP_ADDRESS_TRIGGERS:
+        flags |= GROUP_TRIGGER
+    return flags
 
 
 def vocative_names(text: str) -> set[str]:
@@ -72,85 +95,257 @@ def name_parts(author: str) -> set[str]:
     return {t for t in tokenize(author) if len(t) > 2 and t not in STOP_WORDS}
 
 
-class Thread:
-    """What the comments of one thread have in common: summed content vectors and names.
-
-    Batch scoring adds every comment first and then asks for features with
-    ``included=True`` (the comment's own vector is subtracted); streaming asks before adding,
-    so a comment is compared with the comments that came before it.
-    """
+class RunningSums:
+    """Sums of weights by key, updated comment by comment (streaming)."""
 
     def __init__(self) -> None:
-        self.comment_sum: dict[str, float] = {}
-        self._sum_norm2: float | None = 0.0
-        self.size = 0
-        self.authors: set[str] = set()
-        self.vocative_comments: Counter[str] = Counter()
+        self.sums: dict[int, float] = {}
 
-    def add(self, comment: Comment) -> None:
-        for term, weight in content_vector(tokenize(comment.text)).items():
-            self.comment_sum[term] = self.comment_sum.get(term, 0.0) + weight
-        self._sum_norm2 = None
-        self.size += 1
-        self.authors |= name_parts(comment.author)
-        self.vocative_comments.update(vocative_names(comment.text))
+    def add(self, keys: np.ndarray, weights: np.ndarray) -> None:
+        sums = self.sums
+        for key, weight in zip(keys.tolist(), weights.tolist()):
+            sums[key] = sums.get(key, 0.0) + weight
 
-    def sum_norm2(self) -> float:
-        if self._sum_norm2 is None:
-            self._sum_norm2 = sum(w * w for w in self.comment_sum.values())
-        return self._sum_norm2
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        sums = self.sums
+        return np.array([sums.get(key, 0.0) for key in keys.tolist()], dtype=float)
 
-    def participant_names(self, article_terms: dict[str, float]) -> set[str]:
-        # A word addressed in several comments is a name unless the article uses it (a place, a leader).
-        addressed = {n for n, k in self.vocative_comments.items() if k >= VOCATIVE_MIN_COMMENTS and n not in article_terms}
-        return self.authors | addressed
 
-    def similarity_to_others(self, vector: dict[str, float], included: bool) -> float:
-        """Cosine between a comment and the sum of the thread's *other* comments."""
-        others = self.size - 1 if included else self.size
-        if others < 1:
-            return math.nan
-        overlap = dot(vector, self.comment_sum)
-        if included:
-            # |S - v|² = |S|² - 2 v·S + |v|², with |v|² = 1 for a non-empty vector.
-            own = 1.0 if vector else 0.0
-            norm2 = self.sum_norm2() - 2 * overlap + own
-            overlap -= own
+class FrozenSums:
+    """Sums of weights by key as sorted arrays: vectorized lookups once all comments are in.
+
+    Additions are buffered and merged in bulk, so memory stays near the number of distinct
+    keys rather than the number of additions.
+    """
+
+    MERGE_EVERY = 1 << 21
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.values = np.zeros(0)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pending_size = 0
+
+    def add(self, keys: np.ndarray, weights: np.ndarray) -> None:
+        self._pending.append((keys, weights))
+        self._pending_size += len(keys)
+        if self._pending_size >= self.MERGE_EVERY:
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        keys = np.concatenate([self.keys, *(k for k, _ in self._pending)])
+        values = np.concatenate([self.values, *(w for _, w in self._pending)])
+        self.keys, inverse = np.unique(keys, return_inverse=True)
+        self.values = sum_by(inverse, values, len(self.keys))
+        self._pending, self._pending_size = [], 0
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        self._merge()
+        if not len(self.keys):
+            return np.zeros(len(keys))
+        where = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[where] == keys, self.values[where], 0.0)
+
+
+class ContextFeaturizer:
+    """Computes :data:`CONTEXT_FEATURES` for chunks of comments.
+
+    Batch use: :meth:`add` every comment (first pass), then :meth:`features` with
+    ``included=True`` (each comment's own words are taken out of its thread's sum). Streaming
+    use (``streaming=True``): :meth:`features` with ``included=False``, then :meth:`add`, so a
+    comment is compared with the comments before it. ``table`` may be shared with a
+    :class:`moderation.compact.CompactModel` so a chunk is tokenized once.
+    """
+
+    def __init__(self, table: WordTable | None = None, streaming: bool = False):
+        self.table = table or WordTable()
+        self._flags = np.zeros(0, dtype=np.int8)
+        sums = RunningSums if streaming else FrozenSums
+        self.thread_sums = sums()  # (thread, word) → sum of the thread's unit comment vectors
+        self.article_sums = FrozenSums()  # (article, word) → the article's unit vector
+        self.threads: dict[str, int] = {}
+        self.thread_sizes: list[int] = []
+        self.thread_norm2: list[float] = []
+        self.thread_authors: list[set[str]] = []
+        self.thread_vocatives: list[Counter] = []
+        self.articles: dict[str, int] = {}
+        self._names: dict[tuple[int, int], np.ndarray] = {}
+        self._norm2_stale = False
+
+    # -- per-word and per-comment pieces ------------------------------------------------
+    def flags(self) -> np.ndarray:
+        words = self.table.words
+        if len(self._flags) < len(words):
+            new = np.array([word_flags(w) for w in words[len(self._flags) :]], dtype=np.int8)
+            self._flags = np.concatenate([self._flags, new])
+        return self._flags
+
+    def content_vectors(self, encoded: EncodedTexts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(comment, word id, weight) of each comment's unit-length log-frequency vector
+        over its content words (no function words, no numbers)."""
+        content = (self.flags()[encoded.ids] & CONTENT) != 0
+        docs, words = encoded.docs[content], encoded.ids[content]
+        if not len(words):
+            return docs, words, np.zeros(0)
+        keys, counts = np.unique(pack(docs, words), return_counts=True)
+        docs, words = keys >> KEY_SHIFT, keys & ((1 << KEY_SHIFT) - 1)
+        weights = 1.0 + np.log(counts)
+        norms = np.sqrt(sum_by(docs, weights * weights, encoded.count))
+        return docs, words, weights / norms[docs]
+
+    def thread_number(self, thread_id: str) -> int:
+        number = self.threads.get(thread_id)
+        if number is None:
+            number = self.threads[thread_id] = len(self.thread_sizes)
+            self.thread_sizes.append(0)
+            self.thread_norm2.append(0.0)
+            self.thread_authors.append(set())
+            self.thread_vocatives.append(Counter())
+        return number
+
+    def article_number(self, article: str) -> int:
+        """-1 for no article; articles are vectorized once, when first seen."""
+        if not article.strip():
+            return -1
+        number = self.articles.get(article)
+        if number is None:
+            number = self.articles[article] = len(self.articles)
+            docs, words, weights = self.content_vectors(self.table.encode([article]))
+            self.article_sums.add(pack(np.full(len(words), number), words), weights)
+        return number
+
+    # -- the two passes -----------------------------------------------------------------
+    def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None) -> None:
+        """Add comments (with non-empty text) to their threads' statistics."""
+        encoded = encoded or self.table.encode([c.text for c in comments])
+        threads = np.array([self.thread_number(c.thread_id) for c in comments], dtype=np.int64)
+        docs, words, weights = self.content_vectors(encoded)
+        keys = pack(threads[docs], words)
+        if isinstance(self.thread_sums, RunningSums):
+            # Keep |S|² current: |S + v|² = |S|² + 2 v·S + |v|², |v|² = 1 if v ≠ 0.
+            overlap = sum_by(docs, weights * self.thread_sums.lookup(keys), len(comments))
+            own = np.bincount(docs, minlength=len(comments)) > 0
+            for row, thread in enumerate(threads.tolist()):
+                self.thread_norm2[thread] += 2 * overlap[row] + own[row]
         else:
-            norm2 = self.sum_norm2()
-        return overlap / math.sqrt(norm2) if norm2 > 1e-12 else 0.0
+            self._norm2_stale = True
+        self.thread_sums.add(keys, weights)
+        for comment, thread in zip(comments, threads.tolist()):
+            self.thread_sizes[thread] += 1
+            if comment.author:
+                self.thread_authors[thread] |= name_parts(comment.author)
+            vocatives = vocative_names(comment.text)
+            if vocatives:
+                self.thread_vocatives[thread].update(vocatives)
+        self._names.clear()
 
-    def features(self, comment: Comment, included: bool) -> tuple[float, ...]:
-        """The :data:`CONTEXT_FEATURES` of ``comment`` within this thread."""
-        tokens = tokenize(comment.text)
-        vector = content_vector(tokens)
-        article = article_vector(comment.article) if comment.article.strip() else None
-        names = self.participant_names(article or {}) - name_parts(comment.author)
-        padded = " " + " ".join(tokens) + " "
-        return (
-            dot(vector, article) if article is not None else math.nan,
-            self.similarity_to_others(vector, included),
-            math.log1p(sum(t in SECOND_PERSON for t in tokens)),
-            math.log1p(sum(t in names for t in tokens)),
-            math.log1p(len(GROUP_ADDRESS.findall(padded))),
-            math.log1p(sum(t in HOSTILE_WORDS for t in tokens)),
-            math.log1p(len(tokens)),
+    def prepare(self) -> None:
+        """Finish pending work of the first pass (before the featurizer is shipped to workers)."""
+        if self._norm2_stale:
+            self._refresh_norms()
+
+    def _refresh_norms(self) -> None:
+        """Batch: each thread's |S|², once all comments are in."""
+        sums = self.thread_sums
+        sums.lookup(np.zeros(0, dtype=np.int64))  # merges pending additions
+        threads = sums.keys >> KEY_SHIFT
+        self.thread_norm2 = sum_by(threads, sums.values**2, len(self.thread_sizes)).tolist()
+        self._norm2_stale = False
+
+    def participant_names(self, thread: int, article: int) -> np.ndarray:
+        """Word ids of the thread's participants: its authors, and words addressed in several
+        comments unless the article uses them (a place, a leader)."""
+        cached = self._names.get((thread, article))
+        if cached is None:
+            addressed = {n for n, k in self.thread_vocatives[thread].items() if k >= VOCATIVE_MIN_COMMENTS}
+            names = self.thread_authors[thread] | addressed
+            ids = np.array(sorted(self.table.id_of(name) for name in names), dtype=np.int64)
+            if article >= 0 and len(ids):
+                ids = ids[self.article_sums.lookup(pack(np.full(len(ids), article), ids)) == 0]
+            cached = self._names[(thread, article)] = ids
+        return cached
+
+    def batch(self, comments: Sequence[Comment]) -> CommentBatch:
+        """What :meth:`features_of` needs of ``comments``, with threads and articles numbered."""
+        return CommentBatch(
+            texts=[c.text for c in comments],
+            threads=np.array([self.thread_number(c.thread_id) for c in comments], dtype=np.int64),
+            articles=np.array([self.article_number(c.article) for c in comments], dtype=np.int64),
+            authors=[c.author for c in comments],
         )
 
+    def features(self, comments: Sequence[Comment], included: bool, encoded: EncodedTexts | None = None) -> np.ndarray:
+        """One row of :data:`CONTEXT_FEATURES` per comment (all with non-empty text)."""
+        return self.features_of(self.batch(comments), included, encoded)
 
-def thread_key(comment: Comment) -> str:
-    return comment.thread_id
+    def features_of(self, batch: CommentBatch, included: bool, encoded: EncodedTexts | None = None) -> np.ndarray:
+        """:meth:`features` of a numbered batch (what worker processes receive)."""
+        encoded = encoded or self.table.encode(batch.texts)
+        n = len(batch.texts)
+        threads, articles = batch.threads, batch.articles
+        self.prepare()
+        docs, words, weights = self.content_vectors(encoded)
+
+        has_article = articles >= 0
+        article_weights = self.article_sums.lookup(pack(np.maximum(articles[docs], 0), words))
+        article_similarity = sum_by(docs, weights * article_weights * has_article[docs], n)
+        article_similarity[~has_article] = np.nan
+
+        overlap = sum_by(docs, weights * self.thread_sums.lookup(pack(threads[docs], words)), n)
+        norm2 = np.array(self.thread_norm2, dtype=float)[threads]
+        others = np.array(self.thread_sizes)[threads]
+        if included:
+            # Take the comment out of its thread: |S - v|² = |S|² - 2 v·S + |v|², |v|² = 1 if v ≠ 0.
+            own = (np.bincount(docs, minlength=n) > 0).astype(float)
+            norm2 = norm2 - 2 * overlap + own
+            overlap = overlap - own
+            others = others - 1
+        safe = norm2 > 1e-12
+        thread_similarity = np.where(safe, overlap / np.sqrt(np.where(safe, norm2, 1.0)), 0.0)
+        thread_similarity[others < 1] = np.nan
+
+        flags = self.flags()[encoded.ids]
+        second_person = sum_by(encoded.docs, (flags & SECOND_PERSON_WORD) != 0, n)
+        hostile = sum_by(encoded.docs, (flags & HOSTILE_WORD) != 0, n)
+        may_address_group = sum_by(encoded.docs, (flags & GROUP_TRIGGER) != 0, n) > 0
+        group_address = np.zeros(n)
+        for row in np.flatnonzero(may_address_group):
+            group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokenize(batch.texts[row])) + " "))
+        names = self._name_mentions(batch, encoded)
+        return np.column_stack(
+            [
+                article_similarity,
+                thread_similarity,
+                np.log1p(second_person),
+                np.log1p(names),
+                np.log1p(group_address),
+                np.log1p(hostile),
+                np.log1p(encoded.lengths),
+            ]
+        )
+
+    def _name_mentions(self, batch: CommentBatch, encoded: EncodedTexts) -> np.ndarray:
+        """How many tokens of each comment name another participant of its thread."""
+        n = len(batch.texts)
+        pairs, pair_of_doc = np.unique(np.column_stack([batch.threads, batch.articles]), axis=0, return_inverse=True)
+        name_keys = [pack(np.full(len(ids), p), ids) for p, (t, a) in enumerate(pairs.tolist()) if len(ids := self.participant_names(t, a))]
+        if not name_keys:
+            return np.zeros(n)
+        pair_of_doc = pair_of_doc.reshape(-1)
+        named = np.isin(pack(pair_of_doc[encoded.docs], encoded.ids), np.concatenate(name_keys))
+        own = [(row, self.table.id_of(part)) for row, author in enumerate(batch.authors) if author for part in name_parts(author)]
+        if own:
+            rows, ids = zip(*own)
+            named &= ~np.isin(pack(encoded.docs, encoded.ids), pack(np.array(rows), np.array(ids)))
+        return sum_by(encoded.docs, named, n)
 
 
-def build_threads(comments) -> dict[str, Thread]:
-    """One :class:`Thread` per thread id, with every comment added (the batch first pass)."""
-    threads: dict[str, Thread] = {}
-    for comment in comments:
-        threads.setdefault(thread_key(comment), Thread()).add(comment)
-    return threads
-
-
-def context_features(comments: list[Comment]) -> list[tuple[float, ...]]:
+def context_features(comments: Sequence[Comment], chunk: int = 4096) -> np.ndarray:
     """Context features of every comment against its whole thread (batch form)."""
-    threads = build_threads(comments)
-    return [threads[thread_key(c)].features(c, included=True) for c in comments]
+    featurizer = ContextFeaturizer()
+    for start in range(0, len(comments), chunk):
+        featurizer.add(comments[start : start + chunk])
+    rows = [featurizer.features(comments[start : start + chunk], included=True) for start in range(0, len(comments), chunk)]
+    return np.vstack(rows) if rows else np.zeros((0, len(CONTEXT_FEATURES)))

@@ -13,10 +13,12 @@ from moderation.store import LoadedModel
 from moderation.training import label_matrix, load_training_data
 
 
-def evaluate(data_paths: list[Path], model: LoadedModel, thresholds: dict[str, float]) -> dict[str, dict]:
+def evaluate(
+    data_paths: list[Path], model: LoadedModel, thresholds: dict[str, float], encoding: str = "utf-8", errors: str = "strict"
+) -> dict[str, dict]:
     """Metrics per label on the rows annotated for it; labels the data does not annotate, or
     the model was not trained on, are left out rather than counted as negatives."""
-    comments = load_training_data(data_paths).comments
+    comments = load_training_data(data_paths, encoding, errors).comments
     Y = label_matrix(comments)
     scores = score_comments(model, comments)
     results = {}

@@ -174,16 +174,19 @@ class ModerationClassifier(BaseEstimator):
         )
 
     def fit(self, comments: list[Comment], Y: np.ndarray, progress=None):
+        """``progress()``, if given, is called after each fold and after the final fit."""
         Y = np.asarray(Y, dtype=float)
         X = feature_frame(comments)
         splits = cv_splits(comments, self.random_state)
         self.oof_decision_ = np.full(Y.shape, np.nan)
-        for done, (train, test) in enumerate(splits, start=1):
+        for train, test in splits:
             fold = clone(self._pipeline()).fit(X.iloc[train], Y[train])
             self.oof_decision_[test] = fold.decision_function(X.iloc[test])
             if progress:
-                progress(done, len(splits))
+                progress()
         self.pipeline_ = self._pipeline().fit(X, Y)
+        if progress:
+            progress()
         trained = [clf is not None for clf in self.pipeline_.named_steps["classifiers"].classifiers_]
         self.calibration_ = np.full((Y.shape[1], 2), np.nan)
         self.thresholds_ = np.full(Y.shape[1], np.nan)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from moderation.comments import LABELS, Comment
-from moderation.context import Thread, build_threads, thread_key
+from moderation.context import ContextFeaturizer
 from moderation.errors import InputError
 from moderation.readers.lines import iter_lines
 from moderation.readers.tabular import Columns, parse_json_record
 from moderation.store import LoadedModel, notice
 
 EMPTY_NOTE = "empty text: nothing to score"
+CHUNK = 2000  # comments scored together: large enough to amortize NumPy calls, small in memory
 
 
 def parse_thresholds(overrides: Iterable[str]) -> dict[str, float]:
@@ -40,27 +41,34 @@ def flags_of(scores: np.ndarray, thresholds: dict[str, float]) -> list[str]:
     return [label for label, score in zip(LABELS, scores) if label in thresholds and score >= thresholds[label]]
 
 
-def score_comments(model: LoadedModel, comments: list[Comment], threads: dict[str, Thread] | None = None) -> np.ndarray:
+def score_comments(model: LoadedModel, comments: Sequence[Comment], featurizer: ContextFeaturizer | None = None) -> np.ndarray:
     """Scores of comments, one row per comment (NaN for empty texts), each against its whole
-    thread: ``threads`` as built by :func:`build_threads` over all the input, by default
-    over ``comments``."""
-    if threads is None:
-        threads = build_threads(c for c in comments if c.text.strip())
+    thread. ``featurizer`` holds the threads of all the input (see ``label``); by default
+    the threads are those of ``comments``."""
+    rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
+    scored = [comments[row] for row in rows]
+    if featurizer is None:
+        featurizer = ContextFeaturizer(model.scorer.table)
+        for start in range(0, len(scored), CHUNK):
+            featurizer.add(scored[start : start + CHUNK])
     scores = np.full((len(comments), len(LABELS)), np.nan)
-    for row, comment in enumerate(comments):
-        if comment.text.strip():
-            context = threads[thread_key(comment)].features(comment, included=True)
-            scores[row] = model.scorer.scores(comment.text, context)
+    for start in range(0, len(scored), CHUNK):
+        chunk = scored[start : start + CHUNK]
+        encoded = model.scorer.table.encode([c.text for c in chunk])
+        contexts = featurizer.features(chunk, included=True, encoded=encoded)
+        scores[rows[start : start + CHUNK]] = model.scorer.scores(encoded, contexts)
     return scores
 
 
-def result_record(
-    model: LoadedModel, comment: Comment, context, thresholds: dict[str, float], explain: bool
-) -> dict:
-    """The JSON record ``score`` writes for one comment."""
+def result_record(model: LoadedModel, comment: Comment, thresholds: dict[str, float], explain: bool, featurizer: ContextFeaturizer) -> dict:
+    """The JSON record ``score`` writes for one comment, scored against the comments before
+    it in its thread (the featurizer is then told about this one)."""
     if not comment.text.strip():
         return {"id": comment.id, "scores": {label: None for label in LABELS}, "flags": [], "note": EMPTY_NOTE}
-    scores = model.scorer.scores(comment.text, context)
+    encoded = model.scorer.table.encode([comment.text])
+    context = featurizer.features([comment], included=False, encoded=encoded)
+    scores = model.scorer.scores(encoded, context)[0]
+    featurizer.add([comment], encoded)
     flags = flags_of(scores, thresholds)
     record = {
         "id": comment.id,
@@ -69,7 +77,7 @@ def result_record(
     }
     if explain:
         record["explain"] = {
-            label: [{"feature": c.feature, "weight": round(c.weight, 4)} for c in model.scorer.explain(comment.text, context, label)]
+            label: [{"feature": c.feature, "weight": round(c.weight, 4)} for c in model.scorer.explain(comment.text, context[0], label)]
             for label in flags
         }
     return record
@@ -79,13 +87,9 @@ def stream_scores(
     model: LoadedModel, comments: Iterable[Comment], thresholds: dict[str, float], explain: bool = False
 ) -> Iterator[dict]:
     """Score each comment as it arrives, against the earlier comments of its thread."""
-    threads: dict[str, Thread] = {}
+    featurizer = ContextFeaturizer(model.scorer.table, streaming=True)
     for comment in comments:
-        thread = threads.setdefault(thread_key(comment), Thread())
-        context = thread.features(comment, included=False) if comment.text.strip() else None
-        yield result_record(model, comment, context, thresholds, explain)
-        if comment.text.strip():
-            thread.add(comment)
+        yield result_record(model, comment, thresholds, explain, featurizer)
 
 
 def read_article(path: Path | None) -> str:
@@ -116,11 +120,13 @@ def score_stream(
     name = "<stdin>" if str(source) == "-" else str(source)
     article_text = read_article(article)
     bad = 0
+    lines = 0
 
     def comments() -> Iterator[Comment]:
-        nonlocal bad
+        nonlocal bad, lines
         for number, line in iter_lines(source, encoding, errors):
-            text = line.rstrip("\n")
+            lines = number
+            text = line.rstrip("\r\n")
             if not jsonl or not text.strip():
                 yield Comment(text=text, id=str(number), thread_id="", article=article_text)
                 continue
@@ -136,4 +142,6 @@ def score_stream(
 
     for record in stream_scores(model, comments(), thresholds, explain):
         write(record)
+    if lines == 0 and name != "<stdin>":
+        raise InputError("empty file: no comments to score; give one comment per line", name)
     return bad

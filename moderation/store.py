@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from moderation.compact import CompactModel
-from moderation.errors import ModelError
+from moderation.errors import InputError, ModelError
 from moderation.writers import current_umask
 
 MODEL_FORMAT = 1
@@ -88,10 +88,17 @@ def write_model(target: Path, arrays: dict[str, np.ndarray], metadata: dict, ren
     ``render_card(metadata)`` gives the text of the model card.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_model_target(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create the model's folder ({error.strerror or error})", target) from None
     payload = npz_bytes(arrays)
     metadata = {**metadata, "format": MODEL_FORMAT, "model_sha256": hashlib.sha256(payload).hexdigest()}
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as error:
+        raise InputError(f"cannot write the model ({error.strerror or error}); choose another --model folder", target) from None
     staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would hide the model from other users
     try:
         (staging / MODEL_FILE).write_bytes(payload)
@@ -105,6 +112,9 @@ def write_model(target: Path, arrays: dict[str, np.ndarray], metadata: dict, ren
             shutil.rmtree(retired, ignore_errors=True)
         else:
             os.replace(staging, target)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InputError(f"cannot write the model ({error.strerror or error}); choose another --model folder", target) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -120,10 +130,32 @@ class LoadedModel:
     path: Path
     metadata: dict
     scorer: CompactModel
+    payload: bytes  # the verified model.npz, for worker processes to verify and load again
+
+    def __repr__(self) -> str:
+        return f"LoadedModel({str(self.path)!r})"
 
     @property
     def thresholds(self) -> dict[str, float]:
         return self.metadata["thresholds"]
+
+
+def check_model_target(target: Path) -> None:
+    """Refuse to write a model where replacing the folder would destroy something else."""
+    if target.exists():
+        if not target.is_dir():
+            raise InputError("exists and is not a model folder; give a new folder name for --model", target)
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in (MODEL_FILE, METADATA_FILE, CARD_FILE))
+        if foreign:
+            raise InputError(
+                f"is not a model folder (it holds {', '.join(foreign[:3])}{' …' if len(foreign) > 3 else ''}); "
+                "training replaces the whole folder, so give a new folder name for --model",
+                target,
+            )
+    parent = target.parent if str(target.parent) else Path(".")
+    existing = next((p for p in [parent, *parent.parents] if p.exists()), Path("."))
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"cannot write the model here: {existing} is not writable", target)
 
 
 def read_metadata(model_dir: Path) -> dict:
@@ -141,8 +173,23 @@ def read_metadata(model_dir: Path) -> dict:
     return metadata
 
 
-def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
-    """The verified arrays and metadata of a model folder.
+def arrays_from_bytes(payload: bytes, expected_sha256: str, source: str) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` payload whose digest is the expected one (never unpickles)."""
+    actual = hashlib.sha256(payload).hexdigest()
+    if actual != expected_sha256:
+        raise ModelError(
+            f"{source}: sha256 {actual} does not match the expected {expected_sha256}; the file was changed or "
+            "replaced, so it will not be loaded. Retrain with `moderation train` or restore the file."
+        )
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise ModelError(f"{source}: not a readable model ({error}); retrain the model") from None
+
+
+def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dict[str, np.ndarray], dict, bytes]:
+    """The verified arrays, metadata and raw ``model.npz`` bytes of a model folder.
 
     Refuses, without unpickling anything, a folder whose arrays do not match the recorded
     digest (or ``expected_sha256``), and one written in another model format.
@@ -152,32 +199,24 @@ def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dic
     path = model_dir / MODEL_FILE
     if not path.is_file():
         raise ModelError(f"{path}: missing; retrain the model")
-    actual = sha256_file(path)
-    for expected in (metadata["model_sha256"], expected_sha256):
-        if expected is not None and actual != expected:
-            raise ModelError(
-                f"{path}: sha256 {actual} does not match the expected {expected}; the file was changed or "
-                "replaced, so it will not be loaded. Retrain with `moderation train` or restore the file."
-            )
+    payload = path.read_bytes()
+    if expected_sha256 is not None:  # a pinned digest must match as well as the recorded one
+        arrays_from_bytes(payload, expected_sha256, str(path))
+    arrays = arrays_from_bytes(payload, metadata["model_sha256"], str(path))
     if metadata.get("format") != MODEL_FORMAT:
         raise ModelFormatError(
             f"{model_dir}: model format {metadata.get('format')} (moderation {metadata.get('moderation_version', '?')}) "
             f"but this moderation reads format {MODEL_FORMAT}; retrain it with `{metadata.get('command', 'moderation train DATA')}`"
         )
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise ModelError(f"{path}: not a readable model ({error}); retrain the model") from None
-    return arrays, metadata
+    return arrays, metadata, payload
 
 
 def load_model(model_dir: Path | None = None) -> LoadedModel:
     """A verified model ready to score; the shipped default when ``model_dir`` is None."""
     if model_dir is None:
         return load_default_model()
-    arrays, metadata = read_model(Path(model_dir))
-    return LoadedModel(Path(model_dir), metadata, CompactModel(arrays))
+    arrays, metadata, payload = read_model(Path(model_dir))
+    return LoadedModel(Path(model_dir), metadata, CompactModel(arrays), payload)
 
 
 def load_default_model() -> LoadedModel:
@@ -185,10 +224,10 @@ def load_default_model() -> LoadedModel:
     the shipped labels into the cache folder (a few seconds, once)."""
     path = default_model_dir()
     try:
-        arrays, metadata = read_model(path, expected_sha256=DEFAULT_MODEL_SHA256)
+        arrays, metadata, payload = read_model(path, expected_sha256=DEFAULT_MODEL_SHA256)
     except ModelFormatError as error:
         return rebuilt_default_model(str(error))
-    return LoadedModel(path, metadata, CompactModel(arrays))
+    return LoadedModel(path, metadata, CompactModel(arrays), payload)
 
 
 def rebuilt_default_model(reason: str) -> LoadedModel:
@@ -198,15 +237,15 @@ def rebuilt_default_model(reason: str) -> LoadedModel:
     target = cache_dir() / f"default-format-{MODEL_FORMAT}"
     wanted = load_training_data([labels]).sha256
     try:
-        arrays, metadata = read_model(target)
+        arrays, metadata, payload = read_model(target)
         if metadata["data"]["sha256"] == wanted:
-            return LoadedModel(target, metadata, CompactModel(arrays))
+            return LoadedModel(target, metadata, CompactModel(arrays), payload)
     except ModelError:
         pass
     notice(f"the shipped model cannot be used ({reason}); rebuilding it from {labels} into {target}")
     train([labels], target, command=f"moderation train {labels} --model {target}")
-    arrays, metadata = read_model(target)
-    return LoadedModel(target, metadata, CompactModel(arrays))
+    arrays, metadata, payload = read_model(target)
+    return LoadedModel(target, metadata, CompactModel(arrays), payload)
 
 
 def notice(message: str) -> None:

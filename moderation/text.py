@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
+from typing import NamedTuple
+
+import numpy as np
 
 URL = re.compile(r"(?:https?://|www\.)\S+")
 MENTION = re.compile(r"(?<!\w)@\w+")
 ELONGATION = re.compile(r"(.)\1{2,}")
-# A word that starts with letters and contains symbols or digits used as letters.
-LEET_CANDIDATE = re.compile(r"(?<![\w@$!+])[a-z]+[a-z0-9@$!+]*[0-9@$!+][a-z0-9@$!+]*")
+# Chunks of a token: word characters plus the symbols leetspeak uses inside words ("sh!+", "a$$").
+CHUNK = re.compile(r"[\w@$!+']+")
+# A chunk that starts with letters and contains symbols or digits used as letters.
+LEET_CANDIDATE = re.compile(r"[a-z]+[a-z0-9@$!+]*[0-9@$!+][a-z0-9@$!+]*")
 LEET = str.maketrans("@$!+0134578", "asitoieastb")
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 URL_TOKEN = "xxurl"
 MENTION_TOKEN = "xxuser"
 CHAR_NGRAM_SIZES = (2, 5)
+TOKEN_CACHE_LIMIT = 1 << 20
+MAX_TEXT_CHARS = 100_000
 
 
 def _decode_leet(match: re.Match) -> str:
@@ -36,19 +44,126 @@ def _decode_leet(match: re.Match) -> str:
     return core.translate(LEET) + token[len(core):]
 
 
+def words_of_token(token: str) -> tuple[str, ...]:
+    """The words in one whitespace-separated token, with elongations shortened and
+    leetspeak decoded ("Sh!+," → ("shit",), "don't" → ("don't",), "U.S." → ("u", "s"))."""
+    words: list[str] = []
+    for chunk in CHUNK.findall(token):
+        chunk = ELONGATION.sub(r"\1\1", chunk)
+        chunk = LEET_CANDIDATE.sub(_decode_leet, chunk)
+        words += WORD.findall(chunk)
+    return tuple(words)
+
+
+class TokenCache(dict):
+    """Whitespace-separated token → its words. Comments repeat tokens far more than they vary,
+    so the regex work is done once per distinct token; memory is bounded by clearing."""
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if len(self) >= TOKEN_CACHE_LIMIT:
+            self.clear()
+        words = self[token] = words_of_token(token)
+        return words
+
+
+_token_words = TokenCache()
+
+
 def normalize(text: str) -> str:
-    """Lowercased text with placeholders, shortened elongations and decoded leetspeak."""
-    text = text.lower().replace("’", "'").replace("‘", "'")
-    text = URL.sub(f" {URL_TOKEN} ", text)
-    text = MENTION.sub(f" {MENTION_TOKEN} ", text)
-    text = ELONGATION.sub(r"\1\1", text)
-    return LEET_CANDIDATE.sub(_decode_leet, text)
+    """Lowercased text with URLs and @mentions replaced by placeholders.
+
+    Only the first :data:`MAX_TEXT_CHARS` characters count: a multi-megabyte "comment" is a
+    paste or an attack, and scoring all of it would cost memory for nothing.
+    """
+    text = text[:MAX_TEXT_CHARS].lower().replace("’", "'").replace("‘", "'")
+    if "http" in text or "www." in text:
+        text = URL.sub(f" {URL_TOKEN} ", text)
+    if "@" in text:
+        text = MENTION.sub(f" {MENTION_TOKEN} ", text)
+    return text
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def tokenize(text: str) -> tuple[str, ...]:
-    """The word tokens of ``text`` after :func:`normalize`."""
-    return tuple(WORD.findall(normalize(text)))
+    """The word tokens of ``text``: see the module docstring for the normalization."""
+    return tuple(chain.from_iterable(map(_token_words.__getitem__, normalize(text).split())))
+
+
+KEY_SHIFT = 32
+
+
+def pack(high, word_ids) -> np.ndarray:
+    """(number, word id) pairs as one sortable int64 key each."""
+    return (np.asarray(high, dtype=np.int64) << KEY_SHIFT) | np.asarray(word_ids, dtype=np.int64)
+
+
+def sum_by(groups: np.ndarray, weights, count: int) -> np.ndarray:
+    """Float sums of ``weights`` per group 0..count-1 (np.bincount, but float when empty too)."""
+    return np.bincount(groups, weights, minlength=count).astype(float, copy=False)
+
+
+class EncodedTexts(NamedTuple):
+    """Several texts as word ids, text after text."""
+
+    count: int
+    lengths: np.ndarray  # tokens per text
+    offsets: np.ndarray  # where each text's tokens start in ``ids``
+    ids: np.ndarray  # word ids of all tokens
+    docs: np.ndarray  # which text each token belongs to
+
+
+class TokenIds(dict):
+    """Whitespace-separated token → the word ids of its words, for one :class:`WordTable`."""
+
+    def __init__(self, table: "WordTable"):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, token: str) -> tuple[int, ...]:
+        if len(self) >= TOKEN_CACHE_LIMIT:
+            self.clear()  # ids stay valid: only the shortcut is forgotten
+        ids = self[token] = tuple(self.table.id_of(word) for word in _token_words[token])
+        return ids
+
+
+class WordTable:
+    """Numbers every distinct word seen, so that per-word work (n-gram lookups, flags) is done
+    once per word and per-text work is NumPy over word ids. Ids stay valid for the table's life."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []
+        self._token_ids = TokenIds(self)
+
+    def __getstate__(self) -> dict:
+        # The token shortcut is a cache: rebuilt on demand rather than shipped to workers.
+        return {"ids": self.ids, "words": self.words}
+
+    def __setstate__(self, state: dict) -> None:
+        self.ids, self.words = state["ids"], state["words"]
+        self._token_ids = TokenIds(self)
+
+    def id_of(self, word: str) -> int:
+        number = self.ids.get(word)
+        if number is None:
+            number = self.ids[word] = len(self.words)
+            self.words.append(word)
+        return number
+
+    def encode(self, texts: list[str]) -> EncodedTexts:
+        """The word ids of ``texts``: the same tokens as :func:`tokenize`, as numbers."""
+        ids: list[int] = []
+        lengths = []
+        ids_of_token = self._token_ids.__getitem__
+        for text in texts:
+            before = len(ids)
+            ids.extend(chain.from_iterable(map(ids_of_token, normalize(text).split())))
+            lengths.append(len(ids) - before)
+        lengths_array = np.array(lengths, dtype=np.int64)
+        offsets = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths_array[:-1], out=offsets[1:])
+        docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths_array)
+        return EncodedTexts(len(texts), lengths_array, offsets, np.array(ids, dtype=np.int64), docs)
 
 
 def word_ngrams(tokens: tuple[str, ...]) -> list[str]:

@@ -14,9 +14,10 @@ import numpy as np
 from moderation import __version__
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
+from moderation.progress import progress
 from moderation.readers import read_comments
 from moderation.readers.thread_export import read_thread_export
-from moderation.store import notice, write_model
+from moderation.store import check_model_target, notice, write_model
 
 THREADS_FOLDER = "threads"
 
@@ -28,11 +29,12 @@ class TrainingData:
     sha256: str  # of all source files together
 
 
-def csv_files(path: Path) -> list[Path]:
+def data_files(path: Path) -> list[Path]:
+    """The file itself, or the CSV and JSONL files of a folder."""
     if path.is_dir():
-        files = sorted(path.glob("*.csv"))
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".jsonl"))
         if not files:
-            raise InputError("folder has no .csv files; give labeled CSV files or a folder of them", path)
+            raise InputError("folder has no .csv or .jsonl files; give labeled files or a folder of them", path)
         return files
     return [path]
 
@@ -47,8 +49,9 @@ def thread_articles(folder: Path) -> dict[str, tuple[str, Path]]:
     return articles
 
 
-def load_training_data(paths: list[Path]) -> TrainingData:
-    """Labeled comments from CSV files and folders of them, in the canonical schema.
+def load_training_data(paths: list[Path], encoding: str = "utf-8", errors: str = "strict") -> TrainingData:
+    """Labeled comments from files (any format ``label`` reads; labels as in the canonical
+    schema) and folders of CSV/JSONL files.
 
     In a folder, ``threads/<thread_id>.txt`` exports supply the article of rows that have no
     ``article`` of their own. Rows without text or without any label are left out, with a
@@ -60,9 +63,8 @@ def load_training_data(paths: list[Path]) -> TrainingData:
         if not path.exists():
             raise InputError("no such file or folder; give labeled CSV files or a folder of them", path)
         articles = thread_articles(path) if path.is_dir() else {}
-        files = csv_files(path)
-        for file in files:
-            rows = list(read_comments(file, format="csv"))
+        for file in data_files(path):
+            rows = list(read_comments(file, encoding=encoding, errors=errors))
             unusable = 0
             for comment in rows:
                 if not comment.article and comment.thread_id in articles:
@@ -118,7 +120,9 @@ def train(
     precision_target: float | None = None,
     C: float = 1.0,
     command: str | None = None,
-    progress=None,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    quiet: bool = True,
 ) -> dict:
     """Train on labeled data and write the model folder; returns its metadata.
 
@@ -130,10 +134,13 @@ def train(
     from moderation.metrics import label_metrics
     from moderation.model import ModerationClassifier, cv_splits
 
-    data = load_training_data(data_paths)
+    check_model_target(Path(model_dir))  # before minutes of training, not after
+    data = load_training_data(data_paths, encoding, errors)
     Y = label_matrix(data.comments)
     classifier = ModerationClassifier(C=C, precision_target=precision_target)
-    classifier.fit(data.comments, Y, progress=progress)
+    folds = len(cv_splits(data.comments, classifier.random_state))
+    with progress("training (cross-validation folds, then the final fit)", folds + 1, quiet) as advance:
+        classifier.fit(data.comments, Y, progress=advance)
     if not classifier.trained_labels_:
         counts = ", ".join(f"{label}: {int(np.nansum(Y[:, j]))} of {int((~np.isnan(Y[:, j])).sum())}" for j, label in enumerate(LABELS))
         raise InputError(

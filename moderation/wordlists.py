@@ -50,6 +50,9 @@ GROUP_ADDRESS_PHRASES = (
     "any of you",
     "some of you",
 )
+# Every phrase above contains one of these, so a comment without them cannot match any.
+GROUP_ADDRESS_TRIGGERS = frozenset({"you", "people", "commenters", "commentators", "posters"})
+assert all(set(phrase.split()) & GROUP_ADDRESS_TRIGGERS for phrase in GROUP_ADDRESS_PHRASES)
 
 # Insults, slurs, demeaning words and profanity. A hit is evidence of hostile manner, not
 # proof: "damn" aimed at no one is not hostile, which the model learns from the labels.

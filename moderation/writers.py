@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -36,7 +37,10 @@ def atomic_output(output: Path | None):
         yield sys.stdout
         sys.stdout.flush()
         return
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent or ".")
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent or ".")
+    except OSError as error:
+        raise InputError(f"cannot write the output here ({error.strerror or error}); choose another path", output) from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
             yield stream
@@ -46,6 +50,13 @@ def atomic_output(output: Path | None):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def json_line(record: dict) -> str:
+    """One JSON object on one line. U+0085, U+2028 and U+2029 are escaped as well: JSON allows
+    them raw, but many line readers (Python's splitlines, JavaScript) would break the line there."""
+    text = json.dumps(record, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 def current_umask() -> int:

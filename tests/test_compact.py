@@ -20,7 +20,7 @@ def fitted():
 
     data = load_training_data([LABELS_DIR])
     classifier = ModerationClassifier().fit(data.comments, label_matrix(data.comments))
-    loaded = LoadedModel(path=None, metadata={}, scorer=CompactModel(export_arrays(classifier)))
+    loaded = LoadedModel(path=None, metadata={}, scorer=CompactModel(export_arrays(classifier)), payload=b"")
     return classifier, loaded, data.comments
 
 
@@ -57,7 +57,7 @@ def test_contributions_sum_to_the_decision(fitted):
     scorer = loaded.scorer
     context = context_features(seed)
     for row in (1, 36):
-        decision = scorer.decision(seed[row].text, context[row])
+        decision = scorer.decisions(scorer.table.encode([seed[row].text]), context[row : row + 1])[0]
         for j, label in enumerate(LABELS):
             parts = scorer.contributions(seed[row].text, context[row], label)
             total = sum(p.weight for p in parts) + scorer.arrays["intercept"][j]

@@ -61,7 +61,7 @@ def test_quoted_newlines_and_bom_and_crlf(tmp_path):
     path = tmp_path / "crlf.csv"
     path.write_bytes(b'\xef\xbb\xbftext,id\r\n"line one\r\nline two",a\r\nplain,b\r\n')
     comments = list(read_csv(path))
-    assert [c.text for c in comments] == ["line one\nline two", "plain"]
+    assert [c.text for c in comments] == ["line one\r\nline two", "plain"]  # kept exactly as given
     assert [c.id for c in comments] == ["a", "b"]
 
 

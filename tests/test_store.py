@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from moderation import store
+from moderation.comments import Comment
+from moderation.scoring import score_comments
 from moderation.errors import ModelError
 from moderation.store import DEFAULT_MODEL_SHA256, load_model, read_model, sha256_file
 from tests.conftest import DEFAULT_MODEL
@@ -86,8 +88,8 @@ def test_stale_default_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch, ca
     # The rebuilt model scores like the shipped one: same labels, same code.
     monkeypatch.undo()
     shipped = load_model()
-    text = "are you that god damn ignorant"
-    np.testing.assert_allclose(loaded.scorer.scores(text, (np.nan,) * 7), shipped.scorer.scores(text, (np.nan,) * 7), atol=1e-9)
+    comments = [Comment(text="are you that god damn ignorant", thread_id="t"), Comment(text="Cuba and Korea", thread_id="t")]
+    np.testing.assert_allclose(score_comments(loaded, comments), score_comments(shipped, comments), atol=1e-9)
     # Second use: taken from the cache, no rebuild.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(store, "MODEL_FORMAT", store.MODEL_FORMAT + 1)
@@ -96,7 +98,7 @@ def test_stale_default_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch, ca
 
 
 def test_write_model_replaces_only_with_a_complete_model(tmp_path, trained_model):
-    arrays, metadata = read_model(trained_model)
+    arrays, metadata, _ = read_model(trained_model)
     target = copy_model(trained_model, tmp_path)
     before = (target / "model.npz").read_bytes()
 

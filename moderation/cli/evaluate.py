@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from moderation.cli.app import MODEL_OPTION, THRESHOLD_OPTION, app, handles_errors
+from moderation.cli.app import ENCODING_OPTION, ERRORS_OPTION, MODEL_OPTION, THRESHOLD_OPTION, app, check_errors_mode, handles_errors
 
 COLUMNS = ("precision", "recall", "f1", "roc_auc", "average_precision", "support")
 
@@ -19,15 +19,18 @@ def evaluate_command(
     model: Path = MODEL_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object keyed by label."),
     threshold: list[str] = THRESHOLD_OPTION,
+    encoding: str = ENCODING_OPTION,
+    errors: str = ERRORS_OPTION,
 ) -> None:
     """Compare a model's flags with labeled comments, per label."""
     from moderation.evaluation import evaluate
     from moderation.scoring import parse_thresholds
     from moderation.store import load_model
 
+    check_errors_mode(errors)
     overrides = parse_thresholds(threshold)
     loaded = load_model(model)
-    results = evaluate(data, loaded, {**loaded.thresholds, **overrides})
+    results = evaluate(data, loaded, {**loaded.thresholds, **overrides}, encoding, errors)
     if as_json:
         print(json.dumps(results, indent=2))
         return

@@ -19,9 +19,27 @@ def label_command(
     ),
     model: Path = MODEL_OPTION,
     input_format: str = typer.Option(
-        None, "--format", "-f", help="Input format: csv, jsonl or thread (default: detected).", show_default=False
+        None,
+        "--format",
+        "-f",
+        help="Input format: csv, jsonl, thread, wordpress, disqus or reddit (default: detected from the content).",
+        show_default=False,
     ),
     only_flagged: bool = typer.Option(False, "--only-flagged", help="Write only comments with at least one flag."),
+    status: list[str] = typer.Option(
+        [],
+        "--status",
+        "-s",
+        help="WordPress/Disqus: label only comments with this status (approved, pending, spam, trash, deleted). Repeatable.",
+        show_default=False,
+    ),
+    workers: int = typer.Option(
+        None, "--workers", "-w", min=1, help="Processes scoring in parallel for large inputs (default: one per core).", show_default=False
+    ),
+    dask: str = typer.Option(
+        None, "--dask", help="Score on a Dask cluster: its scheduler address, or 'local' for a cluster on this machine.", show_default=False
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     threshold: list[str] = THRESHOLD_OPTION,
     text_column: str = typer.Option("text", "--text-column", help="Input column holding the comment text."),
     id_column: str = typer.Option("id", "--id-column", help="Input column holding the comment id."),
@@ -34,7 +52,8 @@ def label_command(
 ) -> None:
     """Label every comment of an exported thread; writes all input columns plus scores and flags."""
     from moderation.labeling import label_file
-    from moderation.readers import FORMATS
+    from moderation.parallel import default_workers
+    from moderation.readers import FORMATS, STATUSES
     from moderation.readers.tabular import Columns
     from moderation.scoring import parse_thresholds
     from moderation.store import load_model
@@ -42,6 +61,9 @@ def label_command(
     check_errors_mode(errors)
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    unknown = sorted(set(status) - set(STATUSES))
+    if unknown:
+        raise typer.BadParameter(f"unknown status {', '.join(unknown)}; use {', '.join(STATUSES)}", param_hint="--status")
     overrides = parse_thresholds(threshold)
     columns = Columns(text_column, id_column, thread_column, parent_column, author_column, article_column)
     loaded = load_model(model)
@@ -55,5 +77,9 @@ def label_command(
         encoding=encoding,
         errors=errors,
         only_flagged=only_flagged,
+        statuses=set(status) or None,
+        workers=workers or default_workers(),
+        dask=dask,
+        quiet=quiet,
     )
-    print(summary.line(), file=sys.stderr)
+    print("\n".join(summary.lines()), file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -33,6 +32,7 @@ def score_command(
     """
     from moderation.scoring import parse_thresholds, score_stream
     from moderation.store import load_model
+    from moderation.writers import json_line
 
     check_errors_mode(errors)
     overrides = parse_thresholds(threshold)
@@ -46,7 +46,7 @@ def score_command(
         explain=explain,
         encoding=encoding,
         errors=errors,
-        write=lambda record: print(json.dumps(record, ensure_ascii=False), flush=True),
+        write=lambda record: print(json_line(record), end="", flush=True),
     )
     if bad_lines:
         raise typer.Exit(2)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from moderation.cli.app import app, handles_errors
+from moderation.cli.app import ENCODING_OPTION, ERRORS_OPTION, app, check_errors_mode, handles_errors
 
 
 @app.command("train")
@@ -28,14 +28,20 @@ def train_command(
         show_default=False,
     ),
     c: float = typer.Option(1.0, "--C", min=1e-6, help="Inverse regularization strength of the logistic regressions."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    encoding: str = ENCODING_OPTION,
+    errors: str = ERRORS_OPTION,
 ) -> None:
     """Train a model from labeled comments, print cross-validated metrics, write the model folder."""
     from moderation.store import shipped_path
     from moderation.training import train
 
+    check_errors_mode(errors)
     sources = data or [shipped_path("labels")]
     command = "moderation " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
-    metadata = train(sources, model, precision_target=precision_target, C=c, command=command, progress=None)
+    metadata = train(
+        sources, model, precision_target=precision_target, C=c, command=command, encoding=encoding, errors=errors, quiet=quiet
+    )
     print(f"trained on {metadata['data']['comments']} comments ({metadata['training']['cv']} cross-validation)")
     print(f"{'label':<12} {'ROC-AUC':>8} {'avg.prec':>8} {'F1':>6} {'threshold':>9}")
     for label, m in metadata["cv_metrics"].items():

@@ -2,23 +2,59 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
 from moderation.comments import Comment
 from moderation.errors import InputError
+from moderation.readers.disqus import is_disqus_root, read_disqus
+from moderation.readers.html import xml_root
 from moderation.readers.lines import STDIN, iter_lines
+from moderation.readers.reddit import looks_like_reddit, read_reddit
 from moderation.readers.tabular import Columns, read_csv, read_jsonl
 from moderation.readers.thread_export import looks_like_thread_export, read_thread_export
+from moderation.readers.wordpress import read_wordpress, wxr_namespace
 
-FORMATS = ("csv", "jsonl", "thread")
-EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = ("csv", "jsonl", "thread", "wordpress", "disqus", "reddit")
+STATUSES = ("approved", "pending", "spam", "trash", "deleted")  # as the export readers normalize them
+EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "thread"}
+EXPORT_READERS = {"wordpress": read_wordpress, "disqus": read_disqus, "reddit": read_reddit}
 SNIFF_LINES = 5000
+EXPORT_SNIFF_LINES = 50  # a WXR file opens with a comment of about 20 lines before <rss>
+
+
+def detect_export(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> str | None:
+    """The platform export (wordpress, disqus, reddit) a file's content shows, or None.
+
+    Raises :class:`InputError` for XML that is none of the exports we read.
+    """
+    first = [line for _, line in islice(iter_lines(path, encoding, errors), EXPORT_SNIFF_LINES)]
+    start = "".join(first).lstrip()[:1]
+    if start == "<":
+        root = xml_root(path, encoding, errors, SNIFF_LINES)
+        if wxr_namespace(root):
+            return "wordpress"
+        if is_disqus_root(root):
+            return "disqus"
+        if root is not None:
+            raise InputError(
+                f"an XML file with root element <{root[0]}>, not a WordPress (WXR) or Disqus export; "
+                "give one of those, a thread export, CSV or JSONL",
+                path,
+            )
+    elif start in ("{", "[") and looks_like_reddit(first):
+        return "reddit"
+    return None
 
 
 def detect_format(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> str:
-    """The format of a file: from its extension, else from its first lines."""
+    """The format of a file: a platform export from its content whatever its name, else from
+    its extension, else from its first lines."""
+    export = detect_export(path, encoding, errors)
+    if export:
+        return export
     by_extension = EXTENSIONS.get(Path(path).suffix.lower())
     if by_extension:
         return by_extension
@@ -38,11 +74,16 @@ def read_comments(
     columns: Columns = Columns(),
     encoding: str = "utf-8",
     errors: str = "strict",
+    statuses: set[str] | None = None,
+    skipped: Counter | None = None,
 ) -> Iterator[Comment]:
     """The comments of a file in any supported format, in file order.
 
-    ``path`` may not be stdin: detection and two-pass reading need to read it again (the
-    commands copy stdin to a temporary file first).
+    For platform exports, ``statuses`` keeps only comments with these statuses (None keeps
+    all; see the reader modules) and ``skipped`` counts every comment not yielded by reason
+    (pingbacks, statuses left out, comments Reddit did not load). ``path`` may not be stdin:
+    detection and two-pass reading need to read it again (the commands copy stdin to a
+    temporary file first).
     """
     if str(path) == STDIN:
         raise ValueError("read_comments needs a file; spool stdin first")
@@ -53,4 +94,6 @@ def read_comments(
         return read_jsonl(path, columns, encoding, errors)
     if format == "thread":
         return read_thread_export(path, encoding=encoding, errors=errors)
+    if format in EXPORT_READERS:
+        return EXPORT_READERS[format](path, encoding=encoding, errors=errors, statuses=statuses, skipped=skipped)
     raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")

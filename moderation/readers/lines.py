@@ -35,11 +35,12 @@ def open_binary(path: str | Path) -> BinaryIO:
 
 
 def iter_lines(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` pairs, 1-based, line endings kept as ``\\n``.
+    """Yield ``(line_number, line)`` pairs, 1-based, with their line ends as in the file.
 
-    A UTF-8 byte-order mark and CRLF line ends are accepted silently. NUL bytes mean the file
-    is not text, and undecodable bytes are reported with their offset unless ``errors`` is
-    ``"replace"`` or ``"ignore"``.
+    A UTF-8 byte-order mark is dropped silently; CRLF line ends are kept for the readers (the
+    CSV reader needs them to keep line breaks inside quoted fields exactly). NUL bytes mean
+    the file is not text, and undecodable bytes are reported with their offset unless
+    ``errors`` is ``"replace"`` or ``"ignore"``.
     """
     name = "<stdin>" if str(path) == STDIN else str(path)
     stream = open_binary(path)
@@ -69,8 +70,6 @@ def iter_lines(path: str | Path, encoding: str = "utf-8", errors: str = "strict"
             except LookupError:
                 raise InputError(f"unknown encoding {encoding!r}; use a name Python knows, e.g. utf-8 or latin-1") from None
             offset += len(raw)
-            if text.endswith("\r\n"):
-                text = text[:-2] + "\n"
             yield number, text
     finally:
         if stream is not sys.stdin.buffer:

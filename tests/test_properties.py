@@ -1,0 +1,99 @@
+"""Property tests: readers return comments or our input error, nothing else; label loses
+nothing; score answers every line."""
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from moderation.errors import InputError
+from moderation.labeling import label_file
+from moderation.readers import read_comments
+from moderation.readers.tabular import read_csv, read_jsonl
+from moderation.readers.thread_export import read_thread_export
+from moderation.scoring import score_stream
+from moderation.store import load_model
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Text with the characters that matter to our formats: bullets, quotes, commas, braces, line ends.
+FORMAT_PIECES = list("ab •\"',{}[]:\n\r\t\\é😀") + ["1 thoughts on ", "text", "  • ", "    ", "Comments are closed."]
+FORMAT_TEXT = st.lists(st.sampled_from(FORMAT_PIECES), max_size=60).map("".join)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def only_comments_or_input_error(reader, data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "input"
+        path.write_bytes(data)
+        try:
+            comments = list(reader(path))
+        except InputError:
+            return
+        assert all(isinstance(c.text, str) and isinstance(c.id, str) for c in comments)
+
+
+@SETTINGS
+@given(st.one_of(st.binary(), FORMAT_TEXT.map(lambda t: t.encode("utf-8"))))
+def test_thread_export_parser(data):
+    only_comments_or_input_error(read_thread_export, data)
+
+
+@SETTINGS
+@given(st.one_of(st.binary(), FORMAT_TEXT.map(lambda t: ("text,id\n" + t).encode("utf-8"))))
+def test_csv_reader(data):
+    only_comments_or_input_error(read_csv, data)
+
+
+@SETTINGS
+@given(st.one_of(st.binary(), FORMAT_TEXT.map(lambda t: ('{"text": "a"}\n' + t).encode("utf-8"))))
+def test_jsonl_reader(data):
+    only_comments_or_input_error(read_jsonl, data)
+
+
+@SETTINGS
+@given(st.one_of(st.binary(), FORMAT_TEXT.map(lambda t: t.encode("utf-8")), st.just(b"<?xml version='1.0'?><rss><x/></rss>")))
+def test_any_format_through_detection(data):
+    only_comments_or_input_error(read_comments, data)
+
+
+# NUL bytes are refused as "not text" by design (see test_errors), so valid input has none.
+VALID_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00"))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(VALID_TEXT, st.sampled_from(["t1", "t2", ""])), min_size=1, max_size=25))
+def test_label_writes_every_row_once_in_order(model, tmp_path, rows):
+    source = tmp_path / "in.csv"
+    with source.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["id", "text", "thread_id"])
+        writer.writerows((f"c{i}", text, thread) for i, (text, thread) in enumerate(rows))
+    output = tmp_path / "out.jsonl"
+    summary = label_file(source, output, model, model.thresholds, quiet=True)
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert summary.comments == len(rows)
+    assert [r["id"] for r in records] == [f"c{i}" for i in range(len(rows))]
+    assert [r["text"] for r in records] == [text for text, _ in rows]
+    for record, (text, _) in zip(records, rows):
+        assert (record["note"] != "") == (not text.strip())
+
+
+@SETTINGS
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\n\r\x00")), min_size=1, max_size=20))
+def test_score_answers_every_line(model, tmp_path, lines):
+    source = tmp_path / "lines.txt"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = []
+    score_stream(source, model, model.thresholds, records.append)
+    assert [r["id"] for r in records] == [str(i) for i in range(1, len(lines) + 1)]
+    for record, line in zip(records, lines):
+        assert ("note" in record) == (not line.strip())
