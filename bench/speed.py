@@ -350,7 +350,7 @@ def render_markdown(report: dict) -> str:
     if "throughput" in results:
         t = results["throughput"]
         what = {
-            OURS_LABEL: "the whole process: start-up, model load, CSV in and out",
+            OURS_LABEL: "the whole command with its defaults (worker processes included): start-up, model load, CSV in and out",
             PLAIN: "`predict_proba` in chunks of 1,000, in-process",
             FASTTEXT: "`model.predict` on the list, in-process",
             PROFANITY: "`predict_prob` in chunks of 1,000, in-process",
@@ -401,8 +401,8 @@ def render_markdown(report: dict) -> str:
             "",
             f"## Peak memory: {r['comments']:,} comments",
             "",
-            "Peak RSS (ru_maxrss) of a child process started from a small wrapper; the plain pipeline reads the same CSV and "
-            "scores it in chunks of 1,000.",
+            "Peak RSS of all the command's processes together (sampled every 50 ms; at least the exact peak of "
+            "the largest one). The plain pipeline reads the same CSV and scores it in chunks of 1,000.",
             "",
             "| system | peak RSS MB | seconds |",
             "|---|---|---|",

@@ -15,11 +15,13 @@ import math
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from bench.datasets import LABELS, load_datasets
 from moderation.labeling import SCORE_COLUMNS
@@ -228,9 +230,10 @@ for start in range(0, len(texts), {CHUNK}):
 """
 
 
-# Runs the measured command and prints its wall time and peak RSS. Peak RSS must come from a
-# small, fresh parent: Linux starts a child's ru_maxrss at its parent's RSS (fork and exec
-# account the old memory), so measuring straight from this big process would report our size.
+# Runs the measured command and prints its wall time and the peak RSS of its largest process.
+# That peak must come from a small, fresh parent: Linux starts a child's ru_maxrss at its
+# parent's RSS (fork and exec account the old memory), so from this big process it would
+# report our own size.
 MEASURE_SCRIPT = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
@@ -238,24 +241,55 @@ code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 sys.exit(code)
 """
+POLL_SECONDS = 0.05
+
+
+class TreeRssPeak(threading.Thread):
+    """The largest summed RSS of a process's descendants, sampled every 50 ms: ``label``
+    scores on worker processes, and ru_maxrss sees only the largest one."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.peak_bytes = 0
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        while not self.finished.wait(POLL_SECONDS):
+            total = 0
+            try:
+                for process in self.root.children(recursive=True):
+                    total += process.memory_info().rss
+            except psutil.Error:  # a process ended while we looked
+                continue
+            self.peak_bytes = max(self.peak_bytes, total)
+
+    def stop(self) -> int:
+        self.finished.set()
+        self.join()
+        return self.peak_bytes
 
 
 @dataclass
 class ChildRun:
     seconds: float  # wall time, start to exit
-    peak_rss_mb: float  # the child's peak resident set (its largest process, if it forks)
+    peak_rss_mb: float  # its processes together (sampled), or its largest one (exact) if more
 
 
 def run_child(command: list[str], stdin_text: str | None = None) -> ChildRun:
     """Run ``command`` from the repo root; its wall time and peak RSS. Raises if it fails."""
     with tempfile.TemporaryFile() as errors:
-        done = subprocess.run(
-            python_command(MEASURE_SCRIPT, *command), cwd=ROOT, input=stdin_text, text=True,
-            stdin=None if stdin_text is not None else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
+        wrapper = subprocess.Popen(
+            python_command(MEASURE_SCRIPT, *command), cwd=ROOT, text=True,
+            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors,
         )
-        if done.returncode != 0:
+        tree = TreeRssPeak(wrapper.pid)
+        tree.start()
+        output, _ = wrapper.communicate(stdin_text)
+        tree_peak_bytes = tree.stop()
+        if wrapper.returncode != 0:
             errors.seek(0)
             tail = errors.read().decode("utf-8", "replace")[-2000:]
-            raise RuntimeError(f"{' '.join(command)} exited with {done.returncode}:\n{tail}")
-    seconds, peak_kib = done.stdout.split()
-    return ChildRun(float(seconds), int(peak_kib) / 1024)  # ru_maxrss is in KiB on Linux
+            raise RuntimeError(f"{' '.join(command)} exited with {wrapper.returncode}:\n{tail}")
+    seconds, largest_kib = output.split()
+    return ChildRun(float(seconds), max(int(largest_kib) * 1024, tree_peak_bytes) / 2**20)  # ru_maxrss: KiB on Linux

@@ -42,8 +42,11 @@ def model_card(metadata: dict) -> str:
         "Per label: TF-IDF over word 1–2-grams and within-word character 2–5-grams, plus context "
         "features (similarity to the article and to the thread's other comments, second-person "
         "address, participant names, group address, hostility word list, length), feeding a "
-        f"logistic regression (C = {metadata['training']['C']}, balanced class weights), with "
-        "Platt-scaled probabilities fitted on cross-validated scores.",
+        "logistic regression with balanced class weights, with Platt-scaled probabilities "
+        "fitted on cross-validated scores. Regularization per label, chosen by cross-validated "
+        f"ROC-AUC from C ∈ {metadata['training']['C_grid']}: "
+        + ", ".join(f"{label} C = {c}" for label, c in metadata["training"]["C"].items())
+        + ".",
         "",
         "## Data",
         "",

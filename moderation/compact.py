@@ -54,8 +54,9 @@ def export_arrays(classifier) -> dict[str, np.ndarray]:
     n_context = len(CONTEXT_FEATURES) if "context" in features.named_transformers_ else 0
     coef = np.zeros((len(heads), n_words + n_chars + n_context))
     intercept = np.zeros(len(heads))
-    for j, head in enumerate(heads):
-        if head is not None:
+    for j, grid in enumerate(heads):
+        if grid is not None:
+            head = grid[classifier.chosen_C_[j]]
             coef[j], intercept[j] = head.coef_[0], head.intercept_[0]
     if n_context:
         context = features.named_transformers_["context"]

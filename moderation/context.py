@@ -29,6 +29,7 @@ CONTEXT_FEATURES = (
     "addresses_group",
     "hostile_words",
     "length",
+    "addresses_parent",
 )
 """Feature names in column order. Missing context (no article, a thread of one) is NaN.
 
@@ -43,6 +44,8 @@ CONTEXT_FEATURES = (
 - hostile_words: log(1 + hits in a list of insults, slurs and profanity): carries hostility
   to words the labeled comments never used.
 - length: log(1 + tokens). One-liners are asides more often than arguments.
+- addresses_parent: for a reply whose parent's author is known, log(1 + "you" count + mentions
+  of that author's name); 0 otherwise. In a reply, "you" is aimed at the person replied to.
 """
 
 # "Nidal, …", "No nidal.", "Correction nidal!": a word on its own at the start of a comment.
@@ -65,6 +68,7 @@ class CommentBatch(NamedTuple):
     threads: np.ndarray
     articles: np.ndarray  # -1: no article
     authors: list[str]
+    parents: list[str]
 
 
 def word_flags(word: str) -> int:
@@ -173,6 +177,7 @@ class ContextFeaturizer:
         self.articles: dict[str, int] = {}
         self._names: dict[tuple[int, int], np.ndarray] = {}
         self._norm2_stale = False
+        self.comment_authors: dict[tuple[int, str], str] = {}  # (thread, comment id) → author
 
     # -- per-word and per-comment pieces ------------------------------------------------
     def flags(self) -> np.ndarray:
@@ -236,6 +241,8 @@ class ContextFeaturizer:
             self.thread_sizes[thread] += 1
             if comment.author:
                 self.thread_authors[thread] |= name_parts(comment.author)
+                if comment.id:
+                    self.comment_authors[(thread, comment.id)] = comment.author
             vocatives = vocative_names(comment.text)
             if vocatives:
                 self.thread_vocatives[thread].update(vocatives)
@@ -274,6 +281,7 @@ class ContextFeaturizer:
             threads=np.array([self.thread_number(c.thread_id) for c in comments], dtype=np.int64),
             articles=np.array([self.article_number(c.article) for c in comments], dtype=np.int64),
             authors=[c.author for c in comments],
+            parents=[c.parent_id for c in comments],
         )
 
     def features(self, comments: Sequence[Comment], included: bool, encoded: EncodedTexts | None = None) -> np.ndarray:
@@ -314,6 +322,7 @@ class ContextFeaturizer:
         for row in np.flatnonzero(may_address_group):
             group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokenize(batch.texts[row])) + " "))
         names = self._name_mentions(batch, encoded)
+        addresses_parent = self._parent_address(batch, encoded, second_person)
         return np.column_stack(
             [
                 article_similarity,
@@ -323,8 +332,21 @@ class ContextFeaturizer:
                 np.log1p(group_address),
                 np.log1p(hostile),
                 np.log1p(encoded.lengths),
+                np.log1p(addresses_parent),
             ]
         )
+
+    def _parent_address(self, batch: CommentBatch, encoded: EncodedTexts, second_person: np.ndarray) -> np.ndarray:
+        """"You" and mentions of the parent author's name, in replies to a known author."""
+        counts = np.zeros(len(batch.texts))
+        for row, parent in enumerate(batch.parents):
+            author = parent and self.comment_authors.get((int(batch.threads[row]), parent))
+            if author:
+                ids = [self.table.id_of(part) for part in name_parts(author)]
+                start = encoded.offsets[row]
+                tokens = encoded.ids[start : start + encoded.lengths[row]]
+                counts[row] = second_person[row] + np.isin(tokens, ids).sum()
+        return counts
 
     def _name_mentions(self, batch: CommentBatch, encoded: EncodedTexts) -> np.ndarray:
         """How many tokens of each comment name another participant of its thread."""

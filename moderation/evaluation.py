@@ -2,28 +2,87 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
 from moderation.comments import LABELS
-from moderation.metrics import label_metrics
+from moderation.errors import InputError
+from moderation.metrics import CALIBRATION_BINS, label_metrics
 from moderation.scoring import score_comments
 from moderation.store import LoadedModel
 from moderation.training import label_matrix, load_training_data
 
 
 def evaluate(
-    data_paths: list[Path], model: LoadedModel, thresholds: dict[str, float], encoding: str = "utf-8", errors: str = "strict"
+    data_paths: list[Path],
+    model: LoadedModel,
+    thresholds: dict[str, float],
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    report: Path | None = None,
 ) -> dict[str, dict]:
     """Metrics per label on the rows annotated for it; labels the data does not annotate, or
-    the model was not trained on, are left out rather than counted as negatives."""
+    the model was not trained on, are left out rather than counted as negatives. With
+    ``report``, also writes ``metrics.json`` and, per label, a precision–recall curve and a
+    reliability diagram as PNG into that folder."""
     comments = load_training_data(data_paths, encoding, errors).comments
     Y = label_matrix(comments)
     scores = score_comments(model, comments)
-    results = {}
+    results, curves = {}, {}
     for j, label in enumerate(LABELS):
         rows = ~np.isnan(Y[:, j]) & ~np.isnan(scores[:, j])
         if rows.any() and label in thresholds:
             results[label] = label_metrics(Y[rows, j], scores[rows, j], thresholds[label])
+            curves[label] = (Y[rows, j], scores[rows, j])
+    if report is not None:
+        write_report(report, results, curves)
     return results
+
+
+def write_report(folder: Path, results: dict[str, dict], curves: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[Path]:
+    """metrics.json plus ``<label>-precision-recall.png`` and ``<label>-reliability.png``."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InputError("--report draws plots with matplotlib: pip install 'moderation[report]'") from None
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import precision_recall_curve
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create the report folder ({error.strerror or error})", folder) from None
+    written = [folder / "metrics.json"]
+    written[0].write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    for label, (y, scores) in curves.items():
+        metrics = results[label]
+        precision, recall, _ = precision_recall_curve(y, scores)
+        figure, axes = plt.subplots(figsize=(4.5, 4))
+        axes.plot(recall, precision, drawstyle="steps-post")
+        flags = scores >= metrics["threshold"]
+        axes.scatter([metrics["recall"]], [metrics["precision"]], color="black", zorder=3, label=f"threshold {metrics['threshold']:.2f}")
+        axes.axhline(y.mean(), color="grey", linestyle=":", label=f"base rate {y.mean():.2f}")
+        axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=f"{label}: AP {metrics['average_precision']:.2f}, {flags.sum()} flagged")
+        axes.legend(loc="lower left")
+        figure.tight_layout()
+        written.append(folder / f"{label}-precision-recall.png")
+        figure.savefig(written[-1], dpi=100)
+        plt.close(figure)
+
+        observed, predicted = calibration_curve(y, scores, n_bins=CALIBRATION_BINS, strategy="uniform")
+        figure, axes = plt.subplots(figsize=(4.5, 4))
+        axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
+        axes.plot(predicted, observed, marker="o", label="this model")
+        axes.set(xlabel="mean score in bin", ylabel="share labeled positive", xlim=(0, 1), ylim=(0, 1), title=f"{label}: ECE {metrics['ece']:.3f}, Brier {metrics['brier']:.3f}")
+        axes.legend(loc="upper left")
+        figure.tight_layout()
+        written.append(folder / f"{label}-reliability.png")
+        figure.savefig(written[-1], dpi=100)
+        plt.close(figure)
+    return written

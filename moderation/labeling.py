@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
+
 from moderation.comments import LABELS, Comment
 from moderation.context import ContextFeaturizer
-from moderation.parallel import ChunkScorer, score_chunks
+from moderation.parallel import ChunkScorer, scoring_backend
 from moderation.progress import progress
 from moderation.readers import read_comments
 from moderation.readers.lines import STDIN, open_binary
@@ -28,6 +30,7 @@ FLAG_COLUMNS = tuple(f"{label}_flag" for label in LABELS)
 OUTPUT_COLUMNS = (*SCORE_COLUMNS, *FLAG_COLUMNS, "note")
 SUMMARY_THREADS = 10  # threads listed on stderr, most flagged first
 PARALLEL_MIN_COMMENTS = 20_000  # below this, starting worker processes costs more than it saves
+LARGE_THREAD = 20_000  # comments; larger threads are summarized in a pass of their own instead of held whole
 
 
 def batched(items, size: int):
@@ -98,6 +101,101 @@ def output_fields(comment: Comment, scores, thresholds: dict[str, float]) -> dic
     }
 
 
+@dataclass
+class ThreadPlan:
+    """What the first pass learns: sizes and extents of threads, and the output columns."""
+
+    comments: int = 0
+    keys: dict[str, None] = field(default_factory=dict)
+    last_row: dict[str, int] = field(default_factory=dict)  # of each thread's non-empty comments
+    sizes: Counter = field(default_factory=Counter)
+
+    def large_threads(self) -> set[str]:
+        return {thread for thread, size in self.sizes.items() if size > LARGE_THREAD}
+
+
+def plan_threads(comments) -> ThreadPlan:
+    plan = ThreadPlan()
+    for row, comment in enumerate(comments):
+        plan.comments += 1
+        plan.keys.update(dict.fromkeys(input_record(comment)))
+        if comment.text.strip():
+            plan.last_row[comment.thread_id] = row
+            plan.sizes[comment.thread_id] += 1
+    return plan
+
+
+def for_scoring(comment: Comment, articles: dict[str, str]) -> Comment:
+    """The comment without its input row, with one shared copy of each article text (so a
+    batch sent to a worker carries each article once)."""
+    if len(articles) > 1000:
+        articles.clear()
+    article = articles.setdefault(comment.article, comment.article)
+    return Comment(comment.text, comment.id, comment.thread_id, comment.parent_id, comment.author, article)
+
+
+def score_rows(comments, plan: ThreadPlan, scorer: ChunkScorer, workers: int, dask: str | None, advance) -> np.ndarray:
+    """Scores of every input row (NaN for empty texts), one row per input row.
+
+    A comment is scored once every comment of its thread has been read, in batches of whole
+    threads, so memory holds only threads still being read: little for exports grouped by
+    thread. Threads larger than :data:`LARGE_THREAD` were summarized beforehand
+    (``scorer.shared``) and are scored as they come.
+    """
+    scores = np.full((plan.comments, len(LABELS)), np.nan)
+    large = plan.large_threads()
+    open_threads: dict[str, list[tuple[int, Comment]]] = {}
+    batches = {True: [], False: []}  # whole threads / comments of large threads
+    in_flight: deque = deque()
+    articles: dict[str, str] = {}
+    with scoring_backend(scorer, workers, dask) as (submit, window):
+
+        def send(whole_threads: bool) -> None:
+            batch = batches[whole_threads]
+            rows = [row for row, _ in batch]
+            in_flight.append((rows, submit([c for _, c in batch], whole_threads)))
+            batches[whole_threads] = []
+            while len(in_flight) > window or (in_flight and in_flight[0][1].done()):
+                rows, future = in_flight.popleft()
+                scores[rows] = future.result()
+                advance(len(rows))
+
+        for row, comment in enumerate(comments):
+            if not comment.text.strip():
+                advance()
+                continue
+            thread = comment.thread_id
+            if thread in large:
+                batches[False].append((row, for_scoring(comment, articles)))
+                if len(batches[False]) >= CHUNK:
+                    send(whole_threads=False)
+                continue
+            open_threads.setdefault(thread, []).append((row, for_scoring(comment, articles)))
+            if plan.last_row[thread] == row:
+                batches[True] += open_threads.pop(thread)
+                if len(batches[True]) >= CHUNK:
+                    send(whole_threads=True)
+        for whole_threads, batch in batches.items():
+            if batch:
+                send(whole_threads)
+        while in_flight:
+            rows, future = in_flight.popleft()
+            scores[rows] = future.result()
+            advance(len(rows))
+    return scores
+
+
+def large_thread_statistics(comments, plan: ThreadPlan, model: LoadedModel) -> ContextFeaturizer | None:
+    """Thread statistics of the threads too large to hold whole (None if there are none)."""
+    large = plan.large_threads()
+    if not large:
+        return None
+    featurizer = ContextFeaturizer(model.scorer.table)
+    for chunk in batched((c for c in comments if c.thread_id in large and c.text.strip()), CHUNK):
+        featurizer.add(chunk)
+    return featurizer
+
+
 def label_file(
     source: Path,
     output: Path | None,
@@ -116,9 +214,9 @@ def label_file(
     """Label every comment of ``source`` and write them to ``output`` (CSV or JSONL by its
     extension; CSV on stdout when None), in input order, atomically.
 
-    Two passes over the input: the first gathers each thread's statistics (so a comment is
-    compared with its whole thread) and the output columns; the second scores chunks — on
-    ``workers`` processes or a Dask cluster for large inputs — and writes them.
+    The input is read in passes, never held whole: threads and output columns; statistics
+    of very large threads (if any); scores, in batches of whole threads, on ``workers``
+    processes or a Dask cluster for large inputs; and the output, written as it is read.
     """
     if output is not None:
         check_output_path(output, [source])
@@ -129,40 +227,26 @@ def label_file(
         return read_comments(path, format, columns, encoding, errors, statuses=statuses, skipped=skipped)
 
     with readable_path(source) as path:
-        featurizer = ContextFeaturizer(model.scorer.table)
-        keys: dict[str, None] = {}
-        with progress("reading", quiet=quiet) as advance:
-            for chunk in batched(comments(summary.skipped), CHUNK):
-                summary.comments += len(chunk)
-                for comment in chunk:
-                    keys.update(dict.fromkeys(input_record(comment)))
-                featurizer.add([c for c in chunk if c.text.strip()])
-                advance(len(chunk))
-
-        def numbered_chunks():
-            for chunk in batched(comments(), CHUNK):
-                yield chunk, featurizer.batch([c for c in chunk if c.text.strip()])
-
-        if summary.comments < PARALLEL_MIN_COMMENTS and not dask:
+        plan = plan_threads(comments(summary.skipped))
+        summary.comments = plan.comments
+        shared = large_thread_statistics(comments(), plan, model)
+        if plan.comments < PARALLEL_MIN_COMMENTS and not dask:
             workers = 1
-        scored = score_chunks(ChunkScorer(model, featurizer), numbered_chunks(), workers, dask)
-        with atomic_output(output) as stream, progress("labeling", summary.comments, quiet) as advance:
-            writer = None if as_jsonl else csv.DictWriter(stream, fieldnames=[*keys, *OUTPUT_COLUMNS], lineterminator="\n")
+        with progress("scoring", plan.comments, quiet) as advance:
+            scores = score_rows(comments(), plan, ChunkScorer(model, shared), workers, dask, advance)
+        with atomic_output(output) as stream:
+            writer = None if as_jsonl else csv.DictWriter(stream, fieldnames=[*plan.keys, *OUTPUT_COLUMNS], lineterminator="\n")
             if writer:
                 writer.writeheader()
-            for chunk, chunk_scores in scored:
-                nonempty = iter(chunk_scores)
-                for comment in chunk:
-                    scores = next(nonempty) if comment.text.strip() else None
-                    fields = output_fields(comment, scores, thresholds)
-                    flagged = [label for label in LABELS if fields[f"{label}_flag"] == 1]
-                    summary.count(comment, flagged)
-                    if only_flagged and not flagged:
-                        continue
-                    record = {**input_record(comment), **fields}
-                    if writer:
-                        writer.writerow(record)
-                    else:
-                        stream.write(json_line(record))
-                advance(len(chunk))
+            for comment, row_scores in zip(comments(), scores):
+                fields = output_fields(comment, row_scores, thresholds)
+                flagged = [label for label in LABELS if fields[f"{label}_flag"] == 1]
+                summary.count(comment, flagged)
+                if only_flagged and not flagged:
+                    continue
+                record = {**input_record(comment), **fields}
+                if writer:
+                    writer.writerow(record)
+                else:
+                    stream.write(json_line(record))
     return summary

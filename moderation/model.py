@@ -7,13 +7,17 @@ NumPy-only form that :mod:`moderation.compact` exports from a fitted
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, LeaveOneOut
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -21,9 +25,12 @@ from sklearn.preprocessing import StandardScaler
 from moderation.comments import LABELS, Comment
 from moderation.context import CONTEXT_FEATURES, context_features
 from moderation.text import comment_char_ngrams, comment_word_ngrams
+from moderation.vectorizer import NgramTfidf
 
 LEAVE_ONE_OUT_MAX_ROWS = 100
 FOLDS = 5
+MANY_ROWS = 20_000
+C_GRID = (0.1, 0.3, 1.0)
 
 
 def feature_frame(comments: list[Comment]) -> pd.DataFrame:
@@ -33,12 +40,18 @@ def feature_frame(comments: list[Comment]) -> pd.DataFrame:
     return frame
 
 
-def build_features(context: bool = True) -> ColumnTransformer:
-    """Word 1–2-grams and within-word char 2–5-grams (TF-IDF), plus scaled context features."""
-    parts = [
-        ("words", TfidfVectorizer(analyzer=comment_word_ngrams, sublinear_tf=True), "text"),
-        ("chars", TfidfVectorizer(analyzer=comment_char_ngrams, sublinear_tf=True), "text"),
-    ]
+def build_features(context: bool = True, reference: bool = False) -> ColumnTransformer:
+    """Word 1–2-grams and within-word char 2–5-grams (TF-IDF), plus scaled context features.
+
+    ``reference=True`` uses scikit-learn's own TfidfVectorizer (a Python loop per n-gram)
+    instead of :class:`NgramTfidf`: the same matrix, slower; the benchmarks compare against it.
+    """
+    if reference:
+        words = TfidfVectorizer(analyzer=comment_word_ngrams, sublinear_tf=True)
+        chars = TfidfVectorizer(analyzer=comment_char_ngrams, sublinear_tf=True)
+    else:
+        words, chars = NgramTfidf("words"), NgramTfidf("chars")
+    parts = [("words", words, "text"), ("chars", chars, "text")]
     if context:
         scaled = Pipeline(
             [
@@ -52,14 +65,17 @@ def build_features(context: bool = True) -> ColumnTransformer:
 
 
 class PerLabelClassifier(BaseEstimator):
-    """One logistic regression per label, each fitted on the rows where its label is known.
+    """Logistic regressions per label and per regularization strength in ``C_grid``, each
+    fitted on the rows where its label is known.
 
     ``Y`` has one column per label with 1, 0 or NaN (not annotated). A label with fewer than
     ``min_class_size`` examples of either class is skipped: its decision values are NaN.
+    :meth:`decision_function` gives one value per row, label and C (shape n × labels × C's);
+    :class:`ModerationClassifier` picks each label's C by cross-validation.
     """
 
-    def __init__(self, C: float = 1.0, class_weight: str | None = "balanced", min_class_size: int = 5):
-        self.C = C
+    def __init__(self, C_grid: tuple[float, ...] = (1.0,), class_weight: str | None = "balanced", min_class_size: int = 5):
+        self.C_grid = C_grid
         self.class_weight = class_weight
         self.min_class_size = min_class_size
 
@@ -72,15 +88,21 @@ class PerLabelClassifier(BaseEstimator):
             if min(int(y.sum()), int(len(y) - y.sum())) < self.min_class_size:
                 self.classifiers_.append(None)
                 continue
-            classifier = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear")
-            self.classifiers_.append(classifier.fit(X[known], y))
+            rows = X[known]
+            self.classifiers_.append(
+                [
+                    LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", random_state=0).fit(rows, y)
+                    for C in self.C_grid
+                ]
+            )
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        columns = [
-            clf.decision_function(X) if clf is not None else np.full(X.shape[0], np.nan) for clf in self.classifiers_
+        missing = np.full((X.shape[0], len(self.C_grid)), np.nan)
+        per_label = [
+            np.column_stack([c.decision_function(X) for c in grid]) if grid is not None else missing for grid in self.classifiers_
         ]
-        return np.column_stack(columns)
+        return np.stack(per_label, axis=1)
 
 
 def platt_scaling(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -133,43 +155,65 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float 
 
 
 def cv_splits(comments: list[Comment], random_state: int):
-    """Leave-one-out for a labeled thread or two; grouped k-fold by thread beyond that."""
+    """Leave-one-out for a labeled thread or two, grouped 5-fold by thread beyond that, and
+    for large data one grouped hold-out of a fifth (thousands of held-out comments are plenty
+    for calibration and thresholds, and every fold refits everything)."""
     rows = np.arange(len(comments))
     if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS:
         return list(LeaveOneOut().split(rows))
     groups = [c.thread_id or c.id for c in comments]
-    folds = min(FOLDS, len(set(groups)))
-    return list(GroupKFold(n_splits=folds, shuffle=True, random_state=random_state).split(rows, groups=groups))
+    folds = list(GroupKFold(n_splits=min(FOLDS, len(set(groups))), shuffle=True, random_state=random_state).split(rows, groups=groups))
+    return folds[:1] if len(comments) > MANY_ROWS else folds
+
+
+def cv_scheme(splits, rows: int) -> str:
+    if len(splits) == rows:
+        return "leave-one-out"
+    if len(splits) == 1:
+        return f"grouped hold-out of {len(splits[0][1])} comments"
+    return f"{len(splits)}-fold grouped by thread"
+
+
+def fit_part(pipeline: Pipeline, X: pd.DataFrame, Y: np.ndarray, train: np.ndarray, test: np.ndarray | None):
+    """Fit on ``train``; return the decision values of ``test``, or the pipeline if there is none."""
+    pipeline.fit(X.iloc[train], Y[train])
+    return pipeline if test is None else pipeline.decision_function(X.iloc[test])
 
 
 class ModerationClassifier(BaseEstimator):
-    """Features → per-label logistic regression, with calibration and thresholds from CV.
+    """Features → per-label logistic regression, with C, calibration and thresholds from CV.
 
-    ``fit`` first cross-validates the whole pipeline (features refitted in every fold) to get
-    out-of-fold decision values, fits a Platt calibration and picks a threshold per label on
-    them, then fits the pipeline on all rows. The out-of-fold values stay in
-    ``oof_decision_`` for the reported metrics.
+    ``fit`` cross-validates the whole pipeline (features refitted in every fold) for every C
+    in ``C_grid`` and, per label, keeps the C with the best out-of-fold ROC-AUC, fits a Platt
+    calibration and picks a threshold on that C's out-of-fold decision values. The pipeline
+    fitted on all rows gives the final model. Fitted attributes: ``pipeline_``,
+    ``chosen_C_`` (index into ``C_grid`` per label), ``oof_decision_`` (for the reported
+    metrics), ``calibration_``, ``thresholds_``, ``trained_labels_``, ``cv_scheme_``.
     """
 
     def __init__(
         self,
-        C: float = 1.0,
+        C_grid: tuple[float, ...] = C_GRID,
         context: bool = True,
         precision_target: float | None = None,
         min_class_size: int = 5,
         random_state: int = 0,
+        reference: bool = False,
+        n_jobs: int | None = None,
     ):
-        self.C = C
+        self.C_grid = C_grid
         self.context = context
         self.precision_target = precision_target
         self.min_class_size = min_class_size
         self.random_state = random_state
+        self.reference = reference
+        self.n_jobs = n_jobs
 
     def _pipeline(self) -> Pipeline:
         return Pipeline(
             [
-                ("features", build_features(self.context)),
-                ("classifiers", PerLabelClassifier(C=self.C, min_class_size=self.min_class_size)),
+                ("features", build_features(self.context, self.reference)),
+                ("classifiers", PerLabelClassifier(C_grid=tuple(self.C_grid), min_class_size=self.min_class_size)),
             ]
         )
 
@@ -178,20 +222,31 @@ class ModerationClassifier(BaseEstimator):
         Y = np.asarray(Y, dtype=float)
         X = feature_frame(comments)
         splits = cv_splits(comments, self.random_state)
-        self.oof_decision_ = np.full(Y.shape, np.nan)
-        for train, test in splits:
-            fold = clone(self._pipeline()).fit(X.iloc[train], Y[train])
-            self.oof_decision_[test] = fold.decision_function(X.iloc[test])
+        self.cv_scheme_ = cv_scheme(splits, len(comments))
+        # The folds and the final fit are independent: run them on all cores for large data.
+        jobs = self.n_jobs or (1 if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS else min(os.cpu_count() or 1, len(splits) + 1))
+        tasks = [(train, test) for train, test in splits] + [(np.arange(len(comments)), None)]
+        results = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(fit_part)(self._pipeline(), X, Y, train, test) for train, test in tasks
+        )
+        oof = np.full((*Y.shape, len(self.C_grid)), np.nan)
+        for (train, test), result in zip(tasks, results):
+            if test is None:
+                self.pipeline_ = result
+            else:
+                oof[test] = result
             if progress:
                 progress()
-        self.pipeline_ = self._pipeline().fit(X, Y)
-        if progress:
-            progress()
-        trained = [clf is not None for clf in self.pipeline_.named_steps["classifiers"].classifiers_]
+        trained = [grid is not None for grid in self.pipeline_.named_steps["classifiers"].classifiers_]
+        self.chosen_C_ = np.zeros(Y.shape[1], dtype=int)
+        self.oof_decision_ = np.full(Y.shape, np.nan)
         self.calibration_ = np.full((Y.shape[1], 2), np.nan)
         self.thresholds_ = np.full(Y.shape[1], np.nan)
         for j in np.flatnonzero(trained):
-            rows = ~np.isnan(Y[:, j]) & ~np.isnan(self.oof_decision_[:, j])
+            rows = ~np.isnan(Y[:, j]) & ~np.isnan(oof[:, j, 0])
+            aucs = [roc_auc_score(Y[rows, j], oof[rows, j, g]) for g in range(len(self.C_grid))]
+            self.chosen_C_[j] = int(np.argmax(aucs))  # the first best: the strongest regularization
+            self.oof_decision_[:, j] = oof[:, j, self.chosen_C_[j]]
             a, b = platt_scaling(self.oof_decision_[rows, j], Y[rows, j])
             self.calibration_[j] = a, b
             scores = sigmoid(a * self.oof_decision_[rows, j] + b)
@@ -199,10 +254,17 @@ class ModerationClassifier(BaseEstimator):
         self.trained_labels_ = tuple(label for label, ok in zip(LABELS, trained) if ok)
         return self
 
+    def chosen_C(self) -> dict[str, float]:
+        return {label: self.C_grid[self.chosen_C_[LABELS.index(label)]] for label in self.trained_labels_}
+
     def oof_scores(self) -> np.ndarray:
         """Calibrated out-of-fold scores (NaN where a label was not annotated or not trained)."""
         return sigmoid(self.calibration_[:, 0] * self.oof_decision_ + self.calibration_[:, 1])
 
+    def decision_function(self, comments: list[Comment]) -> np.ndarray:
+        """Decision values at each label's chosen C: one row per comment, one column per label."""
+        grid = self.pipeline_.decision_function(feature_frame(comments))
+        return np.take_along_axis(grid, self.chosen_C_[None, :, None], axis=2)[:, :, 0]
+
     def predict_proba(self, comments: list[Comment]) -> np.ndarray:
-        decision = self.pipeline_.decision_function(feature_frame(comments))
-        return sigmoid(self.calibration_[:, 0] * decision + self.calibration_[:, 1])
+        return sigmoid(self.calibration_[:, 0] * self.decision_function(comments) + self.calibration_[:, 1])

@@ -1,10 +1,8 @@
-"""Scoring chunks of comments on several processes: a local pool or a Dask cluster.
+"""Scoring batches of comments on several processes: a local pool or a Dask cluster.
 
-The first pass of ``label`` (thread statistics) runs in the main process; the second pass
-sends numbered chunks (:class:`moderation.context.CommentBatch`) to workers and gets scores
-back in input order, with a bounded number of chunks in flight so memory stays flat.
-Each worker receives the model as its ``model.npz`` bytes and verifies their sha256 before
-loading them, once.
+``label`` cuts its input into batches of whole threads (see :mod:`moderation.labeling`), so a
+batch needs nothing but the model to be scored. Workers receive the model as its
+``model.npz`` bytes and verify their sha256 before loading them, once per worker.
 """
 
 from __future__ import annotations
@@ -12,57 +10,56 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
+from moderation.comments import Comment
 from moderation.compact import CompactModel
-from moderation.context import CommentBatch, ContextFeaturizer
+from moderation.context import ContextFeaturizer
 from moderation.store import LoadedModel, arrays_from_bytes
 
 IN_FLIGHT_PER_WORKER = 2
+WORD_TABLE_LIMIT = 1_000_000  # distinct words kept between batches; beyond, start afresh
 
 
 class ChunkScorer:
-    """What a worker needs to score chunks: the model and the first pass's thread statistics."""
+    """Scores a batch of comments against their threads.
 
-    def __init__(self, model: LoadedModel, featurizer: ContextFeaturizer):
+    ``shared`` holds the statistics of threads too large to batch whole (computed over the
+    whole input beforehand); comments of other threads are scored against the comments of
+    their thread in the same batch, which holds them all.
+    """
+
+    def __init__(self, model: LoadedModel, shared: ContextFeaturizer | None = None):
         self.model = model
-        self.featurizer = featurizer
+        self.shared = shared
 
-    def __call__(self, batch: CommentBatch) -> np.ndarray:
-        encoded = self.model.scorer.table.encode(batch.texts)
-        contexts = self.featurizer.features_of(batch, included=True, encoded=encoded)
-        return self.model.scorer.scores(encoded, contexts)
+    def __call__(self, comments: list[Comment], whole_threads: bool) -> np.ndarray:
+        scorer = self.model.scorer
+        if whole_threads and self.shared is None and len(scorer.table.words) > WORD_TABLE_LIMIT:
+            # Nothing outlives a batch of whole threads, so memory need not grow with the input.
+            self.model.scorer = scorer = CompactModel(scorer.arrays)
+        encoded = scorer.table.encode([c.text for c in comments])
+        featurizer = self.shared
+        if whole_threads:
+            featurizer = ContextFeaturizer(scorer.table)
+            featurizer.add(comments, encoded)
+        return scorer.scores(encoded, featurizer.features(comments, included=True, encoded=encoded))
 
     def __getstate__(self) -> dict:
-        self.featurizer.prepare()
+        if self.shared is not None:
+            self.shared.prepare()
         model = self.model
-        return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "featurizer": self.featurizer}
+        return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "shared": self.shared}
 
     def __setstate__(self, state: dict) -> None:
         arrays = arrays_from_bytes(state["payload"], state["metadata"]["model_sha256"], state["path"])
-        featurizer = state["featurizer"]
-        # The featurizer's word table already numbers the model's words: share it.
-        scorer = CompactModel(arrays, table=featurizer.table)
+        self.shared = state["shared"]
+        # Large threads' statistics number words with their own table: the model must share it.
+        scorer = CompactModel(arrays, table=self.shared.table if self.shared else None)
         self.model = LoadedModel(state["path"], state["metadata"], scorer, state["payload"])
-        self.featurizer = featurizer
-
-
-def in_order(submit, items: Iterable[tuple[Any, CommentBatch]], window: int) -> Iterator[tuple[Any, np.ndarray]]:
-    """``(item, scores)`` in input order, with at most ``window`` chunks submitted and unfinished."""
-    pending: deque = deque()
-    for item, batch in items:
-        pending.append((item, submit(batch)))
-        if len(pending) >= window:
-            item, future = pending.popleft()
-            yield item, future.result()
-    while pending:
-        item, future = pending.popleft()
-        yield item, future.result()
 
 
 _worker_scorer: ChunkScorer | None = None
@@ -76,57 +73,64 @@ def _start_worker(scorer: ChunkScorer) -> None:
     _worker_scorer = scorer
 
 
-def _score_in_worker(batch: CommentBatch) -> np.ndarray:
-    return _worker_scorer(batch)
+def _score_in_worker(comments: list[Comment], whole_threads: bool) -> np.ndarray:
+    return _worker_scorer(comments, whole_threads)
 
 
-def _score_on_dask_worker(scorer: ChunkScorer, batch: CommentBatch) -> np.ndarray:
-    return scorer(batch)
+def _score_on_dask_worker(scorer: ChunkScorer, comments: list[Comment], whole_threads: bool) -> np.ndarray:
+    return scorer(comments, whole_threads)
 
 
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def score_chunks(
-    scorer: ChunkScorer, items: Iterable[tuple[Any, CommentBatch]], workers: int = 1, dask: str | None = None
-) -> Iterator[tuple[Any, np.ndarray]]:
-    """Score every ``(item, batch)``; yields ``(item, scores)`` in input order.
+@contextmanager
+def scoring_backend(scorer: ChunkScorer, workers: int = 1, dask: str | None = None):
+    """Yields ``(submit, in_flight)``: ``submit(comments, whole_threads)`` returns a future of
+    the scores; ``in_flight`` is how many unfinished batches are worth keeping.
 
     ``dask``: a scheduler address, or ``"local"`` for a LocalCluster of ``workers`` processes.
     Otherwise ``workers`` > 1 uses a local process pool, and 1 scores in this process.
     """
     if dask:
-        yield from _score_on_dask(scorer, items, workers, dask)
+        with _dask_client(dask, workers) as client:
+            shared = client.scatter(scorer, broadcast=True)
+            total = max(sum(client.nthreads().values()), 1)
+            yield (lambda comments, whole: client.submit(_score_on_dask_worker, shared, comments, whole, pure=False)), total * IN_FLIGHT_PER_WORKER
     elif workers > 1:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(scorer,)) as pool:
-            try:
-                yield from in_order(lambda batch: pool.submit(_score_in_worker, batch), items, workers * IN_FLIGHT_PER_WORKER)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_start_worker, initargs=(scorer,))
+        try:
+            yield (lambda comments, whole: pool.submit(_score_in_worker, comments, whole)), workers * IN_FLIGHT_PER_WORKER
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
-        for item, batch in items:
-            yield item, scorer(batch)
+
+        def submit(comments, whole):
+            future = Future()
+            future.set_result(scorer(comments, whole))
+            return future
+
+        yield submit, 1
 
 
-def _score_on_dask(scorer: ChunkScorer, items, workers: int, address: str):
+@contextmanager
+def _dask_client(address: str, workers: int):
+    from moderation.errors import InputError
+
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        from moderation.errors import InputError
-
         raise InputError("--dask needs dask.distributed: pip install 'moderation[dask]'") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) if address == "local" else None
+    if address == "local":
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            with Client(cluster) as client:
+                yield client
+        return
     try:
-        with Client(cluster or address) as client:
-            shared = client.scatter(scorer, broadcast=True)
-            total = sum(client.nthreads().values())
-            yield from in_order(
-                lambda batch: client.submit(_score_on_dask_worker, shared, batch, pure=False), items, max(total, 1) * IN_FLIGHT_PER_WORKER
-            )
-    finally:
-        if cluster is not None:
-            cluster.close()
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as error:
+        raise InputError(f"cannot reach the Dask scheduler at {address} ({error}); check the address") from None
+    with client:
+        yield client

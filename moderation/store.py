@@ -34,7 +34,7 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "919758abf24df6c383d2bdc75960781c66852f5e2dbe0f3a647491e3428cca7b"
+DEFAULT_MODEL_SHA256 = "2b29b75f8729fe0704730da3a5f813be492ea391407ff87161287b8bc3c4e25c"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent

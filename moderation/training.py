@@ -118,7 +118,7 @@ def train(
     data_paths: list[Path],
     model_dir: Path,
     precision_target: float | None = None,
-    C: float = 1.0,
+    C: float | None = None,
     command: str | None = None,
     encoding: str = "utf-8",
     errors: str = "strict",
@@ -137,7 +137,7 @@ def train(
     check_model_target(Path(model_dir))  # before minutes of training, not after
     data = load_training_data(data_paths, encoding, errors)
     Y = label_matrix(data.comments)
-    classifier = ModerationClassifier(C=C, precision_target=precision_target)
+    classifier = ModerationClassifier(precision_target=precision_target, **({"C_grid": (C,)} if C else {}))
     folds = len(cv_splits(data.comments, classifier.random_state))
     with progress("training (cross-validation folds, then the final fit)", folds + 1, quiet) as advance:
         classifier.fit(data.comments, Y, progress=advance)
@@ -147,8 +147,8 @@ def train(
             f"no label has at least {classifier.min_class_size} examples of each class ({counts}); label more comments"
         )
     for j, label in enumerate(LABELS):
-        if label not in classifier.trained_labels_:
-            known = Y[~np.isnan(Y[:, j]), j]
+        known = Y[~np.isnan(Y[:, j]), j]
+        if label not in classifier.trained_labels_ and len(known):  # unannotated labels are no news
             notice(
                 f"warning: {label} not trained: {int(known.sum())} positive and {int(len(known) - known.sum())} negative "
                 f"examples, at least {classifier.min_class_size} of each are needed"
@@ -159,8 +159,6 @@ def train(
         if label in classifier.trained_labels_:
             rows = ~np.isnan(Y[:, j])
             metrics[label] = label_metrics(Y[rows, j], oof[rows, j], classifier.thresholds_[j])
-    n_splits = len(cv_splits(data.comments, classifier.random_state))
-    scheme = "leave-one-out" if n_splits == len(data.comments) else f"{n_splits}-fold grouped by thread"
     metadata = {
         "moderation_version": __version__,
         "labels": list(LABELS),
@@ -180,7 +178,12 @@ def train(
                 for j, label in enumerate(LABELS)
             },
         },
-        "training": {"C": C, "precision_target": precision_target, "cv": scheme},
+        "training": {
+            "C": classifier.chosen_C(),
+            "C_grid": list(classifier.C_grid),
+            "precision_target": precision_target,
+            "cv": classifier.cv_scheme_,
+        },
         "cv_metrics": metrics,
         "command": command or "moderation train " + " ".join(shlex.quote(str(p)) for p in data_paths) + f" --model {shlex.quote(str(model_dir))}",
     }

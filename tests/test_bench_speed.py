@@ -137,6 +137,28 @@ def test_run_child_reports_failures():
         run_child(python_command("import sys; sys.exit('boom')"))
 
 
+HOLD_MEMORY_IN_TWO_PROCESSES = """
+import multiprocessing, time
+
+def hold(megabytes):
+    block = bytearray(megabytes * 2**20)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page so it is resident
+    time.sleep(1)
+
+if __name__ == "__main__":
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(hold, [100, 100])
+"""
+
+
+def test_peak_rss_counts_every_process_and_not_the_parent(tmp_path):
+    script = write(tmp_path / "hold.py", HOLD_MEMORY_IN_TWO_PROCESSES)
+    ballast = bytearray(600 * 2**20)  # a big benchmark process must not show in its children
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    peak = run_child([sys.executable, str(script)]).peak_rss_mb
+    assert 200 < peak < 400
+
+
 def test_arguments():
     quick = parse_args(["--quick", "--only", "cold,train"])
     assert (quick.n, quick.cold_runs, quick.train_rows, quick.only) == (5_000, 3, 3_000, ["cold", "train"])

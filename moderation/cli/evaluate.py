@@ -19,6 +19,9 @@ def evaluate_command(
     model: Path = MODEL_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object keyed by label."),
     threshold: list[str] = THRESHOLD_OPTION,
+    report: Path = typer.Option(
+        None, "--report", "-r", help="Folder to write metrics.json and per-label precision-recall and reliability plots (PNG) into.", show_default=False
+    ),
     encoding: str = ENCODING_OPTION,
     errors: str = ERRORS_OPTION,
 ) -> None:
@@ -30,7 +33,7 @@ def evaluate_command(
     check_errors_mode(errors)
     overrides = parse_thresholds(threshold)
     loaded = load_model(model)
-    results = evaluate(data, loaded, {**loaded.thresholds, **overrides}, encoding, errors)
+    results = evaluate(data, loaded, {**loaded.thresholds, **overrides}, encoding, errors, report)
     if as_json:
         print(json.dumps(results, indent=2))
         return
