@@ -46,7 +46,8 @@ def decode_strings(array: np.ndarray) -> list[str]:
 def export_arrays(classifier) -> dict[str, np.ndarray]:
     """The arrays of a fitted :class:`moderation.model.ModerationClassifier`."""
     features = classifier.pipeline_.named_steps["features"]
-    heads = classifier.pipeline_.named_steps["classifiers"].classifiers_
+    classifiers = classifier.pipeline_.named_steps["classifiers"]
+    heads, feature_weights = classifiers.classifiers_, classifiers.feature_weights_
     words, chars = features.named_transformers_["words"], features.named_transformers_["chars"]
     word_terms = sorted(words.vocabulary_, key=words.vocabulary_.get)
     char_terms = sorted(chars.vocabulary_, key=chars.vocabulary_.get)
@@ -57,7 +58,8 @@ def export_arrays(classifier) -> dict[str, np.ndarray]:
     for j, grid in enumerate(heads):
         if grid is not None:
             head = grid[classifier.chosen_C_[j]]
-            coef[j], intercept[j] = head.coef_[0], head.intercept_[0]
+            # Feature weights (Naive Bayes ratios) fold into the coefficients: one linear model.
+            coef[j], intercept[j] = head.coef_[0] * feature_weights[j], head.intercept_[0]
     if n_context:
         context = features.named_transformers_["context"]
         fill = context.named_steps["impute"].statistics_

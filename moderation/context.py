@@ -19,7 +19,14 @@ import numpy as np
 
 from moderation.comments import Comment
 from moderation.text import KEY_SHIFT, EncodedTexts, WordTable, pack, sum_by, tokenize
-from moderation.wordlists import GROUP_ADDRESS_PHRASES, GROUP_ADDRESS_TRIGGERS, HOSTILE_WORDS, SECOND_PERSON, STOP_WORDS
+from moderation.wordlists import (
+    DISPARAGING_WORDS,
+    GROUP_ADDRESS_PHRASES,
+    GROUP_ADDRESS_TRIGGERS,
+    HOSTILE_WORDS,
+    SECOND_PERSON,
+    STOP_WORDS,
+)
 
 CONTEXT_FEATURES = (
     "article_similarity",
@@ -28,6 +35,7 @@ CONTEXT_FEATURES = (
     "names_participant",
     "addresses_group",
     "hostile_words",
+    "disparaging_words",
     "length",
     "addresses_parent",
 )
@@ -43,6 +51,8 @@ CONTEXT_FEATURES = (
 - addresses_group: log(1 + "you people", "all of you"… count): attacks on the commenters as a group.
 - hostile_words: log(1 + hits in a list of insults, slurs and profanity): carries hostility
   to words the labeled comments never used.
+- disparaging_words: log(1 + hits in a list of accusations and disparaging words: "liar",
+  "corrupt", "ridiculous"…), milder than insults and weighed apart from them.
 - length: log(1 + tokens). One-liners are asides more often than arguments.
 - addresses_parent: for a reply whose parent's author is known, log(1 + "you" count + mentions
   of that author's name); 0 otherwise. In a reply, "you" is aimed at the person replied to.
@@ -58,7 +68,7 @@ INNER_VOCATIVE = re.compile(r"\b(?:really|please|so|no|correction|thanks|hey|dea
 GROUP_ADDRESS = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in GROUP_ADDRESS_PHRASES) + r")\b")
 VOCATIVE_MIN_COMMENTS = 2  # one comment alone does not make a word a participant's name
 
-CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER = 1, 2, 4, 8
+CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER, DISPARAGING_WORD = 1, 2, 4, 8, 16
 
 
 class CommentBatch(NamedTuple):
@@ -81,6 +91,8 @@ def word_flags(word: str) -> int:
         flags |= HOSTILE_WORD
     if word in GROUP_ADDRESS_TRIGGERS:
         flags |= GROUP_TRIGGER
+    if word in DISPARAGING_WORDS:
+        flags |= DISPARAGING_WORD
     return flags
 
 
@@ -317,6 +329,7 @@ class ContextFeaturizer:
         flags = self.flags()[encoded.ids]
         second_person = sum_by(encoded.docs, (flags & SECOND_PERSON_WORD) != 0, n)
         hostile = sum_by(encoded.docs, (flags & HOSTILE_WORD) != 0, n)
+        disparaging = sum_by(encoded.docs, (flags & DISPARAGING_WORD) != 0, n)
         may_address_group = sum_by(encoded.docs, (flags & GROUP_TRIGGER) != 0, n) > 0
         group_address = np.zeros(n)
         for row in np.flatnonzero(may_address_group):
@@ -331,6 +344,7 @@ class ContextFeaturizer:
                 np.log1p(names),
                 np.log1p(group_address),
                 np.log1p(hostile),
+                np.log1p(disparaging),
                 np.log1p(encoded.lengths),
                 np.log1p(addresses_parent),
             ]

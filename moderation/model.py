@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
@@ -30,7 +31,7 @@ from moderation.vectorizer import NgramTfidf
 LEAVE_ONE_OUT_MAX_ROWS = 100
 FOLDS = 5
 MANY_ROWS = 20_000
-C_GRID = (0.1, 0.3, 1.0)
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def feature_frame(comments: list[Comment]) -> pd.DataFrame:
@@ -74,21 +75,35 @@ class PerLabelClassifier(BaseEstimator):
     :class:`ModerationClassifier` picks each label's C by cross-validation.
     """
 
-    def __init__(self, C_grid: tuple[float, ...] = (1.0,), class_weight: str | None = "balanced", min_class_size: int = 5):
+    def __init__(
+        self,
+        C_grid: tuple[float, ...] = (1.0,),
+        class_weight: str | None = "balanced",
+        min_class_size: int = 5,
+        nb_weighting: bool = False,
+        dense_columns: int = 0,
+    ):
         self.C_grid = C_grid
         self.class_weight = class_weight
         self.min_class_size = min_class_size
+        self.nb_weighting = nb_weighting
+        self.dense_columns = dense_columns
 
     def fit(self, X, Y):
         Y = np.asarray(Y, dtype=float)
+        X = sp.csr_matrix(X)
         self.classifiers_ = []
+        self.feature_weights_ = []
         for column in Y.T:
             known = ~np.isnan(column)
             y = column[known]
             if min(int(y.sum()), int(len(y) - y.sum())) < self.min_class_size:
                 self.classifiers_.append(None)
+                self.feature_weights_.append(None)
                 continue
-            rows = X[known]
+            weights = self._nb_ratios(X[known], y) if self.nb_weighting else np.ones(X.shape[1])
+            self.feature_weights_.append(weights)
+            rows = X[known] @ sp.diags(weights)
             self.classifiers_.append(
                 [
                     LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", random_state=0).fit(rows, y)
@@ -97,10 +112,23 @@ class PerLabelClassifier(BaseEstimator):
             )
         return self
 
+    def _nb_ratios(self, X, y: np.ndarray) -> np.ndarray:
+        """Naive Bayes log-count ratios of the n-gram columns (Wang & Manning 2012): how much
+        more often each n-gram occurs in positive rows than in negative ones."""
+        present = (X > 0).astype(float)
+        positive = 1.0 + np.asarray(present[y == 1].sum(axis=0)).ravel()
+        negative = 1.0 + np.asarray(present[y == 0].sum(axis=0)).ravel()
+        ratios = np.abs(np.log((positive / positive.sum()) / (negative / negative.sum())))
+        if self.dense_columns:
+            ratios[-self.dense_columns :] = 1.0  # context features are not counts
+        return ratios
+
     def decision_function(self, X) -> np.ndarray:
+        X = sp.csr_matrix(X)
         missing = np.full((X.shape[0], len(self.C_grid)), np.nan)
         per_label = [
-            np.column_stack([c.decision_function(X) for c in grid]) if grid is not None else missing for grid in self.classifiers_
+            np.column_stack([c.decision_function(X @ sp.diags(w)) for c in grid]) if grid is not None else missing
+            for grid, w in zip(self.classifiers_, self.feature_weights_)
         ]
         return np.stack(per_label, axis=1)
 
@@ -200,7 +228,9 @@ class ModerationClassifier(BaseEstimator):
         random_state: int = 0,
         reference: bool = False,
         n_jobs: int | None = None,
+        nb_weighting: bool = True,
     ):
+        self.nb_weighting = nb_weighting
         self.C_grid = C_grid
         self.context = context
         self.precision_target = precision_target
@@ -213,7 +243,15 @@ class ModerationClassifier(BaseEstimator):
         return Pipeline(
             [
                 ("features", build_features(self.context, self.reference)),
-                ("classifiers", PerLabelClassifier(C_grid=tuple(self.C_grid), min_class_size=self.min_class_size)),
+                (
+                    "classifiers",
+                    PerLabelClassifier(
+                        C_grid=tuple(self.C_grid),
+                        min_class_size=self.min_class_size,
+                        nb_weighting=self.nb_weighting,
+                        dense_columns=len(CONTEXT_FEATURES) if self.context else 0,
+                    ),
+                ),
             ]
         )
 

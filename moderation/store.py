@@ -34,7 +34,7 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "2b29b75f8729fe0704730da3a5f813be492ea391407ff87161287b8bc3c4e25c"
+DEFAULT_MODEL_SHA256 = "ab083c2265f093120146252963ce92f817cd738abda1b0622f2c71328ba14faf"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -25,9 +25,17 @@ CHUNK = re.compile(r"[\w@$!+']+")
 LEET_CANDIDATE = re.compile(r"[a-z]+[a-z0-9@$!+]*[0-9@$!+][a-z0-9@$!+]*")
 LEET = str.maketrans("@$!+0134578", "asitoieastb")
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# "f**k", "sh*t", "a##hole", "d???": a word with its middle or end starred out is profanity.
+CENSORED = re.compile(r"(?<![\w*#?])(?:[a-z]{1,2}[*#?]{2,}[a-z]*|[a-z]+[*#]+[a-z]+)")
+# "#LiberalsAreIdiots" → "Liberals Are Idiots": hashtags pack sentences into one token.
+HASHTAG = re.compile(r"#(\w+)")
+CAMEL_CASE_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+# Emoji carry tone that words around them may not.
+EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 URL_TOKEN = "xxurl"
 MENTION_TOKEN = "xxuser"
+CENSORED_TOKEN = "xxcensored"
 CHAR_NGRAM_SIZES = (2, 5)
 TOKEN_CACHE_LIMIT = 1 << 20
 MAX_TEXT_CHARS = 100_000
@@ -45,9 +53,12 @@ def _decode_leet(match: re.Match) -> str:
 
 
 def words_of_token(token: str) -> tuple[str, ...]:
-    """The words in one whitespace-separated token, with elongations shortened and
-    leetspeak decoded ("Sh!+," → ("shit",), "don't" → ("don't",), "U.S." → ("u", "s"))."""
-    words: list[str] = []
+    """The words in one whitespace-separated token, with elongations shortened, leetspeak
+    decoded and censored words marked ("Sh!+," → ("shit",), "f**king" → ("xxcensored",),
+    "don't" → ("don't",), "U.S." → ("u", "s"), "🤬" → ("🤬",))."""
+    if CENSORED.search(token):
+        token = CENSORED.sub(f" {CENSORED_TOKEN} ", token)
+    words: list[str] = EMOJI.findall(token)
     for chunk in CHUNK.findall(token):
         chunk = ELONGATION.sub(r"\1\1", chunk)
         chunk = LEET_CANDIDATE.sub(_decode_leet, chunk)
@@ -69,13 +80,21 @@ class TokenCache(dict):
 _token_words = TokenCache()
 
 
+def _split_hashtag(match: re.Match) -> str:
+    return " ".join(CAMEL_CASE_WORD.findall(match.group(1))) or match.group(1)
+
+
 def normalize(text: str) -> str:
-    """Lowercased text with URLs and @mentions replaced by placeholders.
+    """Lowercased text with hashtags split into words and URLs and @mentions replaced by
+    placeholders.
 
     Only the first :data:`MAX_TEXT_CHARS` characters count: a multi-megabyte "comment" is a
     paste or an attack, and scoring all of it would cost memory for nothing.
     """
-    text = text[:MAX_TEXT_CHARS].lower().replace("’", "'").replace("‘", "'")
+    text = text[:MAX_TEXT_CHARS]
+    if "#" in text:
+        text = HASHTAG.sub(_split_hashtag, text)
+    text = text.lower().replace("’", "'").replace("‘", "'")
     if "http" in text or "www." in text:
         text = URL.sub(f" {URL_TOKEN} ", text)
     if "@" in text:

@@ -157,7 +157,7 @@ def train(
     metrics = {}
     for j, label in enumerate(LABELS):
         if label in classifier.trained_labels_:
-            rows = ~np.isnan(Y[:, j])
+            rows = ~np.isnan(Y[:, j]) & ~np.isnan(oof[:, j])  # a hold-out scores only some rows
             metrics[label] = label_metrics(Y[rows, j], oof[rows, j], classifier.thresholds_[j])
     metadata = {
         "moderation_version": __version__,

@@ -63,7 +63,7 @@ HOSTILE_WORDS = frozenset(
     losers scum scumbag scumbags trash garbage pathetic disgusting thug thugs sycophant
     sycophants loudmouth loudmouths clown clowns jerk jerks bastard bastards bitch bitches
     bitchy asshole assholes arsehole shit shits shitty bullshit crap crappy damn goddamn
-    retard retards retarded pig pigs vermin filth filthy liar liars coward cowards cowardly
+    retard retards retarded pig pigs vermin filth filthy coward cowards cowardly
     creep creeps creepy dimwit nitwit halfwit troll trolls shill shills pudgy ugly cretin
     cretins dunce numbskull twit twat cunt cunts dick dicks dickhead prick pricks whore whores
     slut sluts hoe hoes nigger niggers nigga niggas faggot faggots fag fags dyke kike spic
@@ -71,6 +71,19 @@ HOSTILE_WORDS = frozenset(
     brainless clueless gullible delusional deranged lunatic lunatics nutjob nutcase wacko
     psycho psychopath sociopath stfu wtf fuck fucks fucking fucked fucker fuckers motherfucker
     douche douchebag jackass dumbass dipshit pussy pussies bimbo hag skank sleazy sleazebag
-    vile despicable repulsive bigot bigots bigoted
+    vile despicable repulsive bigot bigots bigoted libtard libtards ass asses arse piss pissed
+    xxcensored
+    """.split()
+)
+
+# Accusations and disparaging words: milder than insults, often aimed at public figures.
+# A separate feature, so the model weighs them apart from outright abuse.
+DISPARAGING_WORDS = frozenset(
+    """
+    liar liars lying crook crooks corrupt dishonest fraud frauds traitor traitors puppet
+    puppets thief thieves criminal criminals hypocrisy incompetent incompetence ridiculous
+    nonsense absurd rubbish drivel propaganda shameful disgrace disgraceful whining whiner
+    whiners crybaby snowflake snowflakes sheep sheeple hack hacks racist racists sexist
+    nazi nazis fascist fascists commie commies thuggish cowardice arrogant smug
     """.split()
 )

@@ -48,7 +48,7 @@ def train_command(
     metadata = train(
         sources, model, precision_target=precision_target, C=c, command=command, encoding=encoding, errors=errors, quiet=quiet
     )
-    print(f"trained on {metadata['data']['comments']} comments ({metadata['training']['cv']} cross-validation)")
+    print(f"trained on {metadata['data']['comments']} comments; quality by cross-validation: {metadata['training']['cv']}")
     print(f"{'label':<12} {'ROC-AUC':>8} {'avg.prec':>8} {'F1':>6} {'threshold':>9}")
     for label, m in metadata["cv_metrics"].items():
         print(f"{label:<12} {m['roc_auc']:>8.3f} {m['average_precision']:>8.3f} {m['f1']:>6.3f} {m['threshold']:>9.3f}")
