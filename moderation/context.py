@@ -177,7 +177,6 @@ class ContextFeaturizer:
 
     def __init__(self, table: WordTable | None = None, streaming: bool = False):
         self.table = table or WordTable()
-        self._flags = np.zeros(0, dtype=np.int8)
         sums = RunningSums if streaming else FrozenSums
         self.thread_sums = sums()  # (thread, word) → sum of the thread's unit comment vectors
         self.article_sums = FrozenSums()  # (article, word) → the article's unit vector
@@ -193,11 +192,12 @@ class ContextFeaturizer:
 
     # -- per-word and per-comment pieces ------------------------------------------------
     def flags(self) -> np.ndarray:
-        words = self.table.words
-        if len(self._flags) < len(words):
-            new = np.array([word_flags(w) for w in words[len(self._flags) :]], dtype=np.int8)
-            self._flags = np.concatenate([self._flags, new])
-        return self._flags
+        """:func:`word_flags` of every word of the table, kept with the table across batches."""
+        words, known = self.table.words, self.table.per_word.get("context_flags", np.zeros(0, dtype=np.int8))
+        if len(known) < len(words):
+            new = np.array([word_flags(w) for w in words[len(known) :]], dtype=np.int8)
+            known = self.table.per_word["context_flags"] = np.concatenate([known, new])
+        return known
 
     def content_vectors(self, encoded: EncodedTexts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(comment, word id, weight) of each comment's unit-length log-frequency vector
@@ -234,11 +234,12 @@ class ContextFeaturizer:
         return number
 
     # -- the two passes -----------------------------------------------------------------
-    def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None) -> None:
-        """Add comments (with non-empty text) to their threads' statistics."""
+    def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None, vectors=None) -> None:
+        """Add comments (with non-empty text) to their threads' statistics. ``vectors``: their
+        :meth:`content_vectors`, if already computed."""
         encoded = encoded or self.table.encode([c.text for c in comments])
         threads = np.array([self.thread_number(c.thread_id) for c in comments], dtype=np.int64)
-        docs, words, weights = self.content_vectors(encoded)
+        docs, words, weights = vectors or self.content_vectors(encoded)
         keys = pack(threads[docs], words)
         if isinstance(self.thread_sums, RunningSums):
             # Keep |S|² current: |S + v|² = |S|² + 2 v·S + |v|², |v|² = 1 if v ≠ 0.
@@ -296,17 +297,17 @@ class ContextFeaturizer:
             parents=[c.parent_id for c in comments],
         )
 
-    def features(self, comments: Sequence[Comment], included: bool, encoded: EncodedTexts | None = None) -> np.ndarray:
+    def features(self, comments: Sequence[Comment], included: bool, encoded: EncodedTexts | None = None, vectors=None) -> np.ndarray:
         """One row of :data:`CONTEXT_FEATURES` per comment (all with non-empty text)."""
-        return self.features_of(self.batch(comments), included, encoded)
+        return self.features_of(self.batch(comments), included, encoded, vectors)
 
-    def features_of(self, batch: CommentBatch, included: bool, encoded: EncodedTexts | None = None) -> np.ndarray:
-        """:meth:`features` of a numbered batch (what worker processes receive)."""
+    def features_of(self, batch: CommentBatch, included: bool, encoded: EncodedTexts | None = None, vectors=None) -> np.ndarray:
+        """:meth:`features` of a numbered batch."""
         encoded = encoded or self.table.encode(batch.texts)
         n = len(batch.texts)
         threads, articles = batch.threads, batch.articles
         self.prepare()
-        docs, words, weights = self.content_vectors(encoded)
+        docs, words, weights = vectors or self.content_vectors(encoded)
 
         has_article = articles >= 0
         article_weights = self.article_sums.lookup(pack(np.maximum(articles[docs], 0), words))

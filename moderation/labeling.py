@@ -20,7 +20,7 @@ from moderation.progress import progress
 from moderation.readers import read_comments
 from moderation.readers.lines import STDIN, open_binary
 from moderation.readers.tabular import Columns
-from moderation.scoring import CHUNK, EMPTY_NOTE, flags_of
+from moderation.scoring import CHUNK, EMPTY_NOTE
 from moderation.store import LoadedModel
 from moderation.text import MAX_TEXT_CHARS
 from moderation.writers import atomic_output, check_output_path, json_line
@@ -47,10 +47,13 @@ class LabelSummary:
     skipped: Counter = field(default_factory=Counter)
 
     def count(self, comment: Comment, flagged: list[str]) -> None:
-        thread = self.threads.setdefault(comment.thread_id, Counter())
+        thread = self.threads.get(comment.thread_id)
+        if thread is None:
+            thread = self.threads[comment.thread_id] = Counter()
         thread["comments"] += 1
-        thread.update(flagged)
-        self.flags.update(flagged)
+        if flagged:
+            thread.update(flagged)
+            self.flags.update(flagged)
 
     def lines(self) -> list[str]:
         """A short report for stderr: totals, the most flagged threads, what was skipped."""
@@ -87,18 +90,19 @@ def input_record(comment: Comment) -> dict:
     return {"id": comment.id, "thread_id": comment.thread_id, "text": comment.text}
 
 
+EMPTY_FIELDS = {**{c: "" for c in SCORE_COLUMNS}, **{c: "" for c in FLAG_COLUMNS}, "note": EMPTY_NOTE}
+
+
 def output_fields(comment: Comment, scores, thresholds: dict[str, float]) -> dict:
-    if not comment.text.strip():
-        return {**{c: "" for c in SCORE_COLUMNS}, **{c: "" for c in FLAG_COLUMNS}, "note": EMPTY_NOTE}
-    flagged = set(flags_of(scores, thresholds))
-    note = ""
-    if len(comment.text) > MAX_TEXT_CHARS:
-        note = f"scored the first {MAX_TEXT_CHARS:,} of {len(comment.text):,} characters"
-    return {
-        **{column: round(float(s), 6) if s == s else "" for column, s in zip(SCORE_COLUMNS, scores)},
-        **{f"{label}_flag": int(label in flagged) if label in thresholds else "" for label in LABELS},
-        "note": note,
-    }
+    if scores is None:
+        return EMPTY_FIELDS
+    fields: dict = {}
+    for label, column, score in zip(LABELS, SCORE_COLUMNS, scores.tolist()):
+        fields[column] = round(score, 6) if score == score else ""  # NaN: label not trained
+    for label, column, score in zip(LABELS, FLAG_COLUMNS, scores.tolist()):
+        fields[column] = int(score >= thresholds[label]) if label in thresholds else ""
+    fields["note"] = f"scored the first {MAX_TEXT_CHARS:,} of {len(comment.text):,} characters" if len(comment.text) > MAX_TEXT_CHARS else ""
+    return fields
 
 
 @dataclass
@@ -134,55 +138,59 @@ def for_scoring(comment: Comment, articles: dict[str, str]) -> Comment:
     return Comment(comment.text, comment.id, comment.thread_id, comment.parent_id, comment.author, article)
 
 
-def score_rows(comments, plan: ThreadPlan, scorer: ChunkScorer, workers: int, dask: str | None, advance) -> np.ndarray:
-    """Scores of every input row (NaN for empty texts), one row per input row.
+def scored_in_order(comments, plan: ThreadPlan, scorer: ChunkScorer, workers: int, dask: str | None):
+    """``(comment, scores)`` for every input row, in input order (scores None for empty texts).
 
     A comment is scored once every comment of its thread has been read, in batches of whole
-    threads, so memory holds only threads still being read: little for exports grouped by
-    thread. Threads larger than :data:`LARGE_THREAD` were summarized beforehand
-    (``scorer.shared``) and are scored as they come.
+    threads, and given back once it and all before it are scored: memory holds only threads
+    still being read, little for exports grouped by thread. Threads larger than
+    :data:`LARGE_THREAD` were summarized beforehand (``scorer.shared``) and are scored as
+    they come.
     """
-    scores = np.full((plan.comments, len(LABELS)), np.nan)
     large = plan.large_threads()
     open_threads: dict[str, list[tuple[int, Comment]]] = {}
-    batches = {True: [], False: []}  # whole threads / comments of large threads
+    batches: dict[bool, list[tuple[int, Comment]]] = {True: [], False: []}  # whole threads / large threads
     in_flight: deque = deque()
+    waiting: deque = deque()  # (row, comment) not yet given back
+    done: dict[int, np.ndarray] = {}
     articles: dict[str, str] = {}
     with scoring_backend(scorer, workers, dask) as (submit, window):
 
         def send(whole_threads: bool) -> None:
             batch = batches[whole_threads]
-            rows = [row for row, _ in batch]
-            in_flight.append((rows, submit([c for _, c in batch], whole_threads)))
+            in_flight.append(([row for row, _ in batch], submit([c for _, c in batch], whole_threads)))
             batches[whole_threads] = []
-            while len(in_flight) > window or (in_flight and in_flight[0][1].done()):
+
+        def collect(block: bool) -> None:
+            while in_flight and (block or len(in_flight) > window or in_flight[0][1].done()):
                 rows, future = in_flight.popleft()
-                scores[rows] = future.result()
-                advance(len(rows))
+                done.update(zip(rows, future.result()))
+
+        def ready():
+            while waiting and (waiting[0][0] in done or not waiting[0][1].text.strip()):
+                row, comment = waiting.popleft()
+                yield comment, done.pop(row, None)
 
         for row, comment in enumerate(comments):
-            if not comment.text.strip():
-                advance()
-                continue
-            thread = comment.thread_id
-            if thread in large:
-                batches[False].append((row, for_scoring(comment, articles)))
-                if len(batches[False]) >= CHUNK:
-                    send(whole_threads=False)
-                continue
-            open_threads.setdefault(thread, []).append((row, for_scoring(comment, articles)))
-            if plan.last_row[thread] == row:
-                batches[True] += open_threads.pop(thread)
-                if len(batches[True]) >= CHUNK:
-                    send(whole_threads=True)
+            waiting.append((row, comment))
+            if comment.text.strip():
+                thread = comment.thread_id
+                if thread in large:
+                    batches[False].append((row, for_scoring(comment, articles)))
+                else:
+                    open_threads.setdefault(thread, []).append((row, for_scoring(comment, articles)))
+                    if plan.last_row[thread] == row:
+                        batches[True] += open_threads.pop(thread)
+                for whole_threads, batch in batches.items():
+                    if len(batch) >= CHUNK:
+                        send(whole_threads)
+                collect(block=False)
+            yield from ready()
         for whole_threads, batch in batches.items():
             if batch:
                 send(whole_threads)
-        while in_flight:
-            rows, future = in_flight.popleft()
-            scores[rows] = future.result()
-            advance(len(rows))
-    return scores
+        collect(block=True)
+        yield from ready()
 
 
 def large_thread_statistics(comments, plan: ThreadPlan, model: LoadedModel) -> ContextFeaturizer | None:
@@ -215,8 +223,8 @@ def label_file(
     extension; CSV on stdout when None), in input order, atomically.
 
     The input is read in passes, never held whole: threads and output columns; statistics
-    of very large threads (if any); scores, in batches of whole threads, on ``workers``
-    processes or a Dask cluster for large inputs; and the output, written as it is read.
+    of very large threads (if any); then scores, in batches of whole threads on ``workers``
+    processes or a Dask cluster for large inputs, written out in input order as they come.
     """
     if output is not None:
         check_output_path(output, [source])
@@ -232,21 +240,22 @@ def label_file(
         shared = large_thread_statistics(comments(), plan, model)
         if plan.comments < PARALLEL_MIN_COMMENTS and not dask:
             workers = 1
-        with progress("scoring", plan.comments, quiet) as advance:
-            scores = score_rows(comments(), plan, ChunkScorer(model, shared), workers, dask, advance)
-        with atomic_output(output) as stream:
-            writer = None if as_jsonl else csv.DictWriter(stream, fieldnames=[*plan.keys, *OUTPUT_COLUMNS], lineterminator="\n")
+        header = [*plan.keys, *OUTPUT_COLUMNS]
+        scored = scored_in_order(comments(), plan, ChunkScorer(model, shared), workers, dask)
+        with atomic_output(output) as stream, progress("labeling", plan.comments, quiet) as advance:
+            writer = None if as_jsonl else csv.writer(stream, lineterminator="\n")
             if writer:
-                writer.writeheader()
-            for comment, row_scores in zip(comments(), scores):
-                fields = output_fields(comment, row_scores, thresholds)
+                writer.writerow(header)
+            for comment, scores in scored:
+                fields = output_fields(comment, scores, thresholds)
                 flagged = [label for label in LABELS if fields[f"{label}_flag"] == 1]
                 summary.count(comment, flagged)
+                advance()
                 if only_flagged and not flagged:
                     continue
                 record = {**input_record(comment), **fields}
                 if writer:
-                    writer.writerow(record)
+                    writer.writerow([record.get(column, "") for column in header])
                 else:
                     stream.write(json_line(record))
     return summary

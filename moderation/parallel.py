@@ -42,11 +42,12 @@ class ChunkScorer:
             # Nothing outlives a batch of whole threads, so memory need not grow with the input.
             self.model.scorer = scorer = CompactModel(scorer.arrays)
         encoded = scorer.table.encode([c.text for c in comments])
-        featurizer = self.shared
+        featurizer, vectors = self.shared, None
         if whole_threads:
             featurizer = ContextFeaturizer(scorer.table)
-            featurizer.add(comments, encoded)
-        return scorer.scores(encoded, featurizer.features(comments, included=True, encoded=encoded))
+            vectors = featurizer.content_vectors(encoded)
+            featurizer.add(comments, encoded, vectors)
+        return scorer.scores(encoded, featurizer.features(comments, included=True, encoded=encoded, vectors=vectors))
 
     def __getstate__(self) -> dict:
         if self.shared is not None:

@@ -37,7 +37,7 @@ URL_TOKEN = "xxurl"
 MENTION_TOKEN = "xxuser"
 CENSORED_TOKEN = "xxcensored"
 CHAR_NGRAM_SIZES = (2, 5)
-TOKEN_CACHE_LIMIT = 1 << 20
+TOKEN_CACHE_LIMIT = 1 << 18  # distinct tokens remembered; about 50 MB at most
 MAX_TEXT_CHARS = 100_000
 
 
@@ -102,7 +102,7 @@ def normalize(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 12)
 def tokenize(text: str) -> tuple[str, ...]:
     """The word tokens of ``text``: see the module docstring for the normalization."""
     return tuple(chain.from_iterable(map(_token_words.__getitem__, normalize(text).split())))
@@ -153,13 +153,14 @@ class WordTable:
         self.ids: dict[str, int] = {}
         self.words: list[str] = []
         self._token_ids = TokenIds(self)
+        self.per_word: dict[str, np.ndarray] = {}  # arrays by word id that users of the table keep here
 
     def __getstate__(self) -> dict:
         # The token shortcut is a cache: rebuilt on demand rather than shipped to workers.
-        return {"ids": self.ids, "words": self.words}
+        return {"ids": self.ids, "words": self.words, "per_word": self.per_word}
 
     def __setstate__(self, state: dict) -> None:
-        self.ids, self.words = state["ids"], state["words"]
+        self.ids, self.words, self.per_word = state["ids"], state["words"], state["per_word"]
         self._token_ids = TokenIds(self)
 
     def id_of(self, word: str) -> int:
@@ -190,7 +191,6 @@ def word_ngrams(tokens: tuple[str, ...]) -> list[str]:
     return [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))]
 
 
-@lru_cache(maxsize=1 << 18)
 def char_ngrams_of_word(word: str) -> tuple[str, ...]:
     """Character 2–5-grams of one word padded with spaces, as scikit-learn's ``char_wb`` does.
 
