@@ -266,12 +266,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--systems", type=lambda value: names(value, SYSTEMS), default=list(SYSTEMS), help="comma-separated")
     parser.add_argument("--quick", action="store_true", help=f"at most {QUICK_TRAIN_ROWS:,} train rows per dataset (a smoke run)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="where accuracy.md and accuracy.json go")
-    args = parser.parse_args(argv)
-    for name in args.systems:
+    return parser.parse_args(argv)
+
+
+def missing_package(systems: list[str]) -> str | None:
+    """The first system whose benchmark-only package is not installed, as an error line."""
+    for name in systems:
         module = SYSTEMS[name].requires
         if module and importlib.util.find_spec(module) is None:
-            parser.error(f"{name} needs the {module} package: pip install '.[bench]', or leave it out with --systems")
-    return args
+            return f"accuracy.py: {name} needs the {module} package: pip install '.[bench]', or leave it out with --systems"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     if not datasets:
         print(f"no dataset files in {where}: accuracy benchmark skipped")
         return 0
+    problem = missing_package(args.systems)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
 
     report = {
         "command": shlex.join(["python", "bench/accuracy.py", *argv]),

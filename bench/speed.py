@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from functools import cached_property
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +39,8 @@ from bench.speed_systems import (  # noqa: E402
     FASTTEXT_COLD_SCRIPT,
     PLAIN_COLD_SCRIPT,
     PLAIN_SCORE_SCRIPT,
+    FASTTEXT_SCORE_SCRIPT,
+    PROFANITY_SCORE_SCRIPT,
     PROFANITY_COLD_SCRIPT,
     ROOT,
     ChildRun,
@@ -235,7 +237,11 @@ def measure_rss(work: Workspace, big_gb: float | None) -> dict:
     label = work.label_run
     progress(f"{PLAIN}: scoring {work.n:,} comments in a child process")
     plain = run_child(python_command(PLAIN_SCORE_SCRIPT, work.plain_path, work.corpus_csv))
-    result = {"comments": work.n, "systems": {OURS_LABEL: asdict(label), PLAIN: asdict(plain)}}
+    progress(f"{FASTTEXT} and {PROFANITY}: scoring {work.n:,} comments in child processes")
+    fasttext_run = run_child(python_command(FASTTEXT_SCORE_SCRIPT, work.fasttext_path, work.corpus_csv))
+    profanity_run = run_child(python_command(PROFANITY_SCORE_SCRIPT, work.corpus_csv))
+    systems = {OURS_LABEL: label, PLAIN: plain, FASTTEXT: fasttext_run, PROFANITY: profanity_run}
+    result = {"comments": work.n, "systems": {name: asdict(run) for name, run in systems.items()}}
     if big_gb:
         result["big"] = measure_big_file(work, big_gb)
     return result
@@ -280,6 +286,13 @@ def measure_train(work: Workspace, cap: int) -> dict:
 # --- the report ---------------------------------------------------------------------------------
 
 
+def installed_version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def machine() -> dict:
     import psutil
 
@@ -292,7 +305,7 @@ def machine() -> dict:
         "niceness": os.nice(0),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "versions": {name: version(name) for name in ("numpy", "scikit-learn", "pandas", "fasttext-numpy2", "alt-profanity-check")},
+        "versions": {name: installed_version(name) for name in ("numpy", "scikit-learn", "pandas", "fasttext-numpy2", "alt-profanity-check")},
         "git": (revision or "unknown") + (" with uncommitted changes in moderation/" if changed else ""),
     }
 
@@ -403,7 +416,8 @@ def render_markdown(report: dict) -> str:
             f"## Peak memory: {r['comments']:,} comments",
             "",
             "Peak RSS of all the command's processes together (sampled every 50 ms; at least the exact peak of "
-            "the largest one). The plain pipeline reads the same CSV and scores it in chunks of 1,000.",
+            "the largest one). Each alternative reads the same CSV in a child process and scores it as in the "
+            "throughput section.",
             "",
             "| system | peak RSS MB | seconds |",
             "|---|---|---|",
@@ -424,7 +438,8 @@ def render_markdown(report: dict) -> str:
         else:
             lines += [
                 f"{t['rows']:,} labeled rows ({', '.join(t['datasets'])} train splits, each with its own labels). "
-                f"`moderation train` is the whole command: it cross-validates (5 folds) and refits, all three labels; "
+                f"`moderation train` is the whole command: it cross-validates (a grouped hold-out of a fifth at this size, "
+                f"every C of its grid) and refits, all three labels; "
                 f"the alternatives fit once, on the hostile label ({t['hostile_rows']:,} rows), in-process. "
                 f"`moderation train` peak RSS {t['ours_peak_rss_mb']:,.0f} MB.",
                 "",

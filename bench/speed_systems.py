@@ -220,6 +220,22 @@ def python_command(script: str, *args: str | Path) -> list[str]:
 PLAIN_COLD_SCRIPT = f"import sys, sklearn, joblib; joblib.load(sys.argv[1]).predict_proba([{COLD_TEXT!r}])"
 FASTTEXT_COLD_SCRIPT = f"import sys, fasttext; fasttext.load_model(sys.argv[1]).predict({COLD_TEXT!r})"
 PROFANITY_COLD_SCRIPT = f"from profanity_check import predict_prob; predict_prob([{COLD_TEXT!r}])"
+# Scoring the corpus CSV in a child process, for peak memory: each system as it is used.
+FASTTEXT_SCORE_SCRIPT = """
+import csv, sys, fasttext
+model = fasttext.load_model(sys.argv[1])
+with open(sys.argv[2], newline="", encoding="utf-8") as stream:
+    texts = [" ".join(row["text"].split()) for row in csv.DictReader(stream)]
+model.predict(texts)
+"""
+PROFANITY_SCORE_SCRIPT = f"""
+import csv, sys
+from profanity_check import predict_prob
+with open(sys.argv[1], newline="", encoding="utf-8") as stream:
+    texts = [row["text"] for row in csv.DictReader(stream)]
+for start in range(0, len(texts), {CHUNK}):
+    predict_prob(texts[start:start + {CHUNK}])
+"""
 PLAIN_SCORE_SCRIPT = f"""
 import csv, sys, joblib
 pipeline = joblib.load(sys.argv[1])

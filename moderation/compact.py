@@ -9,29 +9,12 @@ the pipeline's arithmetic on them. ``tests/test_compact.py`` checks it against t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 
 from moderation.comments import LABELS
 from moderation.context import CONTEXT_FEATURES
-from moderation.text import KEY_SHIFT, EncodedTexts, WordTable, char_ngrams_of_word, pack, sum_by
-
-ARRAY_NAMES = (
-    "word_vocabulary",
-    "word_idf",
-    "word_coef",
-    "char_vocabulary",
-    "char_idf",
-    "char_coef",
-    "context_fill",
-    "context_mean",
-    "context_scale",
-    "context_coef",
-    "intercept",
-    "calibration",
-    "trained",
-)
+from moderation.text import KEY_SHIFT, EncodedTexts, PerWordIds, WordTable, char_ngrams_of_word, pack, sum_by
 
 
 def encode_strings(strings: list[str]) -> np.ndarray:
@@ -121,28 +104,18 @@ class CompactModel:
         self.unigram_feature = np.full(len(self.table.words), -1, dtype=np.int64)
         for word_id, feature in unigrams:
             self.unigram_feature[word_id] = feature
-        self.char_offsets = np.zeros(1, dtype=np.int64)
-        self.char_features = np.zeros(0, dtype=np.int64)
+        self.char_features = PerWordIds(self.table, self._char_features_of_word)
 
-    def _cover_new_words(self) -> None:
-        """Per-word feature ids for words the table gained since the last chunk."""
-        words = self.table.words
-        known = len(self.char_offsets) - 1
-        if known == len(words):
-            return
+    def _char_features_of_word(self, word: str) -> list[int]:
         index = self.char_index
-        per_word = [[index[g] for g in char_ngrams_of_word(w) if g in index] for w in words[known:]]
-        self.char_features = np.concatenate([self.char_features, np.fromiter(chain.from_iterable(per_word), dtype=np.int64)])
-        ends = self.char_offsets[-1] + np.cumsum([len(ids) for ids in per_word])
-        self.char_offsets = np.concatenate([self.char_offsets, ends])
-        missing = len(words) - len(self.unigram_feature)
-        if missing > 0:
-            self.unigram_feature = np.concatenate([self.unigram_feature, np.full(missing, -1, dtype=np.int64)])
+        return [index[g] for g in char_ngrams_of_word(word) if g in index]
 
     def _ngram_occurrences(self, encoded: EncodedTexts):
         """(text, feature id) of every word-n-gram and char-n-gram occurrence in vocabulary."""
-        self._cover_new_words()
         ids, docs = encoded.ids, encoded.docs
+        missing = len(self.table.words) - len(self.unigram_feature)
+        if missing > 0:  # words first seen since: none is a vocabulary unigram
+            self.unigram_feature = np.concatenate([self.unigram_feature, np.full(missing, -1, dtype=np.int64)])
         unigrams = self.unigram_feature[ids]
         known = unigrams >= 0
         word_docs, word_features = [docs[known]], [unigrams[known]]
@@ -153,11 +126,7 @@ class CompactModel:
             hit = self.bigram_keys[where] == keys
             word_docs.append(docs[:-1][same_text][hit])
             word_features.append(self.bigram_features[where[hit]])
-        starts = self.char_offsets[ids]
-        counts = self.char_offsets[ids + 1] - starts
-        # Gather each token's run of char feature ids: run start + position within the run.
-        run_starts = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        char_features = self.char_features[run_starts + np.arange(int(counts.sum()))]
+        counts, char_features = self.char_features.gather(ids)
         return (
             (np.concatenate(word_docs), np.concatenate(word_features), "word"),
             (np.repeat(docs, counts), char_features, "char"),

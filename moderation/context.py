@@ -68,6 +68,7 @@ INNER_VOCATIVE = re.compile(r"\b(?:really|please|so|no|correction|thanks|hey|dea
 GROUP_ADDRESS = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in GROUP_ADDRESS_PHRASES) + r")\b")
 VOCATIVE_MIN_COMMENTS = 2  # one comment alone does not make a word a participant's name
 
+NOT_PLURALS = frozenset({"news", "series", "species", "means"})
 CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER, DISPARAGING_WORD = 1, 2, 4, 8, 16
 
 
@@ -94,6 +95,20 @@ def word_flags(word: str) -> int:
     if word in DISPARAGING_WORDS:
         flags |= DISPARAGING_WORD
     return flags
+
+
+def plural_stem(word: str) -> str:
+    """"governments" → "government", "policies" → "policy", "taxes" → "tax": comments and
+    articles say the same thing in singular and plural."""
+    if word in NOT_PLURALS:
+        return word
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("es") and word[-3] in "sxz" or word.endswith(("ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def vocative_names(text: str) -> set[str]:
@@ -199,11 +214,21 @@ class ContextFeaturizer:
             known = self.table.per_word["context_flags"] = np.concatenate([known, new])
         return known
 
+    def stems(self) -> np.ndarray:
+        """The word id of each word's :func:`plural_stem`, kept with the table across batches."""
+        table = self.table
+        known = table.per_word.get("plural_stems", np.zeros(0, dtype=np.int64))
+        while len(known) < len(table.words):  # stems may add words to the table
+            start = len(known)
+            new = np.array([table.id_of(plural_stem(w)) for w in table.words[start:]], dtype=np.int64)
+            known = table.per_word["plural_stems"] = np.concatenate([known, new])
+        return known
+
     def content_vectors(self, encoded: EncodedTexts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(comment, word id, weight) of each comment's unit-length log-frequency vector
-        over its content words (no function words, no numbers)."""
+        over its content words (no function words, no numbers), plurals folded."""
         content = (self.flags()[encoded.ids] & CONTENT) != 0
-        docs, words = encoded.docs[content], encoded.ids[content]
+        docs, words = encoded.docs[content], self.stems()[encoded.ids[content]]
         if not len(words):
             return docs, words, np.zeros(0)
         keys, counts = np.unique(pack(docs, words), return_counts=True)
@@ -283,7 +308,8 @@ class ContextFeaturizer:
             names = self.thread_authors[thread] | addressed
             ids = np.array(sorted(self.table.id_of(name) for name in names), dtype=np.int64)
             if article >= 0 and len(ids):
-                ids = ids[self.article_sums.lookup(pack(np.full(len(ids), article), ids)) == 0]
+                in_article = self.article_sums.lookup(pack(np.full(len(ids), article), self.stems()[ids])) != 0
+                ids = ids[~in_article]
             cached = self._names[(thread, article)] = ids
         return cached
 

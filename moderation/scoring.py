@@ -41,16 +41,14 @@ def flags_of(scores: np.ndarray, thresholds: dict[str, float]) -> list[str]:
     return [label for label, score in zip(LABELS, scores) if label in thresholds and score >= thresholds[label]]
 
 
-def score_comments(model: LoadedModel, comments: Sequence[Comment], featurizer: ContextFeaturizer | None = None) -> np.ndarray:
-    """Scores of comments, one row per comment (NaN for empty texts), each against its whole
-    thread. ``featurizer`` holds the threads of all the input (see ``label``); by default
-    the threads are those of ``comments``."""
+def score_comments(model: LoadedModel, comments: Sequence[Comment]) -> np.ndarray:
+    """Scores of comments held in memory, one row per comment (NaN for empty texts), each
+    against its whole thread (the comments of ``comments`` with its thread id)."""
     rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
     scored = [comments[row] for row in rows]
-    if featurizer is None:
-        featurizer = ContextFeaturizer(model.scorer.table)
-        for start in range(0, len(scored), CHUNK):
-            featurizer.add(scored[start : start + CHUNK])
+    featurizer = ContextFeaturizer(model.scorer.table)
+    for start in range(0, len(scored), CHUNK):
+        featurizer.add(scored[start : start + CHUNK])
     scores = np.full((len(comments), len(LABELS)), np.nan)
     for start in range(0, len(scored), CHUNK):
         chunk = scored[start : start + CHUNK]

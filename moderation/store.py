@@ -34,7 +34,7 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "ab083c2265f093120146252963ce92f817cd738abda1b0622f2c71328ba14faf"
+DEFAULT_MODEL_SHA256 = "7f3a7c27c65e4595e2d0cd3c6c7e8e498b3db8da59c478c5257be0c3fa71c2eb"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent

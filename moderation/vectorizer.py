@@ -10,13 +10,11 @@ most of what makes training on tens of thousands of comments take seconds.
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from moderation.text import KEY_SHIFT, EncodedTexts, WordTable, char_ngrams_of_word, pack
+from moderation.text import KEY_SHIFT, EncodedTexts, PerWordIds, WordTable, char_ngrams_of_word, pack
 
 NGRAM_KINDS = ("words", "chars")
 
@@ -38,24 +36,17 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         self._table = WordTable()
         self._gram_ids: dict[str, int] = {}  # char n-gram → id
         self._grams: list[str] = []
-        self._char_offsets = np.zeros(1, dtype=np.int64)
-        self._char_ids = np.zeros(0, dtype=np.int64)
+        self._char_ids = PerWordIds(self._table, self._gram_ids_of_word)
 
-    def _cover_new_words(self) -> None:
-        words = self._table.words
-        known = len(self._char_offsets) - 1
-        if known == len(words):
-            return
-        per_word = [[self._gram_id(g) for g in char_ngrams_of_word(w)] for w in words[known:]]
-        self._char_ids = np.concatenate([self._char_ids, np.fromiter(chain.from_iterable(per_word), dtype=np.int64)])
-        self._char_offsets = np.concatenate([self._char_offsets, self._char_offsets[-1] + np.cumsum([len(g) for g in per_word])])
-
-    def _gram_id(self, gram: str) -> int:
-        number = self._gram_ids.get(gram)
-        if number is None:
-            number = self._gram_ids[gram] = len(self._grams)
-            self._grams.append(gram)
-        return number
+    def _gram_ids_of_word(self, word: str) -> list[int]:
+        ids = []
+        for gram in char_ngrams_of_word(word):
+            number = self._gram_ids.get(gram)
+            if number is None:
+                number = self._gram_ids[gram] = len(self._grams)
+                self._grams.append(gram)
+            ids.append(number)
+        return ids
 
     def _occurrences(self, texts) -> tuple[np.ndarray, np.ndarray, int]:
         """(text, key) of every n-gram occurrence; keys identify n-grams within this vectorizer."""
@@ -66,11 +57,8 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             # Unigram keys are word ids; bigram keys have the (first word + 1) in the high bits.
             bigrams = pack(ids[:-1][same_text] + 1, ids[1:][same_text])
             return np.concatenate([docs, docs[:-1][same_text]]), np.concatenate([ids, bigrams]), encoded.count
-        self._cover_new_words()
-        starts = self._char_offsets[ids]
-        counts = self._char_offsets[ids + 1] - starts
-        run_starts = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        return np.repeat(docs, counts), self._char_ids[run_starts + np.arange(int(counts.sum()))], encoded.count
+        counts, grams = self._char_ids.gather(ids)
+        return np.repeat(docs, counts), grams, encoded.count
 
     def _term(self, key: int) -> str:
         if self.ngrams == "chars":

@@ -10,7 +10,7 @@ from pathlib import Path
 from moderation.comments import Comment
 from moderation.errors import InputError
 from moderation.readers.disqus import is_disqus_root, read_disqus
-from moderation.readers.html import xml_root
+from moderation.readers.xml_stream import xml_root
 from moderation.readers.lines import STDIN, iter_lines
 from moderation.readers.reddit import looks_like_reddit, read_reddit
 from moderation.readers.tabular import Columns, read_csv, read_jsonl
