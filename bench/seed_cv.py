@@ -1,6 +1,6 @@
 """Cross-validated quality on the seed labels, with and without the context features.
 
-Prints the Markdown table the README shows. Leave-one-out over the 47 labeled comments; the
+Prints the Markdown table the README shows and writes it to bench/results/seed_cv.md. Leave-one-out over the 47 labeled comments; the
 whole pipeline (vocabularies, idf, scaling) is refitted in every fold.
 
     python bench/seed_cv.py
@@ -20,17 +20,26 @@ from moderation.store import shipped_path  # noqa: E402
 from moderation.training import label_matrix, load_training_data  # noqa: E402
 
 
+RESULTS = Path(__file__).resolve().parent / "results" / "seed_cv.md"
+
+
 def main() -> None:
     comments = load_training_data([shipped_path("labels")]).comments
     Y = label_matrix(comments)
-    print("| features | label | ROC-AUC | avg. precision | F1 at threshold | threshold |")
-    print("|---|---|---|---|---|---|")
+    lines = [
+        "| features | label | ROC-AUC | avg. precision | F1 at threshold | threshold |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, context in (("text n-grams only", False), ("text n-grams + context", True)):
         model = ModerationClassifier(context=context).fit(comments, Y)
         scores = model.oof_scores()
         for j, label in enumerate(LABELS):
             m = label_metrics(Y[:, j], scores[:, j], model.thresholds_[j])
-            print(f"| {name} | {label} | {m['roc_auc']:.2f} | {m['average_precision']:.2f} | {m['f1']:.2f} | {m['threshold']:.2f} |")
+            lines.append(f"| {name} | {label} | {m['roc_auc']:.2f} | {m['average_precision']:.2f} | {m['f1']:.2f} | {m['threshold']:.2f} |")
+    text = "\n".join(lines) + "\n"
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text, end="")
 
 
 if __name__ == "__main__":

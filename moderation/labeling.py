@@ -58,17 +58,21 @@ class LabelSummary:
     def lines(self) -> list[str]:
         """A short report for stderr: totals, the most flagged threads, what was skipped."""
         counts = ", ".join(f"{label} {self.flags[label]}" for label in LABELS)
-        lines = [f"flagged of {self.comments} comments: {counts}"]
+        lines = [f"{plural(self.comments, 'comment')} labeled; flagged: {counts}"]
         if len(self.threads) > 1:
             busiest = sorted(self.threads.items(), key=lambda item: -sum(item[1][label] for label in LABELS))
             for thread_id, counts in busiest[:SUMMARY_THREADS]:
                 flags = ", ".join(f"{label} {counts[label]}" for label in LABELS)
-                lines.append(f"  thread {thread_id or '(none)'}: {counts['comments']} comments; {flags}")
+                lines.append(f"  thread {thread_id or '(none)'}: {plural(counts['comments'], 'comment')}; flagged: {flags}")
             if len(busiest) > SUMMARY_THREADS:
                 lines.append(f"  … and {len(busiest) - SUMMARY_THREADS} more threads")
         if self.skipped:
             lines.append("not labeled: " + ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items())))
         return lines
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 @contextmanager

@@ -68,7 +68,7 @@ def test_label_thread_export_writes_every_comment_in_order(tmp_path, trained_mod
         for label in ("off_topic", "hostile", "ad_hominem"):
             assert 0 <= float(row[f"{label}_score"]) <= 1
             assert row[f"{label}_flag"] in ("0", "1")
-    assert "flagged of 47 comments" in result.stderr
+    assert "47 comments labeled; flagged:" in result.stderr
 
 
 def test_label_csv_keeps_every_input_column(tmp_path, trained_model):
