@@ -16,7 +16,7 @@ from moderation.readers.tabular import Columns, parse_json_record
 from moderation.store import LoadedModel, notice
 
 EMPTY_NOTE = "empty text: nothing to score"
-CHUNK = 1000  # comments scored together: large enough to amortize NumPy calls, small in memory
+CHUNK = 700  # comments scored together: enough to amortize NumPy calls; a batch's temporaries grow with it
 
 
 def parse_thresholds(overrides: Iterable[str]) -> dict[str, float]:
