@@ -104,7 +104,7 @@ class CompactModel:
         self.unigram_feature = np.full(len(self.table.words), -1, dtype=np.int64)
         for word_id, feature in unigrams:
             self.unigram_feature[word_id] = feature
-        self.char_features = PerWordIds(self.table, self._char_features_of_word)
+        self.char_features = PerWordIds(self.table)
 
     def _char_features_of_word(self, word: str) -> list[int]:
         index = self.char_index
@@ -126,7 +126,7 @@ class CompactModel:
             hit = self.bigram_keys[where] == keys
             word_docs.append(docs[:-1][same_text][hit])
             word_features.append(self.bigram_features[where[hit]])
-        counts, char_features = self.char_features.gather(ids)
+        counts, char_features = self.char_features.gather(ids, self._char_features_of_word)
         return (
             (np.concatenate(word_docs), np.concatenate(word_features), "word"),
             (np.repeat(docs, counts), char_features, "char"),

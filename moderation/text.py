@@ -190,23 +190,24 @@ class PerWordIds:
     """A list of ids (e.g. n-gram feature ids) for every word of a :class:`WordTable`, kept as
     flat arrays and extended as the table grows, so a text's ids are gathered with NumPy."""
 
-    def __init__(self, table: WordTable, ids_of_word):
+    def __init__(self, table: WordTable):
         self.table = table
-        self.ids_of_word = ids_of_word  # word → list of ids; computed once per word
         self.offsets = np.zeros(1, dtype=np.int64)
         self.flat = np.zeros(0, dtype=np.int64)
 
-    def _extend(self) -> None:
+    def _extend(self, ids_of_word) -> None:
         words = self.table.words
         known = len(self.offsets) - 1
         if known < len(words):
-            per_word = [self.ids_of_word(w) for w in words[known:]]
+            per_word = [ids_of_word(w) for w in words[known:]]
             self.flat = np.concatenate([self.flat, np.fromiter(chain.from_iterable(per_word), dtype=np.int64)])
             self.offsets = np.concatenate([self.offsets, self.offsets[-1] + np.cumsum([len(ids) for ids in per_word])])
 
-    def gather(self, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(how many ids each token has, all their ids in token order)."""
-        self._extend()
+    def gather(self, word_ids: np.ndarray, ids_of_word) -> tuple[np.ndarray, np.ndarray]:
+        """(how many ids each token has, all their ids in token order); ``ids_of_word`` gives a
+        word's list of ids, computed once per word. Passed in rather than kept, so that this
+        cache holds no reference back to its owner (skops cannot store such cycles)."""
+        self._extend(ids_of_word)
         starts = self.offsets[word_ids]
         counts = self.offsets[word_ids + 1] - starts
         # Each token's run: where it starts in ``flat`` plus the position within the run.

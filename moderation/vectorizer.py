@@ -36,7 +36,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         self._table = WordTable()
         self._gram_ids: dict[str, int] = {}  # char n-gram → id
         self._grams: list[str] = []
-        self._char_ids = PerWordIds(self._table, self._gram_ids_of_word)
+        self._char_ids = PerWordIds(self._table)
 
     def _gram_ids_of_word(self, word: str) -> list[int]:
         ids = []
@@ -57,7 +57,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             # Unigram keys are word ids; bigram keys have the (first word + 1) in the high bits.
             bigrams = pack(ids[:-1][same_text] + 1, ids[1:][same_text])
             return np.concatenate([docs, docs[:-1][same_text]]), np.concatenate([ids, bigrams]), encoded.count
-        counts, grams = self._char_ids.gather(ids)
+        counts, grams = self._char_ids.gather(ids, self._gram_ids_of_word)
         return np.repeat(docs, counts), grams, encoded.count
 
     def _term(self, key: int) -> str:
