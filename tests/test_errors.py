@@ -81,7 +81,7 @@ CASES = [
         "text that is not a thread export",
         {"notes.txt": b"shopping list\nmilk\n"},
         ["label", "{tmp}/notes.txt", "--out", "{tmp}/out.csv"],
-        ["notes.txt: not a thread export"],
+        ["notes.txt: not a thread export", "for one comment per line, use `moderation score`"],
     ),
     (
         "label value outside the accepted set",

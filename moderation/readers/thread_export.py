@@ -57,7 +57,7 @@ def read_thread_export(
     else:
         raise InputError(
             'not a thread export: no "N thoughts on …" (or "N comments on …") line before the comments; '
-            "give a thread export, a CSV with a text column, or JSONL",
+            "give a thread export, a CSV with a text column, or JSONL (for one comment per line, use `moderation score`)",
             name,
         )
     article = "\n".join(article_lines).strip()
