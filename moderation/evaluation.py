@@ -13,6 +13,7 @@ from moderation.metrics import CALIBRATION_BINS, label_metrics
 from moderation.scoring import score_comments
 from moderation.store import LoadedModel
 from moderation.training import label_matrix, load_training_data
+from moderation.writers import atomic_output
 
 
 def evaluate(
@@ -59,7 +60,17 @@ def write_report(folder: Path, results: dict[str, dict], curves: dict[str, tuple
     except OSError as error:
         raise InputError(f"cannot create the report folder ({error.strerror or error})", folder) from None
     written = [folder / "metrics.json"]
-    written[0].write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    with atomic_output(written[0]) as stream:
+        stream.write(json.dumps(results, indent=2) + "\n")
+
+    def save(figure, axes, name: str, legend: str) -> None:
+        axes.legend(loc=legend)
+        figure.tight_layout()
+        written.append(folder / name)
+        with atomic_output(written[-1], binary=True) as stream:
+            figure.savefig(stream, format="png", dpi=100)
+        plt.close(figure)
+
     for label, (y, scores) in curves.items():
         metrics = results[label]
         precision, recall, _ = precision_recall_curve(y, scores)
@@ -69,20 +80,12 @@ def write_report(folder: Path, results: dict[str, dict], curves: dict[str, tuple
         axes.scatter([metrics["recall"]], [metrics["precision"]], color="black", zorder=3, label=f"threshold {metrics['threshold']:.2f}")
         axes.axhline(y.mean(), color="grey", linestyle=":", label=f"base rate {y.mean():.2f}")
         axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=f"{label}: AP {metrics['average_precision']:.2f}, {flags.sum()} flagged")
-        axes.legend(loc="lower left")
-        figure.tight_layout()
-        written.append(folder / f"{label}-precision-recall.png")
-        figure.savefig(written[-1], dpi=100)
-        plt.close(figure)
+        save(figure, axes, f"{label}-precision-recall.png", "lower left")
 
         observed, predicted = calibration_curve(y, scores, n_bins=CALIBRATION_BINS, strategy="uniform")
         figure, axes = plt.subplots(figsize=(4.5, 4))
         axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
         axes.plot(predicted, observed, marker="o", label="this model")
         axes.set(xlabel="mean score in bin", ylabel="share labeled positive", xlim=(0, 1), ylim=(0, 1), title=f"{label}: ECE {metrics['ece']:.3f}, Brier {metrics['brier']:.3f}")
-        axes.legend(loc="upper left")
-        figure.tight_layout()
-        written.append(folder / f"{label}-reliability.png")
-        figure.savefig(written[-1], dpi=100)
-        plt.close(figure)
+        save(figure, axes, f"{label}-reliability.png", "upper left")
     return written

@@ -27,8 +27,9 @@ def check_output_path(output: Path, inputs: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(output: Path | None):
-    """A text stream for ``output`` (stdout if None), renamed into place only on success.
+def atomic_output(output: Path | None, binary: bool = False):
+    """A text stream (bytes if ``binary``) for ``output`` (stdout if None), renamed into place
+    only on success.
 
     The temporary file lives in the output's folder so the final rename is atomic; on any
     error or interruption it is removed and an existing output is left as it was.
@@ -42,7 +43,8 @@ def atomic_output(output: Path | None):
     except OSError as error:
         raise InputError(f"cannot write the output here ({error.strerror or error}); choose another path", output) from None
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+        opened = os.fdopen(descriptor, "wb") if binary else os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        with opened as stream:
             yield stream
         os.chmod(temporary, default_file_mode())
         os.replace(temporary, output)

@@ -112,6 +112,18 @@ def test_evaluate_table_and_json(trained_model, tmp_path):
         assert metrics["f1"] == pytest.approx(f1_score(y, [int(row[f"{label}_flag"]) for row in scored]))
 
 
+def test_evaluate_report_writes_metrics_and_two_plots_per_label(tmp_path, trained_model):
+    pytest.importorskip("matplotlib")
+    report = tmp_path / "report"
+    result = run_cli("evaluate", LABELS_DIR, "--json", "--report", report, "--model", trained_model)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((report / "metrics.json").read_text(encoding="utf-8")) == json.loads(result.stdout)
+    plots = {f"{label}-{kind}.png" for label in ("off_topic", "hostile", "ad_hominem") for kind in ("precision-recall", "reliability")}
+    assert {p.name for p in report.iterdir()} == plots | {"metrics.json"}  # no temporary files left behind
+    for name in plots:
+        assert (report / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), name
+
+
 def test_evaluate_skips_labels_the_data_does_not_annotate(tmp_path, trained_model):
     data = tmp_path / "only-hostile.csv"
     data.write_text("text,hostile\nyou idiot\n,\nnice article,0\nhypocrites all,1\n".replace("you idiot\n", "you idiot,1\n"), encoding="utf-8")
