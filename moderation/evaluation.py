@@ -10,6 +10,7 @@ import numpy as np
 from moderation.comments import LABELS
 from moderation.errors import InputError
 from moderation.metrics import CALIBRATION_BINS, label_metrics
+from moderation.readers.tabular import Columns
 from moderation.scoring import score_comments
 from moderation.store import LoadedModel
 from moderation.training import label_matrix, load_training_data
@@ -20,6 +21,8 @@ def evaluate(
     data_paths: list[Path],
     model: LoadedModel,
     thresholds: dict[str, float],
+    format: str | None = None,
+    columns: Columns = Columns(),
     encoding: str = "utf-8",
     errors: str = "strict",
     report: Path | None = None,
@@ -28,7 +31,7 @@ def evaluate(
     the model was not trained on, are left out rather than counted as negatives. With
     ``report``, also writes ``metrics.json`` and, per label, a precision–recall curve and a
     reliability diagram as PNG into that folder."""
-    comments = load_training_data(data_paths, encoding, errors).comments
+    comments = load_training_data(data_paths, format, columns, encoding, errors).comments
     Y = label_matrix(comments)
     scores = score_comments(model, comments)
     results, curves = {}, {}

@@ -16,6 +16,7 @@ from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
 from moderation.progress import progress
 from moderation.readers import read_comments
+from moderation.readers.tabular import Columns
 from moderation.readers.thread_export import read_thread_export
 from moderation.store import check_model_target, notice, write_model
 
@@ -49,9 +50,11 @@ def thread_articles(folder: Path) -> dict[str, tuple[str, Path]]:
     return articles
 
 
-def load_training_data(paths: list[Path], encoding: str = "utf-8", errors: str = "strict") -> TrainingData:
-    """Labeled comments from files (any format ``label`` reads; labels as in the canonical
-    schema) and folders of CSV/JSONL files.
+def load_training_data(
+    paths: list[Path], format: str | None = None, columns: Columns = Columns(), encoding: str = "utf-8", errors: str = "strict"
+) -> TrainingData:
+    """Labeled comments from files (any format ``label`` reads, ``format`` and ``columns`` as
+    for ``label``; labels as in the canonical schema) and folders of CSV/JSONL files.
 
     In a folder, ``threads/<thread_id>.txt`` exports supply the article of rows that have no
     ``article`` of their own. Rows without text or without any label are left out, with a
@@ -64,7 +67,7 @@ def load_training_data(paths: list[Path], encoding: str = "utf-8", errors: str =
             raise InputError("no such file or folder; give labeled CSV files or a folder of them", path)
         articles = thread_articles(path) if path.is_dir() else {}
         for file in data_files(path):
-            rows = list(read_comments(file, encoding=encoding, errors=errors))
+            rows = list(read_comments(file, format, columns, encoding=encoding, errors=errors))
             unusable = 0
             for comment in rows:
                 if not comment.article and comment.thread_id in articles:
@@ -120,6 +123,8 @@ def train(
     precision_target: float | None = None,
     C: float | None = None,
     command: str | None = None,
+    format: str | None = None,
+    columns: Columns = Columns(),
     encoding: str = "utf-8",
     errors: str = "strict",
     quiet: bool = True,
@@ -135,7 +140,7 @@ def train(
     from moderation.model import ModerationClassifier, cv_splits
 
     check_model_target(Path(model_dir))  # before minutes of training, not after
-    data = load_training_data(data_paths, encoding, errors)
+    data = load_training_data(data_paths, format, columns, encoding, errors)
     Y = label_matrix(data.comments)
     classifier = ModerationClassifier(precision_target=precision_target, **({"C_grid": (C,)} if C else {}))
     folds = len(cv_splits(data.comments, classifier.random_state))

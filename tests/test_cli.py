@@ -124,6 +124,23 @@ def test_evaluate_report_writes_metrics_and_two_plots_per_label(tmp_path, traine
         assert (report / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), name
 
 
+def test_train_and_evaluate_read_other_column_names(tmp_path):
+    rows = list(csv.DictReader(SEED_CSV.open(encoding="utf-8")))
+    renamed = tmp_path / "renamed.csv"
+    with renamed.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["body", "off_topic", "hostile", "ad_hominem"])
+        writer.writerows([row["text"], row["off_topic"], row["hostile"], row["ad_hominem"]] for row in rows)
+    trained = run_cli("train", renamed, "--text-column", "body", "--model", tmp_path / "m")
+    assert trained.returncode == 0, trained.stderr
+    assert "trained on 47 comments" in trained.stdout
+    evaluated = run_cli("evaluate", renamed, "--text-column", "body", "--json", "--model", tmp_path / "m")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert {label: r["support"] for label, r in json.loads(evaluated.stdout).items()} == {"off_topic": 47, "hostile": 47, "ad_hominem": 47}
+    without = run_cli("evaluate", renamed, "--model", tmp_path / "m")
+    assert without.returncode == 2 and "no 'text' column; found columns: body" in without.stderr
+
+
 def test_evaluate_skips_labels_the_data_does_not_annotate(tmp_path, trained_model):
     data = tmp_path / "only-hostile.csv"
     data.write_text("text,hostile\nyou idiot\n,\nnice article,0\nhypocrites all,1\n".replace("you idiot\n", "you idiot,1\n"), encoding="utf-8")

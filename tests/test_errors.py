@@ -128,6 +128,27 @@ def test_bad_input_gives_one_clear_line(tmp_path, name, files, arguments, fragme
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    "arguments, option",
+    [
+        (["label", "{in}", "--format", "xml", "--out", "{tmp}/out.csv"], "--format"),
+        (["label", "{in}", "--status", "hidden", "--out", "{tmp}/out.csv"], "--status"),
+        (["train", "{in}", "--format", "xml", "--model", "{tmp}/m"], "--format"),
+        (["score", "{in}", "--errors", "skip"], "--errors"),
+    ],
+    ids=["label format", "label status", "train format", "score errors"],
+)
+def test_a_bad_option_value_prints_the_commands_usage(tmp_path, arguments, option):
+    source = write_bytes(tmp_path, "in.csv", GOOD_CSV.encode())
+    args = [a.replace("{in}", str(source)).replace("{tmp}", str(tmp_path)) for a in arguments]
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert result.stderr.startswith("Usage: ") and f"moderation {arguments[0]} [OPTIONS]" in result.stderr.splitlines()[0]
+    assert f"Invalid value for {option}" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
 def test_bom_and_crlf_are_accepted_silently(tmp_path):
     source = write_bytes(tmp_path, "bom.csv", b"\xef\xbb\xbftext,id\r\nyou are all hypocrites,1\r\n")
     result = run_cli("label", source, "--out", tmp_path / "out.csv")

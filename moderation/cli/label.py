@@ -7,7 +7,23 @@ from pathlib import Path
 
 import typer
 
-from moderation.cli.app import ENCODING_OPTION, ERRORS_OPTION, MODEL_OPTION, THRESHOLD_OPTION, app, check_errors_mode, handles_errors
+from moderation.cli.app import (
+    ARTICLE_COLUMN_OPTION,
+    AUTHOR_COLUMN_OPTION,
+    ENCODING_OPTION,
+    ERRORS_OPTION,
+    FORMAT_OPTION,
+    ID_COLUMN_OPTION,
+    MODEL_OPTION,
+    PARENT_COLUMN_OPTION,
+    TEXT_COLUMN_OPTION,
+    THREAD_COLUMN_OPTION,
+    THRESHOLD_OPTION,
+    app,
+    check_errors_mode,
+    check_format,
+    handles_errors,
+)
 
 
 @app.command("label")
@@ -18,13 +34,7 @@ def label_command(
         None, "--out", "-o", help="Output file, CSV or JSONL by extension (default: CSV on stdout).", show_default=False
     ),
     model: Path = MODEL_OPTION,
-    input_format: str = typer.Option(
-        None,
-        "--format",
-        "-f",
-        help="Input format: csv, jsonl, thread, wordpress, disqus or reddit (default: detected from the content).",
-        show_default=False,
-    ),
+    input_format: str = FORMAT_OPTION,
     only_flagged: bool = typer.Option(False, "--only-flagged", help="Write only comments with at least one flag."),
     status: list[str] = typer.Option(
         [],
@@ -41,26 +51,25 @@ def label_command(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     threshold: list[str] = THRESHOLD_OPTION,
-    text_column: str = typer.Option("text", "--text-column", help="Input column holding the comment text."),
-    id_column: str = typer.Option("id", "--id-column", help="Input column holding the comment id."),
-    thread_column: str = typer.Option("thread_id", "--thread-column", help="Input column holding the thread id."),
-    parent_column: str = typer.Option("parent_id", "--parent-column", help="Input column holding the parent comment id."),
-    author_column: str = typer.Option("author", "--author-column", help="Input column holding the author's name."),
-    article_column: str = typer.Option("article", "--article-column", help="Input column holding the article text."),
+    text_column: str = TEXT_COLUMN_OPTION,
+    id_column: str = ID_COLUMN_OPTION,
+    thread_column: str = THREAD_COLUMN_OPTION,
+    parent_column: str = PARENT_COLUMN_OPTION,
+    author_column: str = AUTHOR_COLUMN_OPTION,
+    article_column: str = ARTICLE_COLUMN_OPTION,
     encoding: str = ENCODING_OPTION,
     errors: str = ERRORS_OPTION,
 ) -> None:
     """Label every comment of an exported thread; writes all input columns plus scores and flags."""
     from moderation.labeling import label_file
     from moderation.parallel import default_workers
-    from moderation.readers import FORMATS, STATUSES
+    from moderation.readers import STATUSES
     from moderation.readers.tabular import Columns
     from moderation.scoring import parse_thresholds
     from moderation.store import load_model
 
     check_errors_mode(errors)
-    if input_format is not None and input_format not in FORMATS:
-        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    check_format(input_format)
     unknown = sorted(set(status) - set(STATUSES))
     if unknown:
         raise typer.BadParameter(f"unknown status {', '.join(unknown)}; use {', '.join(STATUSES)}", param_hint="--status")
