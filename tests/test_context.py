@@ -50,7 +50,7 @@ def test_wording_counts():
 
 
 def test_participant_names_from_authors_and_from_addressing():
-    by_author = thread("I like ferries", "Lee is wrong about ferries", authors=["Ann Lee", "Bo"])
+    by_author = thread("Lee here: I like ferries", "Lee is wrong about ferries", authors=["Ann Lee", "Bo"])
     assert context_features(by_author)[1, COLUMN["names_participant"]] == pytest.approx(math.log1p(1))
     assert context_features(by_author)[0, COLUMN["names_participant"]] == 0  # her own name does not count
     # "nidal" opens two comments, so a third that mentions nidal names a participant.

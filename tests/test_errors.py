@@ -153,6 +153,8 @@ def test_bom_and_crlf_are_accepted_silently(tmp_path):
     source = write_bytes(tmp_path, "bom.csv", b"\xef\xbb\xbftext,id\r\nyou are all hypocrites,1\r\n")
     result = run_cli("label", source, "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("1 comment labeled; flagged:")  # the summary, no warning
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").startswith("text,id,off_topic_score")
 
 
@@ -188,7 +190,10 @@ def test_huge_single_line_is_scored_on_its_start(tmp_path):
     rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
     assert len(rows) == 2 and rows[0]["text"] == big  # the whole text is kept in the output
     assert rows[0]["note"].startswith("scored the first 100,000 of")
-    assert float(rows[0]["hostile_score"]) > 0
+    start = write_bytes(tmp_path, "start.csv", f"text\n{big[:100_000]}\nsmall comment\n".encode())
+    assert run_cli("label", start, "--out", tmp_path / "start-out.csv").returncode == 0
+    expected = list(csv.DictReader((tmp_path / "start-out.csv").open(encoding="utf-8")))
+    assert rows[0]["hostile_score"] == expected[0]["hostile_score"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")

@@ -246,6 +246,8 @@ def test_export_formats_can_be_named():
     comments = list(read_comments(WXR, format="wordpress", statuses={"approved"}, skipped=skipped))
     assert [c.id for c in comments] == ["201", "202", "208"]
     assert skipped["status spam"] == 1
+    with pytest.raises(InputError, match="not a Disqus export"):  # the named format is used, not detection
+        list(read_comments(WXR, format="disqus"))
 
 
 def test_xml_that_is_not_an_export_is_refused(tmp_path):
