@@ -86,7 +86,6 @@ class CompactModel:
         self.word_terms = decode_strings(arrays["word_vocabulary"])
         self.char_terms = decode_strings(arrays["char_vocabulary"])
         self.char_index = {term: i for i, term in enumerate(self.char_terms)}
-        self.labels = tuple(label for label, ok in zip(LABELS, arrays["trained"]) if ok)
         self.trained = arrays["trained"].astype(bool)
         self.has_context = arrays["context_coef"].shape[1] > 0
         self.table = table or WordTable()

@@ -341,8 +341,9 @@ class ContextFeaturizer:
         article_similarity[~has_article] = np.nan
 
         overlap = sum_by(docs, weights * self.thread_sums.lookup(pack(threads[docs], words)), n)
-        norm2 = np.array(self.thread_norm2, dtype=float)[threads]
-        others = np.array(self.thread_sizes)[threads]
+        # Only this batch's threads: copying every thread's entries made streaming quadratic.
+        norm2 = np.array([self.thread_norm2[t] for t in threads.tolist()], dtype=float)
+        others = np.array([self.thread_sizes[t] for t in threads.tolist()], dtype=np.int64)
         if included:
             # Take the comment out of its thread: |S - v|² = |S|² - 2 v·S + |v|², |v|² = 1 if v ≠ 0.
             own = (np.bincount(docs, minlength=n) > 0).astype(float)
@@ -392,8 +393,10 @@ class ContextFeaturizer:
     def _name_mentions(self, batch: CommentBatch, encoded: EncodedTexts) -> np.ndarray:
         """How many tokens of each comment name another participant of its thread."""
         n = len(batch.texts)
-        pairs, pair_of_doc = np.unique(np.column_stack([batch.threads, batch.articles]), axis=0, return_inverse=True)
-        name_keys = [pack(np.full(len(ids), p), ids) for p, (t, a) in enumerate(pairs.tolist()) if len(ids := self.participant_names(t, a))]
+        # One key per (thread, article) pair; articles are numbered from -1 (none), hence the + 1.
+        _, first, pair_of_doc = np.unique(pack(batch.threads, batch.articles + 1), return_index=True, return_inverse=True)
+        pairs = zip(batch.threads[first].tolist(), batch.articles[first].tolist())
+        name_keys = [pack(np.full(len(ids), p), ids) for p, (t, a) in enumerate(pairs) if len(ids := self.participant_names(t, a))]
         if not name_keys:
             return np.zeros(n)
         pair_of_doc = pair_of_doc.reshape(-1)

@@ -56,7 +56,7 @@ class ChunkScorer:
         return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "shared": self.shared}
 
     def __setstate__(self, state: dict) -> None:
-        arrays = arrays_from_bytes(state["payload"], state["metadata"]["model_sha256"], state["path"])
+        arrays = arrays_from_bytes(state["payload"], [state["metadata"]["model_sha256"]], state["path"])
         self.shared = state["shared"]
         # Large threads' statistics number words with their own table: the model must share it.
         scorer = CompactModel(arrays, table=self.shared.table if self.shared else None)

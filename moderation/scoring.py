@@ -47,13 +47,17 @@ def score_comments(model: LoadedModel, comments: Sequence[Comment]) -> np.ndarra
     rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
     scored = [comments[row] for row in rows]
     featurizer = ContextFeaturizer(model.scorer.table)
-    for start in range(0, len(scored), CHUNK):
-        featurizer.add(scored[start : start + CHUNK])
-    scores = np.full((len(comments), len(LABELS)), np.nan)
+    # Every comment joins its thread's statistics before any is scored against them.
+    chunks = []
     for start in range(0, len(scored), CHUNK):
         chunk = scored[start : start + CHUNK]
         encoded = model.scorer.table.encode([c.text for c in chunk])
-        contexts = featurizer.features(chunk, included=True, encoded=encoded)
+        vectors = featurizer.content_vectors(encoded)
+        featurizer.add(chunk, encoded, vectors)
+        chunks.append((start, chunk, encoded, vectors))
+    scores = np.full((len(comments), len(LABELS)), np.nan)
+    for start, chunk, encoded, vectors in chunks:
+        contexts = featurizer.features(chunk, included=True, encoded=encoded, vectors=vectors)
         scores[rows[start : start + CHUNK]] = model.scorer.scores(encoded, contexts)
     return scores
 
@@ -64,9 +68,10 @@ def result_record(model: LoadedModel, comment: Comment, thresholds: dict[str, fl
     if not comment.text.strip():
         return {"id": comment.id, "scores": {label: None for label in LABELS}, "flags": [], "note": EMPTY_NOTE}
     encoded = model.scorer.table.encode([comment.text])
-    context = featurizer.features([comment], included=False, encoded=encoded)
+    vectors = featurizer.content_vectors(encoded)
+    context = featurizer.features([comment], included=False, encoded=encoded, vectors=vectors)
     scores = model.scorer.scores(encoded, context)[0]
-    featurizer.add([comment], encoded)
+    featurizer.add([comment], encoded, vectors)
     flags = flags_of(scores, thresholds)
     record = {
         "id": comment.id,

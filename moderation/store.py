@@ -173,14 +173,15 @@ def read_metadata(model_dir: Path) -> dict:
     return metadata
 
 
-def arrays_from_bytes(payload: bytes, expected_sha256: str, source: str) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` payload whose digest is the expected one (never unpickles)."""
+def arrays_from_bytes(payload: bytes, expected_sha256: list[str], source: str) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` payload whose digest is each of the expected ones (never unpickles)."""
     actual = hashlib.sha256(payload).hexdigest()
-    if actual != expected_sha256:
-        raise ModelError(
-            f"{source}: sha256 {actual} does not match the expected {expected_sha256}; the file was changed or "
-            "replaced, so it will not be loaded. Retrain with `moderation train` or restore the file."
-        )
+    for expected in expected_sha256:
+        if actual != expected:
+            raise ModelError(
+                f"{source}: sha256 {actual} does not match the expected {expected}; the file was changed or "
+                "replaced, so it will not be loaded. Retrain with `moderation train` or restore the file."
+            )
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
@@ -200,9 +201,9 @@ def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dic
     if not path.is_file():
         raise ModelError(f"{path}: missing; retrain the model")
     payload = path.read_bytes()
-    if expected_sha256 is not None:  # a pinned digest must match as well as the recorded one
-        arrays_from_bytes(payload, expected_sha256, str(path))
-    arrays = arrays_from_bytes(payload, metadata["model_sha256"], str(path))
+    # A pinned digest must match as well as the recorded one; the pinned one is checked first.
+    expected = [d for d in (expected_sha256, metadata["model_sha256"]) if d is not None]
+    arrays = arrays_from_bytes(payload, expected, str(path))
     if metadata.get("format") != MODEL_FORMAT:
         raise ModelFormatError(
             f"{model_dir}: model format {metadata.get('format')} (moderation {metadata.get('moderation_version', '?')}) "

@@ -18,7 +18,7 @@ from moderation.progress import progress
 from moderation.readers import read_comments
 from moderation.readers.tabular import Columns
 from moderation.readers.thread_export import read_thread_export
-from moderation.store import check_model_target, notice, write_model
+from moderation.store import check_model_target, notice, sha256_file, write_model
 
 THREADS_FOLDER = "threads"
 
@@ -80,17 +80,14 @@ def load_training_data(
                     unusable += 1
             if unusable:
                 notice(f"{file}: {unusable} row(s) without text or without any label were not used for training")
-            sources.append({"path": str(file), "sha256": sha256_of(file), "rows": len(rows)})
+            sources.append({"path": str(file), "sha256": sha256_file(file), "rows": len(rows)})
         for article, export in articles.values():
-            sources.append({"path": str(export), "sha256": sha256_of(export), "rows": 0})
+            sources.append({"path": str(export), "sha256": sha256_file(export), "rows": 0})
     if not comments:
         raise InputError("no labeled comments found in " + ", ".join(map(str, paths)) + "; label some rows (1/0) first")
     combined = hashlib.sha256("".join(s["sha256"] for s in sources).encode()).hexdigest()
     return TrainingData(comments, sources, combined)
 
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def label_matrix(comments: list[Comment]) -> np.ndarray:

@@ -9,18 +9,16 @@ from pathlib import Path
 
 from moderation.comments import Comment
 from moderation.errors import InputError
-from moderation.readers.disqus import is_disqus_root, read_disqus
-from moderation.readers.xml_stream import xml_root
 from moderation.readers.lines import STDIN, iter_lines
-from moderation.readers.reddit import looks_like_reddit, read_reddit
 from moderation.readers.tabular import Columns, read_csv, read_jsonl
 from moderation.readers.thread_export import looks_like_thread_export, read_thread_export
-from moderation.readers.wordpress import read_wordpress, wxr_namespace
+
+# The platform-export readers (XML, HTML parsing) are imported where used: `moderation score`
+# reads lines through this package and should not pay for them at start-up.
 
 FORMATS = ("csv", "jsonl", "thread", "wordpress", "disqus", "reddit")
 STATUSES = ("approved", "pending", "spam", "trash", "deleted")  # as the export readers normalize them
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "thread"}
-EXPORT_READERS = {"wordpress": read_wordpress, "disqus": read_disqus, "reddit": read_reddit}
 SNIFF_LINES = 5000
 EXPORT_SNIFF_LINES = 50  # a WXR file opens with a comment of about 20 lines before <rss>
 
@@ -30,6 +28,11 @@ def detect_export(path: str | Path, encoding: str = "utf-8", errors: str = "stri
 
     Raises :class:`InputError` for XML that is none of the exports we read.
     """
+    from moderation.readers.disqus import is_disqus_root
+    from moderation.readers.reddit import looks_like_reddit
+    from moderation.readers.wordpress import wxr_namespace
+    from moderation.readers.xml_stream import xml_root
+
     first = [line for _, line in islice(iter_lines(path, encoding, errors), EXPORT_SNIFF_LINES)]
     start = "".join(first).lstrip()[:1]
     if start == "<":
@@ -94,6 +97,12 @@ def read_comments(
         return read_jsonl(path, columns, encoding, errors)
     if format == "thread":
         return read_thread_export(path, encoding=encoding, errors=errors)
-    if format in EXPORT_READERS:
-        return EXPORT_READERS[format](path, encoding=encoding, errors=errors, statuses=statuses, skipped=skipped)
-    raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    if format == "wordpress":
+        from moderation.readers.wordpress import read_wordpress as read_export
+    elif format == "disqus":
+        from moderation.readers.disqus import read_disqus as read_export
+    elif format == "reddit":
+        from moderation.readers.reddit import read_reddit as read_export
+    else:
+        raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    return read_export(path, encoding=encoding, errors=errors, statuses=statuses, skipped=skipped)

@@ -51,7 +51,7 @@ def xml_elements(
     Each element is removed from the tree once the caller is done with it, so memory holds one
     element at a time. Malformed XML raises :class:`InputError` with its line.
     """
-    name = "<stdin>" if str(path) == "-" else str(path)
+    name = str(path)
     parser = ET.XMLPullParser(events=("start", "end"))
     open_elements: list[ET.Element] = []
     try:
