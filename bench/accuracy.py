@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import LOADERS, Dataset, data_dir, load_datasets  # noqa: E402
 from bench.systems import SYSTEMS, System  # noqa: E402
-from moderation.metrics import CALIBRATION_BINS, label_metrics  # noqa: E402
+from moderation.model.metrics import CALIBRATION_BINS, label_metrics  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 QUICK_TRAIN_ROWS = 2000

@@ -5,7 +5,7 @@ times, in fresh processes (median of 7, alternating), what scoring one comment n
 before it can start:
 
 - ours: ``model.npz`` read with ``allow_pickle=False`` after checking its sha256, then the
-  NumPy scoring form built (``moderation.store.load_model``) — no code can run on load;
+  NumPy scoring form built (``moderation.model.store.load_model``) — no code can run on load;
 - joblib: the fitted scikit-learn pipeline pickled with joblib (loading runs code);
 - skops: the same pipeline in skops' format, loaded with its trusted-types check.
 
@@ -29,7 +29,7 @@ RUNS = 7
 
 LOADERS = {
     "ours (npz + sha256, NumPy scoring form)": (
-        "from moderation.store import load_model; from pathlib import Path; load_model(Path({path!r}))"
+        "from moderation.model.store import load_model; from pathlib import Path; load_model(Path({path!r}))"
     ),
     "joblib (pickle)": "import joblib; joblib.load({path!r})",
     "skops (trusted types)": (
@@ -42,10 +42,10 @@ def save_all(folder: Path) -> dict[str, Path]:
     import joblib
     import skops.io as sio
 
-    from moderation.compact import export_arrays
-    from moderation.model import ModerationClassifier
-    from moderation.store import shipped_path, write_model
-    from moderation.training import label_matrix, load_training_data
+    from moderation.model.scorer import export_arrays
+    from moderation.model.pipeline import ModerationClassifier
+    from moderation.model.store import shipped_path, write_model
+    from moderation.commands.train import label_matrix, load_training_data
 
     comments = load_training_data([shipped_path("labels")]).comments
     classifier = ModerationClassifier().fit(comments, label_matrix(comments))

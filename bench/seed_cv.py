@@ -14,10 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moderation.comments import LABELS  # noqa: E402
-from moderation.metrics import label_metrics  # noqa: E402
-from moderation.model import ModerationClassifier  # noqa: E402
-from moderation.store import shipped_path  # noqa: E402
-from moderation.training import label_matrix, load_training_data  # noqa: E402
+from moderation.model.metrics import label_metrics  # noqa: E402
+from moderation.model.pipeline import ModerationClassifier  # noqa: E402
+from moderation.model.store import shipped_path  # noqa: E402
+from moderation.commands.train import label_matrix, load_training_data  # noqa: E402
 
 
 RESULTS = Path(__file__).resolve().parent / "results" / "seed_cv.md"

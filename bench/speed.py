@@ -174,11 +174,11 @@ def measure_throughput(work: Workspace) -> dict:
 def measure_equality(work: Workspace) -> dict:
     """``moderation label`` with a freshly trained model against the same model's scikit-learn
     ``predict_proba`` on the same comments."""
-    from moderation.compact import export_arrays
-    from moderation.model import ModerationClassifier
-    from moderation.readers import read_comments
-    from moderation.store import shipped_path, write_model
-    from moderation.training import label_matrix, load_training_data
+    from moderation.model.scorer import export_arrays
+    from moderation.model.pipeline import ModerationClassifier
+    from moderation.io.readers import read_comments
+    from moderation.model.store import shipped_path, write_model
+    from moderation.commands.train import label_matrix, load_training_data
 
     progress("equality: training on the seed labels")
     seed = load_training_data([shipped_path("labels")]).comments

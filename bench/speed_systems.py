@@ -24,7 +24,7 @@ import pandas as pd
 import psutil
 
 from bench.datasets import LABELS, load_datasets
-from moderation.labeling import SCORE_COLUMNS
+from moderation.commands.label import SCORE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_THREAD = ROOT / "labels" / "threads" / "havana-times-cuba-north-korea.txt"
@@ -49,7 +49,7 @@ def corpus_source(data_dir: Path | None) -> CorpusSource:
     if found:
         frame = found[0].frame[CORPUS_COLUMNS].reset_index(drop=True)
         return CorpusSource(frame, f"C3 news comments ({len(frame):,} rows, {frame['thread_id'].nunique():,} articles)")
-    from moderation.readers.thread_export import read_thread_export
+    from moderation.io.readers.thread_export import read_thread_export
 
     comments = list(read_thread_export(SEED_THREAD))
     # No article: C3 rows have none either, and its 5 KB on every row would make the file
@@ -159,8 +159,8 @@ def write_expected_scores(ids: list[str], scores: np.ndarray, path: Path) -> Non
 
 def seed_hostile() -> tuple[list[str], np.ndarray]:
     """Texts and hostile labels of the shipped seed labels (the label the alternatives learn)."""
-    from moderation.store import shipped_path
-    from moderation.training import label_matrix, load_training_data
+    from moderation.model.store import shipped_path
+    from moderation.commands.train import label_matrix, load_training_data
 
     comments = load_training_data([shipped_path("labels")]).comments
     y = label_matrix(comments)[:, LABELS.index("hostile")]

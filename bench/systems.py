@@ -46,15 +46,15 @@ class System:
 class Ours(System):
     name = "ours"
     description = (
-        "the full moderation model: `moderation.training.train` on a canonical CSV of the train rows "
+        "the full moderation model: `moderation.commands.train.train` on a canonical CSV of the train rows "
         "(cross-validated, Platt-calibrated, best-F1 thresholds), scored with `score_comments` against "
         "each test comment's whole test thread; threshold = the model's"
     )
     fits_labels_jointly = True
 
     def fit(self, train: pd.DataFrame, labels: Sequence[str]) -> None:
-        from moderation.store import load_model
-        from moderation.training import train as train_model
+        from moderation.model.store import load_model
+        from moderation.commands.train import train as train_model
 
         # Outside the repository, and gone once the model is in memory.
         with tempfile.TemporaryDirectory(prefix="moderation-bench-") as workdir:
@@ -65,7 +65,7 @@ class Ours(System):
         self.thresholds = {label: self.model.thresholds[label] for label in labels if label in self.model.thresholds}
 
     def score(self, test: pd.DataFrame) -> dict[str, np.ndarray]:
-        from moderation.scoring import score_comments
+        from moderation.commands.score import score_comments
 
         comments = [
             Comment(text=row.text, id=row.id, thread_id=row.thread_id, parent_id=row.parent_id, author=row.author, article=row.article)
@@ -186,7 +186,7 @@ class LengthOnly(PerLabelSystem):
     def fit_label(self, texts, y):
         from sklearn.linear_model import LogisticRegression
 
-        from moderation.model import choose_threshold
+        from moderation.model.pipeline import choose_threshold
 
         model = LogisticRegression().fit(log_length(texts), y)
         return model, choose_threshold(model.predict_proba(log_length(texts))[:, 1], y)

@@ -31,7 +31,7 @@ def run_cli(*args: str, input: str | bytes | None = None, cwd: Path | None = Non
 
 @pytest.fixture(scope="session")
 def seed_comments():
-    from moderation.readers.thread_export import read_thread_export
+    from moderation.io.readers.thread_export import read_thread_export
 
     return list(read_thread_export(SEED_THREAD))
 
@@ -39,7 +39,7 @@ def seed_comments():
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory):
     """A model trained from the shipped labels into a temporary folder (once per session)."""
-    from moderation.training import train
+    from moderation.commands.train import train
 
     folder = tmp_path_factory.mktemp("model") / "seed"
     train([LABELS_DIR], folder)

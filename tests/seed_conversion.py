@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from moderation.comments import Comment
-from moderation.readers.thread_export import read_thread_export
+from moderation.io.readers.thread_export import read_thread_export
 
 SEED_THREAD = Path(__file__).resolve().parent.parent / "labels" / "threads" / "havana-times-cuba-north-korea.txt"
 DATE = "2015-09-15 12:00:00"

@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 
 from moderation.comments import LABELS, Comment
-from moderation.compact import CompactModel, export_arrays
-from moderation.context import context_features
-from moderation.store import LoadedModel
-from moderation.scoring import score_comments
-from moderation.training import label_matrix, load_training_data
+from moderation.model.scorer import CompactModel, export_arrays
+from moderation.features.context import context_features
+from moderation.model.store import LoadedModel
+from moderation.commands.score import score_comments
+from moderation.commands.train import label_matrix, load_training_data
 from tests.conftest import LABELS_DIR
 
 
 @pytest.fixture(scope="module")
 def fitted():
-    from moderation.model import ModerationClassifier
+    from moderation.model.pipeline import ModerationClassifier
 
     data = load_training_data([LABELS_DIR])
     classifier = ModerationClassifier().fit(data.comments, label_matrix(data.comments))

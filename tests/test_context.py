@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from moderation.comments import Comment
-from moderation.context import CONTEXT_FEATURES, ContextFeaturizer, context_features
+from moderation.features.context import CONTEXT_FEATURES, ContextFeaturizer, context_features
 
 COLUMN = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
 

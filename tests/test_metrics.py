@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from moderation.metrics import expected_calibration_error, label_metrics
-from moderation.model import choose_threshold, platt_scaling, sigmoid
+from moderation.model.metrics import expected_calibration_error, label_metrics
+from moderation.model.pipeline import choose_threshold, platt_scaling, sigmoid
 
 
 def test_label_metrics_on_a_hand_computed_case():

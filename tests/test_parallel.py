@@ -8,13 +8,13 @@ import random
 import numpy as np
 import pytest
 
-from moderation import labeling
+from moderation.commands import label as labeling
 from moderation.comments import LABELS, Comment
 from moderation.errors import ModelError
-from moderation.labeling import label_file
-from moderation.parallel import ChunkScorer
-from moderation.scoring import score_comments
-from moderation.store import load_model
+from moderation.commands.label import label_file
+from moderation.commands.label_workers import ChunkScorer
+from moderation.commands.score import score_comments
+from moderation.model.store import load_model
 from tests.conftest import SEED_CSV
 
 

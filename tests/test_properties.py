@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moderation.errors import InputError
-from moderation.labeling import label_file
-from moderation.readers import read_comments
-from moderation.readers.tabular import read_csv, read_jsonl
-from moderation.readers.thread_export import read_thread_export
-from moderation.scoring import score_stream
-from moderation.store import load_model
+from moderation.commands.label import label_file
+from moderation.io.readers import read_comments
+from moderation.io.readers.tabular import read_csv, read_jsonl
+from moderation.io.readers.thread_export import read_thread_export
+from moderation.commands.score import score_stream
+from moderation.model.store import load_model
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Text with the characters that matter to our formats: bullets, quotes, commas, braces, line ends.

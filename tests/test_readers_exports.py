@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from moderation.errors import InputError
-from moderation.labeling import label_file
-from moderation.readers import FORMATS, detect_format, read_comments
-from moderation.readers.disqus import read_disqus
-from moderation.readers.html import html_to_text
-from moderation.readers.reddit import read_reddit
-from moderation.readers.wordpress import read_wordpress
-from moderation.store import load_model
+from moderation.commands.label import label_file
+from moderation.io.readers import FORMATS, detect_format, read_comments
+from moderation.io.readers.disqus import read_disqus
+from moderation.io.readers.html import html_to_text
+from moderation.io.readers.reddit import read_reddit
+from moderation.io.readers.wordpress import read_wordpress
+from moderation.model.store import load_model
 from tests.conftest import SEED_THREAD, run_cli
 from tests.seed_conversion import CONVERSIONS, seed_comments
 

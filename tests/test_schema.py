@@ -3,8 +3,8 @@
 import pytest
 
 from moderation.errors import InputError
-from moderation.readers import detect_format, read_comments
-from moderation.readers.tabular import Columns, read_csv, read_jsonl
+from moderation.io.readers import detect_format, read_comments
+from moderation.io.readers.tabular import Columns, read_csv, read_jsonl
 
 
 def write(tmp_path, name, text):

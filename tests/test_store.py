@@ -6,11 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from moderation import store
+from moderation.model import store
 from moderation.comments import Comment
-from moderation.scoring import score_comments
+from moderation.commands.score import score_comments
 from moderation.errors import ModelError
-from moderation.store import DEFAULT_MODEL_SHA256, load_model, read_model, sha256_file
+from moderation.model.store import DEFAULT_MODEL_SHA256, load_model, read_model, sha256_file
 from tests.conftest import DEFAULT_MODEL
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from moderation.errors import InputError
-from moderation.readers.thread_export import read_thread_export
+from moderation.io.readers.thread_export import read_thread_export
 from tests.conftest import SEED_THREAD
 
 

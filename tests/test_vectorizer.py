@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from moderation.text import comment_char_ngrams, comment_word_ngrams
-from moderation.vectorizer import NgramTfidf
+from moderation.features.text import comment_char_ngrams, comment_word_ngrams
+from moderation.model.vectorizer import NgramTfidf
 from tests.test_compact import synthetic_comments
 
 

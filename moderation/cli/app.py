@@ -61,7 +61,7 @@ ERRORS_OPTION = typer.Option(
 
 
 def check_format(input_format: str | None) -> None:
-    from moderation.readers import FORMATS
+    from moderation.io.readers import FORMATS
 
     if input_format is not None and input_format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")

@@ -49,10 +49,10 @@ def evaluate_command(
     errors: str = ERRORS_OPTION,
 ) -> None:
     """Compare a model's flags with labeled comments, per label."""
-    from moderation.evaluation import evaluate
-    from moderation.readers.tabular import Columns
-    from moderation.scoring import parse_thresholds
-    from moderation.store import load_model
+    from moderation.commands.evaluate import evaluate
+    from moderation.io.readers.tabular import Columns
+    from moderation.commands.score import parse_thresholds
+    from moderation.model.store import load_model
 
     check_errors_mode(errors)
     check_format(input_format)

@@ -14,7 +14,7 @@ from moderation.cli.app import MODEL_OPTION, app, handles_errors
 @handles_errors
 def info_command(model: Path = MODEL_OPTION) -> None:
     """Show which model would be used and its metadata (verified before it is shown)."""
-    from moderation.store import load_model
+    from moderation.model.store import load_model
 
     loaded = load_model(model)
     print(f"model: {loaded.path}")

@@ -61,12 +61,12 @@ def label_command(
     errors: str = ERRORS_OPTION,
 ) -> None:
     """Label every comment of an exported thread; writes all input columns plus scores and flags."""
-    from moderation.labeling import label_file
-    from moderation.parallel import default_workers
-    from moderation.readers import STATUSES
-    from moderation.readers.tabular import Columns
-    from moderation.scoring import parse_thresholds
-    from moderation.store import load_model
+    from moderation.commands.label import label_file
+    from moderation.commands.label_workers import default_workers
+    from moderation.io.readers import STATUSES
+    from moderation.io.readers.tabular import Columns
+    from moderation.commands.score import parse_thresholds
+    from moderation.model.store import load_model
 
     check_errors_mode(errors)
     check_format(input_format)

@@ -30,9 +30,9 @@ def score_command(
     Each comment is compared with the article and with the comments before it in its thread
     (plain lines form one thread).
     """
-    from moderation.scoring import parse_thresholds, score_stream
-    from moderation.store import load_model
-    from moderation.writers import json_line
+    from moderation.commands.score import parse_thresholds, score_stream
+    from moderation.model.store import load_model
+    from moderation.io.writers import json_line
 
     check_errors_mode(errors)
     overrides = parse_thresholds(threshold)

@@ -60,9 +60,9 @@ def train_command(
     errors: str = ERRORS_OPTION,
 ) -> None:
     """Train a model from labeled comments, print cross-validated metrics, write the model folder."""
-    from moderation.readers.tabular import Columns
-    from moderation.store import shipped_path
-    from moderation.training import train
+    from moderation.io.readers.tabular import Columns
+    from moderation.model.store import shipped_path
+    from moderation.commands.train import train
 
     check_errors_mode(errors)
     check_format(input_format)

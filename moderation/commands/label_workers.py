@@ -1,6 +1,6 @@
 """Scoring batches of comments on several processes: a local pool or a Dask cluster.
 
-``label`` cuts its input into batches of whole threads (see :mod:`moderation.labeling`), so a
+``label`` cuts its input into batches of whole threads (see :mod:`moderation.commands.label`), so a
 batch needs nothing but the model to be scored. Workers receive the model as its
 ``model.npz`` bytes and verify their sha256 before loading them, once per worker.
 """
@@ -16,9 +16,9 @@ from contextlib import contextmanager
 import numpy as np
 
 from moderation.comments import Comment
-from moderation.compact import CompactModel
-from moderation.context import ContextFeaturizer
-from moderation.store import LoadedModel, arrays_from_bytes
+from moderation.model.scorer import CompactModel
+from moderation.features.context import ContextFeaturizer
+from moderation.model.store import LoadedModel, arrays_from_bytes
 
 IN_FLIGHT_PER_WORKER = 2
 WORD_TABLE_LIMIT = 1_000_000  # distinct words kept between batches; beyond, start afresh

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from moderation.comments import LABELS, Comment
-from moderation.context import ContextFeaturizer
+from moderation.features.context import ContextFeaturizer
 from moderation.errors import InputError
-from moderation.readers.lines import iter_lines
-from moderation.readers.tabular import Columns, parse_json_record
-from moderation.store import LoadedModel, notice
+from moderation.io.readers.lines import iter_lines
+from moderation.io.readers.tabular import Columns, parse_json_record
+from moderation.model.store import LoadedModel, notice
 
 EMPTY_NOTE = "empty text: nothing to score"
 CHUNK = 700  # comments scored together: enough to amortize NumPy calls; a batch's temporaries grow with it

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from moderation.compact import CompactModel
+from moderation.model.scorer import CompactModel
 from moderation.errors import InputError, ModelError
-from moderation.writers import current_umask
+from moderation.io.writers import current_umask
 
 MODEL_FORMAT = 1
 """Bump when the arrays or the scoring arithmetic change; older models are then refused."""
@@ -37,7 +37,7 @@ CARD_FILE = "MODEL_CARD.md"
 DEFAULT_MODEL_SHA256 = "7f3a7c27c65e4595e2d0cd3c6c7e8e498b3db8da59c478c5257be0c3fa71c2eb"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def shipped_path(name: str) -> Path:
@@ -232,7 +232,7 @@ def load_default_model() -> LoadedModel:
 
 
 def rebuilt_default_model(reason: str) -> LoadedModel:
-    from moderation.training import load_training_data, train
+    from moderation.commands.train import load_training_data, train
 
     labels = shipped_path("labels")
     target = cache_dir() / f"default-format-{MODEL_FORMAT}"

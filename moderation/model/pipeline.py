@@ -1,7 +1,7 @@
 """The trainable model: scikit-learn pipelines, cross-validated thresholds, calibrated scores.
 
 Only training imports this module (it pulls in scikit-learn and pandas); scoring uses the
-NumPy-only form that :mod:`moderation.compact` exports from a fitted
+NumPy-only form that :mod:`moderation.model.scorer` exports from a fitted
 :class:`ModerationClassifier`.
 """
 
@@ -24,9 +24,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from moderation.comments import LABELS, Comment
-from moderation.context import CONTEXT_FEATURES, context_features
-from moderation.text import comment_char_ngrams, comment_word_ngrams
-from moderation.vectorizer import NgramTfidf
+from moderation.features.context import CONTEXT_FEATURES, context_features
+from moderation.features.text import comment_char_ngrams, comment_word_ngrams
+from moderation.model.vectorizer import NgramTfidf
 
 LEAVE_ONE_OUT_MAX_ROWS = 100
 FOLDS = 5

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from moderation.comments import Comment
 from moderation.errors import InputError
-from moderation.readers.lines import STDIN, iter_lines
-from moderation.readers.tabular import Columns, read_csv, read_jsonl
-from moderation.readers.thread_export import looks_like_thread_export, read_thread_export
+from moderation.io.readers.lines import STDIN, iter_lines
+from moderation.io.readers.tabular import Columns, read_csv, read_jsonl
+from moderation.io.readers.thread_export import looks_like_thread_export, read_thread_export
 
 # The platform-export readers (XML, HTML parsing) are imported where used: `moderation score`
 # reads lines through this package and should not pay for them at start-up.
@@ -28,10 +28,10 @@ def detect_export(path: str | Path, encoding: str = "utf-8", errors: str = "stri
 
     Raises :class:`InputError` for XML that is none of the exports we read.
     """
-    from moderation.readers.disqus import is_disqus_root
-    from moderation.readers.reddit import looks_like_reddit
-    from moderation.readers.wordpress import wxr_namespace
-    from moderation.readers.xml_stream import xml_root
+    from moderation.io.readers.disqus import is_disqus_root
+    from moderation.io.readers.reddit import looks_like_reddit
+    from moderation.io.readers.wordpress import wxr_namespace
+    from moderation.io.readers.xml_stream import xml_root
 
     first = [line for _, line in islice(iter_lines(path, encoding, errors), EXPORT_SNIFF_LINES)]
     start = "".join(first).lstrip()[:1]
@@ -98,11 +98,11 @@ def read_comments(
     if format == "thread":
         return read_thread_export(path, encoding=encoding, errors=errors)
     if format == "wordpress":
-        from moderation.readers.wordpress import read_wordpress as read_export
+        from moderation.io.readers.wordpress import read_wordpress as read_export
     elif format == "disqus":
-        from moderation.readers.disqus import read_disqus as read_export
+        from moderation.io.readers.disqus import read_disqus as read_export
     elif format == "reddit":
-        from moderation.readers.reddit import read_reddit as read_export
+        from moderation.io.readers.reddit import read_reddit as read_export
     else:
         raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     return read_export(path, encoding=encoding, errors=errors, statuses=statuses, skipped=skipped)

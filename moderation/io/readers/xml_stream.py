@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 
 from moderation.errors import InputError
-from moderation.readers.lines import iter_lines
+from moderation.io.readers.lines import iter_lines
 
 XML_POSITION = re.compile(r": line \d+, column \d+$")
 

@@ -14,11 +14,11 @@ import numpy as np
 from moderation import __version__
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
-from moderation.progress import progress
-from moderation.readers import read_comments
-from moderation.readers.tabular import Columns
-from moderation.readers.thread_export import read_thread_export
-from moderation.store import check_model_target, notice, sha256_file, write_model
+from moderation.commands.progress import progress
+from moderation.io.readers import read_comments
+from moderation.io.readers.tabular import Columns
+from moderation.io.readers.thread_export import read_thread_export
+from moderation.model.store import check_model_target, notice, sha256_file, write_model
 
 THREADS_FOLDER = "threads"
 
@@ -131,10 +131,10 @@ def train(
     Labels with fewer than five examples of either class are skipped with a warning; it is
     an error only when no label can be trained.
     """
-    from moderation.card import model_card
-    from moderation.compact import export_arrays
-    from moderation.metrics import label_metrics
-    from moderation.model import ModerationClassifier, cv_splits
+    from moderation.model.card import model_card
+    from moderation.model.scorer import export_arrays
+    from moderation.model.metrics import label_metrics
+    from moderation.model.pipeline import ModerationClassifier, cv_splits
 
     check_model_target(Path(model_dir))  # before minutes of training, not after
     data = load_training_data(data_paths, format, columns, encoding, errors)

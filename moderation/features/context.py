@@ -4,7 +4,7 @@ Forty-seven labeled comments cannot teach n-gram weights that carry over to othe
 these features describe a comment *relative to its own thread*, so they do. One
 implementation serves training and scoring, in batches (every comment of a thread known, two
 passes) or streaming (each comment against the ones before it). Per-comment work is NumPy over
-word ids (see :class:`moderation.text.WordTable`), so a million comments take seconds.
+word ids (see :class:`moderation.features.text.WordTable`), so a million comments take seconds.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from moderation.comments import Comment
-from moderation.text import KEY_SHIFT, EncodedTexts, WordTable, pack, sum_by, tokenize
-from moderation.wordlists import (
+from moderation.features.text import KEY_SHIFT, EncodedTexts, WordTable, pack, sum_by, tokenize
+from moderation.features.wordlists import (
     DISPARAGING_WORDS,
     GROUP_ADDRESS_PHRASES,
     GROUP_ADDRESS_TRIGGERS,
@@ -187,7 +187,7 @@ class ContextFeaturizer:
     ``included=True`` (each comment's own words are taken out of its thread's sum). Streaming
     use (``streaming=True``): :meth:`features` with ``included=False``, then :meth:`add`, so a
     comment is compared with the comments before it. ``table`` may be shared with a
-    :class:`moderation.compact.CompactModel` so a chunk is tokenized once.
+    :class:`moderation.model.scorer.CompactModel` so a chunk is tokenized once.
     """
 
     def __init__(self, table: WordTable | None = None, streaming: bool = False):

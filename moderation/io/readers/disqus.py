@@ -36,8 +36,8 @@ from pathlib import Path
 
 from moderation.comments import Comment
 from moderation.errors import InputError
-from moderation.readers.html import html_to_text
-from moderation.readers.xml_stream import child_text, xml_elements, xml_root
+from moderation.io.readers.html import html_to_text
+from moderation.io.readers.xml_stream import child_text, xml_elements, xml_root
 
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"

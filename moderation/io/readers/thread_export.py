@@ -22,7 +22,7 @@ from pathlib import Path
 
 from moderation.comments import Comment
 from moderation.errors import InputError
-from moderation.readers.lines import iter_lines
+from moderation.io.readers.lines import iter_lines
 
 COMMENTS_HEADER = re.compile(
     r"^\s*(?:\d[\d,.]*|one|no)\s+(?:thoughts?|comments?|responses?|replies|reactions?)\s+(?:on|to)\b",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from moderation.comments import LABELS
-from moderation.context import CONTEXT_FEATURES
-from moderation.text import KEY_SHIFT, EncodedTexts, PerWordIds, WordTable, char_ngrams_of_word, pack, sum_by
+from moderation.features.context import CONTEXT_FEATURES
+from moderation.features.text import KEY_SHIFT, EncodedTexts, PerWordIds, WordTable, char_ngrams_of_word, pack, sum_by
 
 
 def encode_strings(strings: list[str]) -> np.ndarray:
@@ -27,7 +27,7 @@ def decode_strings(array: np.ndarray) -> list[str]:
 
 
 def export_arrays(classifier) -> dict[str, np.ndarray]:
-    """The arrays of a fitted :class:`moderation.model.ModerationClassifier`."""
+    """The arrays of a fitted :class:`moderation.model.pipeline.ModerationClassifier`."""
     features = classifier.pipeline_.named_steps["features"]
     classifiers = classifier.pipeline_.named_steps["classifiers"]
     heads, feature_weights = classifiers.classifiers_, classifiers.feature_weights_
@@ -76,7 +76,7 @@ class Contribution:
 class CompactModel:
     """Scores comments from the exported arrays; mirrors the training pipeline exactly.
 
-    Texts are encoded once per chunk as word ids (:class:`moderation.text.WordTable`, shared
+    Texts are encoded once per chunk as word ids (:class:`moderation.features.text.WordTable`, shared
     with the context features); each word's n-gram feature ids are looked up once, when the
     word is first seen, and everything per comment is NumPy over whole chunks.
     """

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
-from moderation.readers.lines import iter_lines
+from moderation.io.readers.lines import iter_lines
 
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
 FALSE_VALUES = {"0", "false", "no", "0.0"}

@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 
 from moderation.comments import LABELS, Comment
-from moderation.context import ContextFeaturizer
-from moderation.parallel import ChunkScorer, scoring_backend
-from moderation.progress import progress
-from moderation.readers import read_comments
-from moderation.readers.lines import STDIN, open_binary
-from moderation.readers.tabular import Columns
-from moderation.scoring import CHUNK, EMPTY_NOTE
-from moderation.store import LoadedModel
-from moderation.text import MAX_TEXT_CHARS
-from moderation.writers import atomic_output, check_output_path, json_line
+from moderation.features.context import ContextFeaturizer
+from moderation.commands.label_workers import ChunkScorer, scoring_backend
+from moderation.commands.progress import progress
+from moderation.io.readers import read_comments
+from moderation.io.readers.lines import STDIN, open_binary
+from moderation.io.readers.tabular import Columns
+from moderation.commands.score import CHUNK, EMPTY_NOTE
+from moderation.model.store import LoadedModel
+from moderation.features.text import MAX_TEXT_CHARS
+from moderation.io.writers import atomic_output, check_output_path, json_line
 
 SCORE_COLUMNS = tuple(f"{label}_score" for label in LABELS)
 FLAG_COLUMNS = tuple(f"{label}_flag" for label in LABELS)

@@ -9,12 +9,12 @@ import numpy as np
 
 from moderation.comments import LABELS
 from moderation.errors import InputError
-from moderation.metrics import CALIBRATION_BINS, label_metrics
-from moderation.readers.tabular import Columns
-from moderation.scoring import score_comments
-from moderation.store import LoadedModel
-from moderation.training import label_matrix, load_training_data
-from moderation.writers import atomic_output
+from moderation.model.metrics import CALIBRATION_BINS, label_metrics
+from moderation.io.readers.tabular import Columns
+from moderation.commands.score import score_comments
+from moderation.model.store import LoadedModel
+from moderation.commands.train import label_matrix, load_training_data
+from moderation.io.writers import atomic_output
 
 
 def evaluate(

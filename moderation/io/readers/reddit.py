@@ -35,8 +35,8 @@ from pathlib import Path
 
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
-from moderation.readers.lines import iter_lines
-from moderation.readers.tabular import parse_label
+from moderation.io.readers.lines import iter_lines
+from moderation.io.readers.tabular import parse_label
 
 REMOVED = {"[removed]", "[deleted]"}
 ESCAPED = re.compile(r"&(amp|lt|gt);")
