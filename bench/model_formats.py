@@ -42,15 +42,15 @@ def save_all(folder: Path) -> dict[str, Path]:
     import joblib
     import skops.io as sio
 
-    from moderation.model.scorer import export_arrays
     from moderation.model.pipeline import ModerationClassifier
-    from moderation.model.store import shipped_path, write_model
-    from moderation.commands.train import label_matrix, load_training_data
+    from moderation.io.labeled import label_matrix, load_training_data
+    from moderation.model.store import write_model
+    from moderation.shipped import shipped_path
 
     comments = load_training_data([shipped_path("labels")]).comments
     classifier = ModerationClassifier().fit(comments, label_matrix(comments))
     ours = folder / "ours"
-    write_model(ours, export_arrays(classifier), {"thresholds": {}}, lambda _: "")
+    write_model(ours, classifier.arrays(), {}, lambda _: "")
     joblib.dump(classifier.pipeline_, folder / "pipeline.joblib")
     sio.dump(classifier.pipeline_, folder / "pipeline.skops")
     return {

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from moderation.comments import LABELS  # noqa: E402
 from moderation.model.metrics import label_metrics  # noqa: E402
 from moderation.model.pipeline import ModerationClassifier  # noqa: E402
-from moderation.model.store import shipped_path  # noqa: E402
-from moderation.commands.train import label_matrix, load_training_data  # noqa: E402
+from moderation.io.labeled import label_matrix, load_training_data  # noqa: E402
+from moderation.shipped import shipped_path  # noqa: E402
 
 
 RESULTS = Path(__file__).resolve().parent / "results" / "seed_cv.md"

@@ -174,24 +174,19 @@ def measure_throughput(work: Workspace) -> dict:
 def measure_equality(work: Workspace) -> dict:
     """``moderation label`` with a freshly trained model against the same model's scikit-learn
     ``predict_proba`` on the same comments."""
-    from moderation.model.scorer import export_arrays
     from moderation.model.pipeline import ModerationClassifier
     from moderation.io.readers import read_comments
-    from moderation.model.store import shipped_path, write_model
-    from moderation.commands.train import label_matrix, load_training_data
+    from moderation.io.labeled import label_matrix, load_training_data
+    from moderation.model.store import write_model
+    from moderation.shipped import shipped_path
 
     progress("equality: training on the seed labels")
     seed = load_training_data([shipped_path("labels")]).comments
     # reference=True: scikit-learn's own TfidfVectorizer, the unoptimized path.
     classifier = ModerationClassifier(reference=True).fit(seed, label_matrix(seed))
-    metadata = {
-        "labels": list(LABELS),
-        "trained_labels": list(classifier.trained_labels_),
-        "thresholds": {label: float(t) for label, t in zip(LABELS, classifier.thresholds_) if label in classifier.trained_labels_},
-        "command": "bench/speed.py (equality check)",
-    }
+    metadata = {"command": "bench/speed.py (equality check)"}
     model_dir = work.folder / "equality-model"
-    write_model(model_dir, export_arrays(classifier), metadata, lambda _: "# Equality-check model of bench/speed.py\n")
+    write_model(model_dir, classifier.arrays(), metadata, lambda _: "# Equality-check model of bench/speed.py\n")
 
     sample = whole_threads(work.corpus, EQUALITY_SAMPLE)
     sample_csv, labeled_csv, expected_csv = (work.folder / f"equality-{name}.csv" for name in ("sample", "labeled", "expected"))

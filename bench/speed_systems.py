@@ -159,8 +159,8 @@ def write_expected_scores(ids: list[str], scores: np.ndarray, path: Path) -> Non
 
 def seed_hostile() -> tuple[list[str], np.ndarray]:
     """Texts and hostile labels of the shipped seed labels (the label the alternatives learn)."""
-    from moderation.model.store import shipped_path
-    from moderation.commands.train import label_matrix, load_training_data
+    from moderation.io.labeled import label_matrix, load_training_data
+    from moderation.shipped import shipped_path
 
     comments = load_training_data([shipped_path("labels")]).comments
     y = label_matrix(comments)[:, LABELS.index("hostile")]

@@ -47,7 +47,7 @@ class Ours(System):
     name = "ours"
     description = (
         "the full moderation model: `moderation.commands.train.train` on a canonical CSV of the train rows "
-        "(cross-validated, Platt-calibrated, best-F1 thresholds), scored with `score_comments` against "
+        "(cross-validated, Platt-calibrated, best-F1 thresholds), scored with `Scorer.score_threads` against "
         "each test comment's whole test thread; threshold = the model's"
     )
     fits_labels_jointly = True
@@ -65,13 +65,12 @@ class Ours(System):
         self.thresholds = {label: self.model.thresholds[label] for label in labels if label in self.model.thresholds}
 
     def score(self, test: pd.DataFrame) -> dict[str, np.ndarray]:
-        from moderation.commands.score import score_comments
 
         comments = [
             Comment(text=row.text, id=row.id, thread_id=row.thread_id, parent_id=row.parent_id, author=row.author, article=row.article)
             for row in test.itertuples()
         ]
-        scores = score_comments(self.model, comments)
+        scores = self.model.scorer.score_threads(comments)
         return {label: scores[:, LABELS.index(label)] for label in self.thresholds}
 
 

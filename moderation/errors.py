@@ -6,6 +6,7 @@ line on stderr and exits with ``exit_code``, never with a traceback.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -35,3 +36,18 @@ class ModelError(ModerationError):
     """A model we will not load (unknown, tampered, incompatible): says why and how to fix it."""
 
     exit_code = 2
+
+
+def warn(message: str) -> None:
+    """One line for the user on stderr, prefixed like every message of ours.
+
+    With stderr closed, Python's ``print(file=None)`` would write to stdout and corrupt the
+    output; the message is dropped instead.
+    """
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        print(f"moderation: {message}", file=stream, flush=True)
+    except (OSError, ValueError):
+        pass  # stderr closed or broken: nowhere left to say it

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# `moderation train` without --model writes the user's model folder, which every command then
+# prefers to the shipped model: tests (and the commands they run) get an empty one of their own.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="moderation-tests-data-")
 LABELS_DIR = ROOT / "labels"
 SEED_THREAD = LABELS_DIR / "threads" / "havana-times-cuba-north-korea.txt"
 SEED_CSV = LABELS_DIR / "comments.csv"
@@ -44,3 +48,11 @@ def trained_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("model") / "seed"
     train([LABELS_DIR], folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    """The shipped default model, verified against its pinned digest."""
+    from moderation.model.store import DEFAULT_MODEL_SHA256, load_model
+
+    return load_model(DEFAULT_MODEL, DEFAULT_MODEL_SHA256)

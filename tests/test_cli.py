@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import LABELS_DIR, SEED_CSV, SEED_THREAD, run_cli
+from tests.conftest import DEFAULT_MODEL, LABELS_DIR, SEED_CSV, SEED_THREAD, run_cli
 
 
 def test_train_prints_metrics_and_writes_a_model(tmp_path):
@@ -152,9 +152,11 @@ def test_evaluate_skips_labels_the_data_does_not_annotate(tmp_path, trained_mode
 def test_info_shows_the_default_model():
     result = run_cli("info")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("model: ")
-    metadata = json.loads(result.stdout.split("\n", 1)[1])
-    assert metadata["command"] == "moderation train labels --model models/default"
+    assert result.stdout.startswith(f"model:      {DEFAULT_MODEL}\n")
+    assert "the shipped default model; verified" in result.stdout
+    as_json = json.loads(run_cli("info", "--json").stdout)  # JSON and nothing else
+    assert as_json["path"] == str(DEFAULT_MODEL)
+    assert as_json["metadata"]["command"] == "moderation train labels --model models/default"
 
 
 def test_wrong_call_prints_usage():

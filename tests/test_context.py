@@ -6,9 +6,13 @@ import numpy as np
 import pytest
 
 from moderation.comments import Comment
-from moderation.features.context import CONTEXT_FEATURES, ContextFeaturizer, context_features
+from moderation.features.context import CONTEXT_FEATURES, EarlierComments, WordFacts, encoded_comments, whole_thread_features
 
 COLUMN = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
+
+
+def context_features(comments):
+    return whole_thread_features(WordFacts(), comments)[1]
 
 
 def thread(*texts, article="", authors=None, parents=None):
@@ -69,11 +73,13 @@ def test_replies_address_the_parent_author():
 
 def test_streaming_compares_with_earlier_comments_only():
     comments = thread("ferry schedule delayed", "the ferry schedule", "pizza recipe")
-    featurizer = ContextFeaturizer(streaming=True)
+    facts = WordFacts()
+    earlier = EarlierComments(facts)
     rows = []
     for comment in comments:
-        rows.append(featurizer.features([comment], included=False)[0])
-        featurizer.add([comment])
+        encoded, vectors = encoded_comments(facts, [comment])
+        rows.append(earlier.features([comment], encoded, vectors)[0])
+        earlier.add([comment], encoded, vectors)
     rows = np.array(rows)
     assert np.isnan(rows[0, COLUMN["thread_similarity"]])  # nothing before it
     assert rows[1, COLUMN["thread_similarity"]] == pytest.approx(2 / math.sqrt(6))  # against A alone

@@ -104,7 +104,6 @@ CASES = [
     ("score a missing file", {}, ["score", "{tmp}/missing.txt"], ["missing.txt: no such file"]),
     ("score an empty file", {"empty.txt": b""}, ["score", "{tmp}/empty.txt"], ["empty.txt: empty file"]),
     ("missing model", {"in.csv": GOOD_CSV.encode()}, ["label", "{tmp}/in.csv", "--model", "{tmp}/no-model", "--out", "{tmp}/out.csv"], ["no-model: no model folder"]),
-    ("unknown threshold label", {"in.csv": GOOD_CSV.encode()}, ["label", "{tmp}/in.csv", "-t", "rude=0.5", "--out", "{tmp}/out.csv"], ["--threshold 'rude=0.5'"]),
     ("unknown encoding", {"in.csv": GOOD_CSV.encode()}, ["label", "{tmp}/in.csv", "--encoding", "klingon", "--out", "{tmp}/out.csv"], ["unknown encoding 'klingon'"]),
 ]
 
@@ -135,8 +134,10 @@ def test_bad_input_gives_one_clear_line(tmp_path, name, files, arguments, fragme
         (["label", "{in}", "--status", "hidden", "--out", "{tmp}/out.csv"], "--status"),
         (["train", "{in}", "--format", "xml", "--model", "{tmp}/m"], "--format"),
         (["score", "{in}", "--errors", "skip"], "--errors"),
+        (["label", "{in}", "-t", "rude=0.5", "--out", "{tmp}/out.csv"], "--threshold"),
+        (["score", "{in}", "-t", "hostile=2"], "--threshold"),
     ],
-    ids=["label format", "label status", "train format", "score errors"],
+    ids=["label format", "label status", "train format", "score errors", "unknown threshold label", "threshold above 1"],
 )
 def test_a_bad_option_value_prints_the_commands_usage(tmp_path, arguments, option):
     source = write_bytes(tmp_path, "in.csv", GOOD_CSV.encode())

@@ -12,15 +12,13 @@ from moderation.commands import label as labeling
 from moderation.comments import LABELS, Comment
 from moderation.errors import ModelError
 from moderation.commands.label import label_file
-from moderation.commands.label_workers import ChunkScorer
-from moderation.commands.score import score_comments
-from moderation.model.store import load_model
+from moderation.commands.label_workers import BatchScorer
 from tests.conftest import SEED_CSV
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_model()
+def model(shipped_model):
+    return shipped_model
 
 
 @pytest.fixture
@@ -46,7 +44,7 @@ def scores_of(path):
 
 
 def expected(model, rows):
-    return score_comments(model, [Comment(text=r["text"], id=r["id"], thread_id=r["thread_id"]) for r in rows])
+    return model.scorer.score_threads([Comment(text=r["text"], id=r["id"], thread_id=r["thread_id"]) for r in rows])
 
 
 @pytest.mark.parametrize(
@@ -72,8 +70,8 @@ def test_dask_local_cluster_scores_like_all_at_once(model, interleaved, tmp_path
 
 
 def test_workers_verify_the_model_they_receive(model):
-    shipped = pickle.dumps(ChunkScorer(model))
-    assert isinstance(pickle.loads(shipped), ChunkScorer)
+    shipped = pickle.dumps(BatchScorer(model))
+    assert isinstance(pickle.loads(shipped), BatchScorer)
     tampered = shipped.replace(b"word_idf.npy", b"word_idg.npy")
     with pytest.raises(ModelError, match="sha256"):
         pickle.loads(tampered)

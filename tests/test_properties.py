@@ -16,8 +16,7 @@ from moderation.commands.label import label_file
 from moderation.io.readers import read_comments
 from moderation.io.readers.tabular import read_csv, read_jsonl
 from moderation.io.readers.thread_export import read_thread_export
-from moderation.commands.score import score_stream
-from moderation.model.store import load_model
+from moderation.commands.score import score_lines
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # Text with the characters that matter to our formats: bullets, quotes, commas, braces, line ends.
@@ -26,8 +25,8 @@ FORMAT_TEXT = st.lists(st.sampled_from(FORMAT_PIECES), max_size=60).map("".join)
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_model()
+def model(shipped_model):
+    return shipped_model
 
 
 def only_comments_or_input_error(reader, data: bytes) -> None:
@@ -93,7 +92,7 @@ def test_score_answers_every_line(model, tmp_path, lines):
     source = tmp_path / "lines.txt"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     records = []
-    score_stream(source, model, model.thresholds, records.append)
+    score_lines(source, model, model.thresholds, records.append)
     assert [r["id"] for r in records] == [str(i) for i in range(1, len(lines) + 1)]
     for record, line in zip(records, lines):
         assert ("note" in record) == (not line.strip())

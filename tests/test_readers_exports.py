@@ -12,12 +12,11 @@ import pytest
 
 from moderation.errors import InputError
 from moderation.commands.label import label_file
-from moderation.io.readers import FORMATS, detect_format, read_comments
+from moderation.io.readers import FORMATS, ReadOptions, detect_format, read_comments
 from moderation.io.readers.disqus import read_disqus
 from moderation.io.readers.html import html_to_text
 from moderation.io.readers.reddit import read_reddit
 from moderation.io.readers.wordpress import read_wordpress
-from moderation.model.store import load_model
 from tests.conftest import SEED_THREAD, run_cli
 from tests.seed_conversion import CONVERSIONS, seed_comments
 
@@ -243,11 +242,11 @@ def test_other_formats_are_still_detected(tmp_path):
 def test_export_formats_can_be_named():
     assert {"wordpress", "disqus", "reddit"} <= set(FORMATS)
     skipped = Counter()
-    comments = list(read_comments(WXR, format="wordpress", statuses={"approved"}, skipped=skipped))
+    comments = list(read_comments(WXR, ReadOptions(format="wordpress", statuses=frozenset({"approved"})), skipped))
     assert [c.id for c in comments] == ["201", "202", "208"]
     assert skipped["status spam"] == 1
     with pytest.raises(InputError, match="not a Disqus export"):  # the named format is used, not detection
-        list(read_comments(WXR, format="disqus"))
+        list(read_comments(WXR, ReadOptions(format="disqus")))
 
 
 def test_xml_that_is_not_an_export_is_refused(tmp_path):
@@ -356,8 +355,8 @@ def test_external_entities_are_not_read(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def default_model():
-    return load_model()
+def default_model(shipped_model):
+    return shipped_model
 
 
 def score_rows(path: Path) -> list[list[float]]:

@@ -1,16 +1,19 @@
 """Model folders: written atomically, verified before use, refused when foreign or stale."""
 
+import io
 import json
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
 
-from moderation.model import store
-from moderation.comments import Comment
-from moderation.commands.score import score_comments
+from moderation.commands import models
+from moderation.commands.models import load_chosen_model
 from moderation.errors import ModelError
-from moderation.model.store import DEFAULT_MODEL_SHA256, load_model, read_model, sha256_file
+from moderation.io.readers.lines import sha256_file
+from moderation.model import store
+from moderation.model.store import DEFAULT_MODEL_SHA256, load_model, npz_bytes, read_model
 from tests.conftest import DEFAULT_MODEL
 
 
@@ -22,7 +25,7 @@ def copy_model(source, tmp_path):
 
 def test_shipped_model_matches_the_pinned_digest():
     assert sha256_file(DEFAULT_MODEL / "model.npz") == DEFAULT_MODEL_SHA256
-    assert load_model().path == DEFAULT_MODEL
+    assert load_chosen_model(None).path == DEFAULT_MODEL
 
 
 def test_tampered_arrays_are_refused_without_loading(tmp_path, trained_model):
@@ -62,10 +65,10 @@ def test_swapped_default_model_is_refused(tmp_path, trained_model, monkeypatch):
     fake_root = tmp_path / "root"
     copy_model(trained_model, fake_root)
     (fake_root / "model").rename(fake_root / "default")
-    monkeypatch.setattr(store, "default_model_dir", lambda: fake_root / "default")
-    monkeypatch.setattr(store, "DEFAULT_MODEL_SHA256", "0" * 64)
+    monkeypatch.setattr(models, "default_model_dir", lambda: fake_root / "default")
+    monkeypatch.setattr(models, "DEFAULT_MODEL_SHA256", "0" * 64)
     with pytest.raises(ModelError, match="expected 0000"):
-        load_model()
+        load_chosen_model(None)
 
 
 def test_other_model_format_is_refused_with_the_retrain_command(tmp_path, trained_model, monkeypatch):
@@ -79,22 +82,82 @@ def test_other_model_format_is_refused_with_the_retrain_command(tmp_path, traine
     assert "retrain it with `moderation train" in message
 
 
-def test_stale_default_model_is_rebuilt_into_the_cache(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(store, "MODEL_FORMAT", store.MODEL_FORMAT + 1)
-    loaded = load_model()
-    assert loaded.path == tmp_path / "cache" / "moderation" / f"default-format-{store.MODEL_FORMAT}"
-    assert "rebuilding it from" in capsys.readouterr().err
-    # The rebuilt model scores like the shipped one: same labels, same code.
-    monkeypatch.undo()
-    shipped = load_model()
-    comments = [Comment(text="are you that god damn ignorant", thread_id="t"), Comment(text="Cuba and Korea", thread_id="t")]
-    np.testing.assert_allclose(score_comments(loaded, comments), score_comments(shipped, comments), atol=1e-9)
-    # Second use: taken from the cache, no rebuild.
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(store, "MODEL_FORMAT", store.MODEL_FORMAT + 1)
-    load_model()
-    assert "rebuilding" not in capsys.readouterr().err
+def rewrite_model(model, arrays=None, edit_metadata=None, payload=None):
+    """Replace a model folder's arrays and/or metadata, keeping the recorded digest consistent."""
+    if payload is None and arrays is not None:
+        payload = npz_bytes(arrays)
+    metadata = json.loads((model / "metadata.json").read_text())
+    if payload is not None:
+        (model / "model.npz").write_bytes(payload)
+        metadata["model_sha256"] = sha256_file(model / "model.npz")
+    if edit_metadata:
+        edit_metadata(metadata)
+    (model / "metadata.json").write_text(json.dumps(metadata))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m.update(thresholds={label: 1.0 for label in m["thresholds"]}),
+        lambda m: m.update(thresholds={}),
+        lambda m: m["thresholds"].pop("hostile"),
+        lambda m: m.update(labels=["off_topic", "hostile"]),
+    ],
+    ids=["thresholds raised", "thresholds emptied", "a threshold removed", "a label removed"],
+)
+def test_edited_metadata_that_would_change_flags_is_refused(tmp_path, trained_model, edit):
+    model = copy_model(trained_model, tmp_path)
+    rewrite_model(model, edit_metadata=edit)
+    with pytest.raises(ModelError, match="differ from those recorded in model.npz"):
+        load_model(model)
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda a: a.pop("word_idf"), "missing word_idf"),
+        (lambda a: a.update(word_idf=a["word_idf"][:-1]), "word_idf has shape"),
+        (lambda a: a.update(intercept=np.zeros(5)), "intercept has shape"),
+        (lambda a: a.update(trained=np.ones(3)), "trained has type"),
+        (lambda a: a.update(thresholds=np.array([np.nan, 0.5, 0.5])), "NaN or infinite"),
+        (lambda a: a.update(extra=np.zeros(1)), "unexpected extra"),
+    ],
+)
+def test_arrays_with_a_matching_digest_but_the_wrong_shape_are_refused(tmp_path, trained_model, change, problem):
+    model = copy_model(trained_model, tmp_path)
+    arrays, _, _ = read_model(model)
+    change(arrays)
+    rewrite_model(model, arrays)
+    with pytest.raises(ModelError, match=problem):
+        load_model(model)
+
+
+def test_an_npz_bomb_is_refused_before_it_is_decompressed(tmp_path, trained_model, monkeypatch):
+    model = copy_model(trained_model, tmp_path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        member = io.BytesIO()
+        np.lib.format.write_array(member, np.zeros(8 << 20))  # 64 MB of zeros compress to almost nothing
+        archive.writestr("word_idf.npy", member.getvalue())
+    assert len(buffer.getvalue()) < 1 << 20
+    rewrite_model(model, payload=buffer.getvalue())
+    monkeypatch.setattr(store, "MAX_ARRAY_BYTES", 32 << 20)
+    with pytest.raises(ModelError, match="declares 67,108,864 bytes"):
+        load_model(model)
+
+
+def test_an_array_header_larger_than_its_data_is_refused(tmp_path, trained_model):
+    model = copy_model(trained_model, tmp_path)
+    # Four numbers of data under a header that claims a billion.
+    member = io.BytesIO()
+    np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (10**9,)})
+    member.write(np.zeros(4).tobytes())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word_idf.npy", member.getvalue())
+    rewrite_model(model, payload=buffer.getvalue())
+    with pytest.raises(ModelError, match="more than the model holds"):
+        load_model(model)
 
 
 def test_write_model_replaces_only_with_a_complete_model(tmp_path, trained_model):

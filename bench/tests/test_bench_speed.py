@@ -114,7 +114,7 @@ def test_expected_scores_round_trip_exactly(tmp_path):
 
 @needs_data
 def test_training_rows_are_capped_and_readable_by_moderation(tmp_path):
-    from moderation.commands.train import load_training_data
+    from moderation.io.labeled import load_training_data
 
     rows, datasets = training_rows(data_dir(), cap=300, seed=1)
     assert len(rows) == 300 and rows["id"].is_unique

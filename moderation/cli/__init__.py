@@ -1,9 +1,12 @@
-"""The command line: one module per command, each registering itself on :data:`app`."""
+"""The command line: typer only. One module per command, each registering itself on
+:data:`moderation.cli.app.app`, parsing and validating its options, then calling the plain
+function in :mod:`moderation.commands` that the tests call too."""
 
 from moderation.cli import evaluate, info, label, score, train  # noqa: F401 - registers the commands
 from moderation.cli.app import app, install_signal_handlers
 
 
 def main() -> None:
+    """The ``moderation`` console script."""
     install_signal_handlers()
     app()

@@ -35,37 +35,6 @@ def raise_terminated(signum, frame):
 def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, raise_terminated)
 
-MODEL_OPTION = typer.Option(
-    None, "--model", "-m", help="Model folder to use (default: the shipped model in models/default).", show_default=False
-)
-THRESHOLD_OPTION = typer.Option(
-    [], "--threshold", "-t", metavar="LABEL=VALUE", help="Override a label's flag threshold, e.g. hostile=0.8. Repeatable."
-)
-FORMAT_OPTION = typer.Option(
-    None,
-    "--format",
-    "-f",
-    help="Input format: csv, jsonl, thread, wordpress, disqus or reddit (default: detected from the content).",
-    show_default=False,
-)
-TEXT_COLUMN_OPTION = typer.Option("text", "--text-column", help="Input column holding the comment text.")
-ID_COLUMN_OPTION = typer.Option("id", "--id-column", help="Input column holding the comment id.")
-THREAD_COLUMN_OPTION = typer.Option("thread_id", "--thread-column", help="Input column holding the thread id.")
-PARENT_COLUMN_OPTION = typer.Option("parent_id", "--parent-column", help="Input column holding the parent comment id.")
-AUTHOR_COLUMN_OPTION = typer.Option("author", "--author-column", help="Input column holding the author's name.")
-ARTICLE_COLUMN_OPTION = typer.Option("article", "--article-column", help="Input column holding the article text.")
-ENCODING_OPTION = typer.Option("utf-8", "--encoding", help="Text encoding of the input.")
-ERRORS_OPTION = typer.Option(
-    "strict", "--errors", help="What to do with bytes the encoding cannot decode: strict (stop), replace or ignore."
-)
-
-
-def check_format(input_format: str | None) -> None:
-    from moderation.io.readers import FORMATS
-
-    if input_format is not None and input_format not in FORMATS:
-        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
-
 
 @app.callback()
 def main_options(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors.")) -> None:
@@ -107,10 +76,4 @@ def handles_errors(command):
             fail(f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)", 1)
 
     return wrapper
-
-
-def check_errors_mode(errors: str) -> str:
-    if errors not in ("strict", "replace", "ignore"):
-        raise typer.BadParameter("use strict, replace or ignore", param_hint="--errors")
-    return errors
 

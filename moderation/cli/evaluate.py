@@ -7,61 +7,34 @@ from pathlib import Path
 
 import typer
 
-from moderation.cli.app import (
-    ARTICLE_COLUMN_OPTION,
-    AUTHOR_COLUMN_OPTION,
-    ENCODING_OPTION,
-    ERRORS_OPTION,
-    FORMAT_OPTION,
-    ID_COLUMN_OPTION,
-    MODEL_OPTION,
-    PARENT_COLUMN_OPTION,
-    TEXT_COLUMN_OPTION,
-    THREAD_COLUMN_OPTION,
-    THRESHOLD_OPTION,
-    app,
-    check_errors_mode,
-    check_format,
-    handles_errors,
-)
+from moderation.cli.app import app, handles_errors
+from moderation.cli.options import MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds, reads_input
 
 COLUMNS = ("precision", "recall", "f1", "roc_auc", "average_precision", "support")
 
 
 @app.command("evaluate")
 @handles_errors
+@reads_input
 def evaluate_command(
-    data: list[Path] = typer.Argument(..., help="Labeled files (CSV, JSONL or any format label reads) or folders of CSV/JSONL files."),
+    data: list[Path] = typer.Argument(
+        ..., metavar="DATA", help="Labeled files (any input format) or folders of CSV/JSONL files."
+    ),
     model: Path = MODEL_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object keyed by label."),
     threshold: list[str] = THRESHOLD_OPTION,
     report: Path = typer.Option(
-        None, "--report", "-r", help="Folder to write metrics.json and per-label precision-recall and reliability plots (PNG) into.", show_default=False
+        None, "--report", "-r", metavar="DIR", help="Folder to write metrics.json and per-label precision-recall and reliability plots (PNG) into.", show_default=False
     ),
-    input_format: str = FORMAT_OPTION,
-    text_column: str = TEXT_COLUMN_OPTION,
-    id_column: str = ID_COLUMN_OPTION,
-    thread_column: str = THREAD_COLUMN_OPTION,
-    parent_column: str = PARENT_COLUMN_OPTION,
-    author_column: str = AUTHOR_COLUMN_OPTION,
-    article_column: str = ARTICLE_COLUMN_OPTION,
-    encoding: str = ENCODING_OPTION,
-    errors: str = ERRORS_OPTION,
+    read_options=None,
 ) -> None:
     """Compare a model's flags with labeled comments, per label."""
     from moderation.commands.evaluate import evaluate
-    from moderation.io.readers.tabular import Columns
-    from moderation.commands.score import parse_thresholds
-    from moderation.model.store import load_model
+    from moderation.commands.models import load_chosen_model
 
-    check_errors_mode(errors)
-    check_format(input_format)
-    columns = Columns(text_column, id_column, thread_column, parent_column, author_column, article_column)
     overrides = parse_thresholds(threshold)
-    loaded = load_model(model)
-    results = evaluate(
-        data, loaded, {**loaded.thresholds, **overrides}, format=input_format, columns=columns, encoding=encoding, errors=errors, report=report
-    )
+    loaded = load_chosen_model(model)
+    results = evaluate(data, loaded, loaded.thresholds_with(overrides), read_options, report=report)
     if as_json:
         print(json.dumps(results, indent=2))
         return

@@ -7,15 +7,33 @@ from pathlib import Path
 
 import typer
 
-from moderation.cli.app import MODEL_OPTION, app, handles_errors
+from moderation.cli.app import app, handles_errors
+from moderation.cli.options import MODEL_OPTION
 
 
 @app.command("info")
 @handles_errors
-def info_command(model: Path = MODEL_OPTION) -> None:
-    """Show which model would be used and its metadata (verified before it is shown)."""
-    from moderation.model.store import load_model
+def info_command(
+    model: Path = MODEL_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the model's folder, why it is used, its metadata."),
+) -> None:
+    """Show which model is used, and its metadata (verified first)."""
+    from moderation.commands.models import choose_model, load_chosen_model
 
-    loaded = load_model(model)
-    print(f"model: {loaded.path}")
-    print(json.dumps(loaded.metadata, indent=2, ensure_ascii=False))
+    choice = choose_model(model)
+    loaded = load_chosen_model(model)
+    if as_json:
+        print(json.dumps({"path": str(loaded.path), "reason": choice.reason, "metadata": loaded.metadata}, indent=2, ensure_ascii=False))
+        return
+    metadata = loaded.metadata
+    data = metadata.get("data", {})
+    print(f"model:      {loaded.path}")
+    print(f"            {choice.reason}; verified (sha256 {metadata['model_sha256'][:16]}…)")
+    print(f"made by:    {metadata.get('command', '?')}")
+    print(f"trained on: {data.get('comments', '?')} comments in {data.get('threads', '?')} threads")
+    print(f"cv:         {metadata.get('training', {}).get('cv', '?')}")
+    print(f"{'label':<12} {'threshold':>9} {'ROC-AUC':>8} {'avg.prec':>8}")
+    for label, threshold in loaded.thresholds.items():
+        m = metadata.get("cv_metrics", {}).get(label, {})
+        print(f"{label:<12} {threshold:>9.3f} {m.get('roc_auc', float('nan')):>8.3f} {m.get('average_precision', float('nan')):>8.3f}")
+    print("`moderation info --json` shows all the metadata: versions, data digest, every metric.")

@@ -6,47 +6,49 @@ from pathlib import Path
 
 import typer
 
-from moderation.cli.app import ENCODING_OPTION, ERRORS_OPTION, MODEL_OPTION, THRESHOLD_OPTION, app, check_errors_mode, handles_errors
+from moderation.cli.app import app, handles_errors
+from moderation.cli.options import MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds, reads_lines
 
 
 @app.command("score")
 @handles_errors
+@reads_lines
 def score_command(
-    source: str = typer.Argument("-", metavar="[FILE|-]", help="Comments, one per line ('-' or nothing: stdin)."),
+    source: str = typer.Argument("-", metavar="FILE", help="Comments, one per line ('-' or nothing: stdin).", show_default=False),
     model: Path = MODEL_OPTION,
     article: Path = typer.Option(
-        None, "--article", "-a", help="File with the article the plain-text comments respond to.", show_default=False
+        None, "--article", "-a", metavar="FILE", help="File with the article the plain-text comments respond to.", show_default=False
     ),
     jsonl: bool = typer.Option(
-        False, "--jsonl", "-j", help="Read one JSON object per line: text, and optionally id, thread_id, article, author."
+        False,
+        "--jsonl",
+        "-j",
+        help="Read one JSON object per line: text, and optionally id, thread_id, parent_id, author, article (other names with the column options).",
     ),
     explain: bool = typer.Option(False, "--explain", "-e", help="Add the features that contributed most to each flag."),
     threshold: list[str] = THRESHOLD_OPTION,
-    encoding: str = ENCODING_OPTION,
-    errors: str = ERRORS_OPTION,
+    read_options=None,
 ) -> None:
-    """Score comments as they arrive: one JSON line out per line in, flushed immediately.
+    """Score comments as they arrive, one JSON line per line.
 
     Each comment is compared with the article and with the comments before it in its thread
-    (plain lines form one thread).
+    (plain lines form one thread); each result is written as soon as its line is read.
     """
-    from moderation.commands.score import parse_thresholds, score_stream
-    from moderation.model.store import load_model
+    from moderation.commands.models import load_chosen_model
+    from moderation.commands.score import score_lines
     from moderation.io.writers import json_line
 
-    check_errors_mode(errors)
     overrides = parse_thresholds(threshold)
-    loaded = load_model(model)
-    bad_lines = score_stream(
+    loaded = load_chosen_model(model)
+    bad_lines = score_lines(
         source,
         loaded,
-        thresholds={**loaded.thresholds, **overrides},
+        loaded.thresholds_with(overrides),
+        write=lambda record: print(json_line(record), end="", flush=True),
         article=article,
         jsonl=jsonl,
         explain=explain,
-        encoding=encoding,
-        errors=errors,
-        write=lambda record: print(json_line(record), end="", flush=True),
+        options=read_options,
     )
     if bad_lines:
         raise typer.Exit(2)

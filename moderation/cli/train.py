@@ -8,34 +8,33 @@ from pathlib import Path
 
 import typer
 
-from moderation.cli.app import (
-    ARTICLE_COLUMN_OPTION,
-    AUTHOR_COLUMN_OPTION,
-    ENCODING_OPTION,
-    ERRORS_OPTION,
-    FORMAT_OPTION,
-    ID_COLUMN_OPTION,
-    PARENT_COLUMN_OPTION,
-    TEXT_COLUMN_OPTION,
-    THREAD_COLUMN_OPTION,
-    app,
-    check_errors_mode,
-    check_format,
-    handles_errors,
-)
+from moderation.cli.app import app, handles_errors
+from moderation.cli.options import QUIET_OPTION, reads_input
 
 
 @app.command("train")
 @handles_errors
+@reads_input
 def train_command(
     data: list[Path] = typer.Argument(
-        None, help="Labeled files (CSV, JSONL or any format label reads) or folders of CSV/JSONL files (default: the shipped labels/).", show_default=False
+        None,
+        metavar="DATA",
+        help="Labeled files (any input format; labels as in the canonical schema) or folders of CSV/JSONL files (default: the shipped labels/).",
+        show_default=False,
     ),
-    model: Path = typer.Option(Path("models/default"), "--model", "-m", help="Model folder to write."),
+    model: Path = typer.Option(
+        None,
+        "--model",
+        "-m",
+        metavar="DIR",
+        help="Model folder to write (default: your model folder, which every command then uses; `moderation info` names it).",
+        show_default=False,
+    ),
     precision_target: float = typer.Option(
         None,
         "--precision-target",
         "-p",
+        metavar="P",
         min=0.0,
         max=1.0,
         help="Pick each label's threshold as the lowest whose cross-validated precision reaches this (default: best F1).",
@@ -45,44 +44,29 @@ def train_command(
         None,
         "--C",
         min=1e-6,
+        metavar="C",
         help="Fix the logistic regressions' inverse regularization strength (default: chosen per label by cross-validation).",
         show_default=False,
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    input_format: str = FORMAT_OPTION,
-    text_column: str = TEXT_COLUMN_OPTION,
-    id_column: str = ID_COLUMN_OPTION,
-    thread_column: str = THREAD_COLUMN_OPTION,
-    parent_column: str = PARENT_COLUMN_OPTION,
-    author_column: str = AUTHOR_COLUMN_OPTION,
-    article_column: str = ARTICLE_COLUMN_OPTION,
-    encoding: str = ENCODING_OPTION,
-    errors: str = ERRORS_OPTION,
+    quiet: bool = QUIET_OPTION,
+    read_options=None,
 ) -> None:
-    """Train a model from labeled comments, print cross-validated metrics, write the model folder."""
-    from moderation.io.readers.tabular import Columns
-    from moderation.model.store import shipped_path
-    from moderation.commands.train import train
+    """Train a model on labeled comments and write it.
 
-    check_errors_mode(errors)
-    check_format(input_format)
-    columns = Columns(text_column, id_column, thread_column, parent_column, author_column, article_column)
-    sources = data or [shipped_path("labels")]
+    Prints the cross-validated quality per label. Without --model the model goes to your
+    model folder, which score, label, evaluate and info then use instead of the shipped one.
+    """
+    from moderation.commands.models import user_model_dir
+    from moderation.commands.train import train
+    from moderation.shipped import shipped_path
+
+    target = model or user_model_dir()
     command = "moderation " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
-    metadata = train(
-        sources,
-        model,
-        precision_target=precision_target,
-        C=c,
-        command=command,
-        format=input_format,
-        columns=columns,
-        encoding=encoding,
-        errors=errors,
-        quiet=quiet,
-    )
+    metadata = train(data or [shipped_path("labels")], target, precision_target, c, command, read_options, quiet=quiet)
     print(f"trained on {metadata['data']['comments']} comments; quality by cross-validation: {metadata['training']['cv']}")
     print(f"{'label':<12} {'ROC-AUC':>8} {'avg.prec':>8} {'F1':>6} {'threshold':>9}")
     for label, m in metadata["cv_metrics"].items():
         print(f"{label:<12} {m['roc_auc']:>8.3f} {m['average_precision']:>8.3f} {m['f1']:>6.3f} {m['threshold']:>9.3f}")
-    print(f"model written to {model}")
+    print(f"model written to {target}")
+    if model is None:
+        print("score, label, evaluate and info now use it (pass --model to use another)")

@@ -10,10 +10,9 @@ import numpy as np
 from moderation.comments import LABELS
 from moderation.errors import InputError
 from moderation.model.metrics import CALIBRATION_BINS, label_metrics
-from moderation.io.readers.tabular import Columns
-from moderation.commands.score import score_comments
+from moderation.io.readers import ReadOptions
 from moderation.model.store import LoadedModel
-from moderation.commands.train import label_matrix, load_training_data
+from moderation.io.labeled import label_matrix, load_training_data
 from moderation.io.writers import atomic_output
 
 
@@ -21,19 +20,16 @@ def evaluate(
     data_paths: list[Path],
     model: LoadedModel,
     thresholds: dict[str, float],
-    format: str | None = None,
-    columns: Columns = Columns(),
-    encoding: str = "utf-8",
-    errors: str = "strict",
+    options: ReadOptions = ReadOptions(),
     report: Path | None = None,
 ) -> dict[str, dict]:
     """Metrics per label on the rows annotated for it; labels the data does not annotate, or
     the model was not trained on, are left out rather than counted as negatives. With
     ``report``, also writes ``metrics.json`` and, per label, a precision–recall curve and a
     reliability diagram as PNG into that folder."""
-    comments = load_training_data(data_paths, format, columns, encoding, errors).comments
+    comments = load_training_data(data_paths, options).comments
     Y = label_matrix(comments)
-    scores = score_comments(model, comments)
+    scores = model.scorer.score_threads(comments)
     results, curves = {}, {}
     for j, label in enumerate(LABELS):
         rows = ~np.isnan(Y[:, j]) & ~np.isnan(scores[:, j])

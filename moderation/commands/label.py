@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from moderation.comments import LABELS, Comment
-from moderation.features.context import ContextFeaturizer
-from moderation.commands.label_workers import ChunkScorer, scoring_backend
+from moderation.commands.label_workers import BatchScorer, scoring_backend
+from moderation.features.context import WholeThreads
 from moderation.commands.progress import progress
-from moderation.io.readers import read_comments
+from moderation.io.readers import ReadOptions, read_comments
 from moderation.io.readers.lines import STDIN, open_binary
-from moderation.io.readers.tabular import Columns
-from moderation.commands.score import CHUNK, EMPTY_NOTE
+from moderation.commands.score import EMPTY_NOTE
 from moderation.model.store import LoadedModel
 from moderation.features.text import MAX_TEXT_CHARS
 from moderation.io.writers import atomic_output, check_output_path, json_line
@@ -31,6 +30,7 @@ OUTPUT_COLUMNS = (*SCORE_COLUMNS, *FLAG_COLUMNS, "note")
 SUMMARY_THREADS = 10  # threads listed on stderr, most flagged first
 PARALLEL_MIN_COMMENTS = 20_000  # below this, starting worker processes costs more than it saves
 LARGE_THREAD = 20_000  # comments; larger threads are summarized in a pass of their own instead of held whole
+CHUNK = 700  # comments scored together: enough to amortize NumPy calls; a batch's temporaries grow with it
 
 
 def batched(items, size: int):
@@ -142,13 +142,13 @@ def for_scoring(comment: Comment, articles: dict[str, str]) -> Comment:
     return Comment(comment.text, comment.id, comment.thread_id, comment.parent_id, comment.author, article)
 
 
-def scored_in_order(comments, plan: ThreadPlan, scorer: ChunkScorer, workers: int, dask: str | None):
+def scored_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: int, dask: str | None):
     """``(comment, scores)`` for every input row, in input order (scores None for empty texts).
 
     A comment is scored once every comment of its thread has been read, in batches of whole
     threads, and given back once it and all before it are scored: memory holds only threads
     still being read, little for exports grouped by thread. Threads larger than
-    :data:`LARGE_THREAD` were summarized beforehand (``scorer.shared``) and are scored as
+    :data:`LARGE_THREAD` were summarized beforehand (``scorer.large``) and are scored as
     they come.
     """
     large = plan.large_threads()
@@ -197,15 +197,15 @@ def scored_in_order(comments, plan: ThreadPlan, scorer: ChunkScorer, workers: in
         yield from ready()
 
 
-def large_thread_statistics(comments, plan: ThreadPlan, model: LoadedModel) -> ContextFeaturizer | None:
+def large_thread_statistics(comments, plan: ThreadPlan, model: LoadedModel) -> WholeThreads | None:
     """Thread statistics of the threads too large to hold whole (None if there are none)."""
     large = plan.large_threads()
     if not large:
         return None
-    featurizer = ContextFeaturizer(model.scorer.table)
+    statistics = model.scorer.thread_statistics()
     for chunk in batched((c for c in comments if c.thread_id in large and c.text.strip()), CHUNK):
-        featurizer.add(chunk)
-    return featurizer
+        statistics.add(chunk)
+    return statistics
 
 
 def label_file(
@@ -213,12 +213,8 @@ def label_file(
     output: Path | None,
     model: LoadedModel,
     thresholds: dict[str, float],
-    format: str | None = None,
-    columns: Columns = Columns(),
-    encoding: str = "utf-8",
-    errors: str = "strict",
+    options: ReadOptions = ReadOptions(),
     only_flagged: bool = False,
-    statuses: set[str] | None = None,
     workers: int = 1,
     dask: str | None = None,
     quiet: bool = False,
@@ -236,7 +232,7 @@ def label_file(
     summary = LabelSummary()
 
     def comments(skipped: Counter | None = None):
-        return read_comments(path, format, columns, encoding, errors, statuses=statuses, skipped=skipped)
+        return read_comments(path, options, skipped)
 
     with readable_path(source) as path:
         plan = plan_threads(comments(summary.skipped))
@@ -245,7 +241,7 @@ def label_file(
         if plan.comments < PARALLEL_MIN_COMMENTS and not dask:
             workers = 1
         header = [*plan.keys, *OUTPUT_COLUMNS]
-        scored = scored_in_order(comments(), plan, ChunkScorer(model, shared), workers, dask)
+        scored = scored_in_order(comments(), plan, BatchScorer(model, shared), workers, dask)
         with atomic_output(output) as stream, progress("labeling", plan.comments, quiet) as advance:
             writer = None if as_jsonl else csv.writer(stream, lineterminator="\n")
             if writer:

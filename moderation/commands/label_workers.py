@@ -12,61 +12,52 @@ import os
 import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
 from moderation.comments import Comment
-from moderation.model.scorer import CompactModel
-from moderation.features.context import ContextFeaturizer
+from moderation.features.context import WholeThreads
+from moderation.model.scorer import Scorer
 from moderation.model.store import LoadedModel, arrays_from_bytes
 
 IN_FLIGHT_PER_WORKER = 2
-WORD_TABLE_LIMIT = 1_000_000  # distinct words kept between batches; beyond, start afresh
 
 
-class ChunkScorer:
-    """Scores a batch of comments against their threads.
+class BatchScorer:
+    """Scores a batch of comments against their threads, in this process or in a worker.
 
-    ``shared`` holds the statistics of threads too large to batch whole (computed over the
+    ``large`` holds the statistics of threads too large to batch whole (gathered over the
     whole input beforehand); comments of other threads are scored against the comments of
-    their thread in the same batch, which holds them all.
+    their thread in the same batch, which holds them all. Pickled, it carries the verified
+    model bytes, which the worker verifies again before loading.
     """
 
-    def __init__(self, model: LoadedModel, shared: ContextFeaturizer | None = None):
+    def __init__(self, model: LoadedModel, large: WholeThreads | None = None):
         self.model = model
-        self.shared = shared
+        self.large = large
 
     def __call__(self, comments: list[Comment], whole_threads: bool) -> np.ndarray:
-        scorer = self.model.scorer
-        if whole_threads and self.shared is None and len(scorer.table.words) > WORD_TABLE_LIMIT:
-            # Nothing outlives a batch of whole threads, so memory need not grow with the input.
-            self.model.scorer = scorer = CompactModel(scorer.arrays)
-        encoded = scorer.table.encode([c.text for c in comments])
-        featurizer, vectors = self.shared, None
-        if whole_threads:
-            featurizer = ContextFeaturizer(scorer.table)
-            vectors = featurizer.content_vectors(encoded)
-            featurizer.add(comments, encoded, vectors)
-        return scorer.scores(encoded, featurizer.features(comments, included=True, encoded=encoded, vectors=vectors))
+        return self.model.scorer.score_threads(comments, None if whole_threads else self.large)
 
     def __getstate__(self) -> dict:
-        if self.shared is not None:
-            self.shared.prepare()
+        if self.large is not None:
+            self.large.finish()
         model = self.model
-        return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "shared": self.shared}
+        return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "large": self.large}
 
     def __setstate__(self, state: dict) -> None:
         arrays = arrays_from_bytes(state["payload"], [state["metadata"]["model_sha256"]], state["path"])
-        self.shared = state["shared"]
-        # Large threads' statistics number words with their own table: the model must share it.
-        scorer = CompactModel(arrays, table=self.shared.table if self.shared else None)
-        self.model = LoadedModel(state["path"], state["metadata"], scorer, state["payload"])
+        self.large = state["large"]
+        # The large threads' statistics number words with their own table: the scorer must share it.
+        scorer = Scorer(arrays, state["path"], facts=self.large.facts if self.large else None)
+        self.model = LoadedModel(Path(state["path"]), state["metadata"], scorer, state["payload"])
 
 
-_worker_scorer: ChunkScorer | None = None
+_worker_scorer: BatchScorer | None = None
 
 
-def _start_worker(scorer: ChunkScorer) -> None:
+def _start_worker(scorer: BatchScorer) -> None:
     global _worker_scorer
     # Ctrl-C and SIGTERM are the main process's to handle; it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -78,7 +69,7 @@ def _score_in_worker(comments: list[Comment], whole_threads: bool) -> np.ndarray
     return _worker_scorer(comments, whole_threads)
 
 
-def _score_on_dask_worker(scorer: ChunkScorer, comments: list[Comment], whole_threads: bool) -> np.ndarray:
+def _score_on_dask_worker(scorer: BatchScorer, comments: list[Comment], whole_threads: bool) -> np.ndarray:
     return scorer(comments, whole_threads)
 
 
@@ -87,7 +78,7 @@ def default_workers() -> int:
 
 
 @contextmanager
-def scoring_backend(scorer: ChunkScorer, workers: int = 1, dask: str | None = None):
+def scoring_backend(scorer: BatchScorer, workers: int = 1, dask: str | None = None):
     """Yields ``(submit, in_flight)``: ``submit(comments, whole_threads)`` returns a future of
     the scores; ``in_flight`` is how many unfinished batches are worth keeping.
 

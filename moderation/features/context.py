@@ -2,9 +2,10 @@
 
 Forty-seven labeled comments cannot teach n-gram weights that carry over to other threads;
 these features describe a comment *relative to its own thread*, so they do. One
-implementation serves training and scoring, in batches (every comment of a thread known, two
-passes) or streaming (each comment against the ones before it). Per-comment work is NumPy over
-word ids (see :class:`moderation.features.text.WordTable`), so a million comments take seconds.
+implementation serves training and scoring: :class:`WholeThreads` compares each comment with
+every other comment of its thread (training, ``label``), :class:`EarlierComments` with the ones
+before it (``score``, the server). Per-comment work is NumPy over word ids (see
+:class:`moderation.features.text.WordTable`), so a million comments take seconds.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 
 from moderation.comments import Comment
-from moderation.features.text import KEY_SHIFT, EncodedTexts, WordTable, pack, sum_by, tokenize
+from moderation.features.sparse import pack, sorted_lookup, sublinear_tfidf, sum_by, unpack
+from moderation.features.text import EncodedTexts, PerWordValues, WordTable, tokenize
 from moderation.features.wordlists import (
     DISPARAGING_WORDS,
     GROUP_ADDRESS_PHRASES,
@@ -72,16 +73,6 @@ NOT_PLURALS = frozenset({"news", "series", "species", "means"})
 CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER, DISPARAGING_WORD = 1, 2, 4, 8, 16
 
 
-class CommentBatch(NamedTuple):
-    """Comments reduced to what the features need, threads and articles as numbers."""
-
-    texts: list[str]
-    threads: np.ndarray
-    articles: np.ndarray  # -1: no article
-    authors: list[str]
-    parents: list[str]
-
-
 def word_flags(word: str) -> int:
     flags = 0
     if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
@@ -126,8 +117,30 @@ def name_parts(author: str) -> set[str]:
     return {t for t in tokenize(author) if len(t) > 2 and t not in STOP_WORDS}
 
 
+class WordFacts:
+    """What the context features need of each word of a :class:`WordTable`, computed once per
+    word: its :func:`word_flags` and the id of its :func:`plural_stem`."""
+
+    def __init__(self, table: WordTable | None = None):
+        self.table = table if table is not None else WordTable()
+        self._flags = PerWordValues(self.table, np.int8)
+        self._stems = PerWordValues(self.table)
+
+    def flags(self) -> np.ndarray:
+        return self._flags.array(word_flags)
+
+    def stems(self) -> np.ndarray:
+        return self._stems.array(lambda word: self.table.id_of(plural_stem(word)))
+
+    def content_vectors(self, encoded: EncodedTexts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(text, word id, weight) of each text's unit-length log-frequency vector over its
+        content words (no function words, no numbers), plurals folded."""
+        content = (self.flags()[encoded.ids] & CONTENT) != 0
+        return sublinear_tfidf(encoded.docs[content], self.stems()[encoded.ids[content]], encoded.count)
+
+
 class RunningSums:
-    """Sums of weights by key, updated comment by comment (streaming)."""
+    """Sums of weights by key in a dict: cheap to update one comment at a time."""
 
     def __init__(self) -> None:
         self.sums: dict[int, float] = {}
@@ -161,190 +174,140 @@ class FrozenSums:
         self._pending.append((keys, weights))
         self._pending_size += len(keys)
         if self._pending_size >= self.MERGE_EVERY:
-            self._merge()
+            self.merge()
 
-    def _merge(self) -> None:
+    def merge(self) -> None:
+        """Fold pending additions into the sorted arrays."""
         if not self._pending:
             return
         keys = np.concatenate([self.keys, *(k for k, _ in self._pending)])
         values = np.concatenate([self.values, *(w for _, w in self._pending)])
         self.keys, inverse = np.unique(keys, return_inverse=True)
-        self.values = sum_by(inverse, values, len(self.keys))
+        self.values = sum_by(inverse.reshape(-1), values, len(self.keys))
         self._pending, self._pending_size = [], 0
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
-        self._merge()
-        if not len(self.keys):
-            return np.zeros(len(keys))
-        where = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return np.where(self.keys[where] == keys, self.values[where], 0.0)
+        self.merge()
+        where, found = sorted_lookup(self.keys, keys)
+        return np.where(found, self.values[where], 0.0) if len(self.keys) else np.zeros(len(keys))
 
 
-class ContextFeaturizer:
-    """Computes :data:`CONTEXT_FEATURES` for chunks of comments.
+class Thread:
+    """What is known of one thread: how many comments, who wrote them, which words address
+    someone, and which comment ids belong to which author (to recognize replies)."""
 
-    Batch use: :meth:`add` every comment (first pass), then :meth:`features` with
-    ``included=True`` (each comment's own words are taken out of its thread's sum). Streaming
-    use (``streaming=True``): :meth:`features` with ``included=False``, then :meth:`add`, so a
-    comment is compared with the comments before it. ``table`` may be shared with a
-    :class:`moderation.model.scorer.CompactModel` so a chunk is tokenized once.
+    __slots__ = ("number", "size", "norm2", "authors", "vocatives", "names", "comment_authors", "name_ids")
+
+    def __init__(self, number: int):
+        self.number = number
+        self.size = 0
+        self.norm2 = 0.0  # |S|² of the thread's summed comment vectors S
+        self.authors: set[str] = set()
+        self.vocatives: Counter = Counter()  # word → comments that open by addressing it
+        self.names: set[str] = set()  # authors' name parts and words addressed in several comments
+        self.comment_authors: dict[str, str] = {}  # comment id → author
+        self.name_ids: dict[int, np.ndarray] = {}  # article number → name word ids the article does not use
+
+    def add(self, comment: Comment) -> None:
+        self.size += 1
+        before = len(self.names)
+        if comment.author:
+            self.names |= name_parts(comment.author)
+            if comment.id:
+                self.comment_authors[comment.id] = comment.author
+        for name in vocative_names(comment.text):
+            self.vocatives[name] += 1
+            if self.vocatives[name] == VOCATIVE_MIN_COMMENTS:
+                self.names.add(name)
+        if len(self.names) != before:
+            self.name_ids.clear()
+
+
+class ThreadStatistics:
+    """The statistics context features compare a comment with: each thread's summed content
+    vectors and participants, and each article's content vector.
+
+    Subclasses decide what a comment is compared with: :class:`WholeThreads` (every other
+    comment of the thread) or :class:`EarlierComments` (the ones added before it).
     """
 
-    def __init__(self, table: WordTable | None = None, streaming: bool = False):
-        self.table = table or WordTable()
-        sums = RunningSums if streaming else FrozenSums
-        self.thread_sums = sums()  # (thread, word) → sum of the thread's unit comment vectors
-        self.article_sums = FrozenSums()  # (article, word) → the article's unit vector
-        self.threads: dict[str, int] = {}
-        self.thread_sizes: list[int] = []
-        self.thread_norm2: list[float] = []
-        self.thread_authors: list[set[str]] = []
-        self.thread_vocatives: list[Counter] = []
+    leaves_out_own = False  # whether a comment's own words are in its thread's sums when it is featurized
+
+    def __init__(self, facts: WordFacts, sums_type):
+        self.facts = facts
+        self.thread_sums = sums_type()  # (thread, word) → sum of the thread's unit comment vectors
+        self.article_sums = sums_type()  # (article, word) → the article's unit vector
+        self.threads: dict[str, Thread] = {}
+        self.thread_list: list[Thread] = []
         self.articles: dict[str, int] = {}
-        self._names: dict[tuple[int, int], np.ndarray] = {}
-        self._norm2_stale = False
-        self.comment_authors: dict[tuple[int, str], str] = {}  # (thread, comment id) → author
 
-    # -- per-word and per-comment pieces ------------------------------------------------
-    def flags(self) -> np.ndarray:
-        """:func:`word_flags` of every word of the table, kept with the table across batches."""
-        words, known = self.table.words, self.table.per_word.get("context_flags", np.zeros(0, dtype=np.int8))
-        if len(known) < len(words):
-            new = np.array([word_flags(w) for w in words[len(known) :]], dtype=np.int8)
-            known = self.table.per_word["context_flags"] = np.concatenate([known, new])
-        return known
+    @property
+    def table(self) -> WordTable:
+        return self.facts.table
 
-    def stems(self) -> np.ndarray:
-        """The word id of each word's :func:`plural_stem`, kept with the table across batches."""
-        table = self.table
-        known = table.per_word.get("plural_stems", np.zeros(0, dtype=np.int64))
-        while len(known) < len(table.words):  # stems may add words to the table
-            start = len(known)
-            new = np.array([table.id_of(plural_stem(w)) for w in table.words[start:]], dtype=np.int64)
-            known = table.per_word["plural_stems"] = np.concatenate([known, new])
-        return known
-
-    def content_vectors(self, encoded: EncodedTexts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(comment, word id, weight) of each comment's unit-length log-frequency vector
-        over its content words (no function words, no numbers), plurals folded."""
-        content = (self.flags()[encoded.ids] & CONTENT) != 0
-        docs, words = encoded.docs[content], self.stems()[encoded.ids[content]]
-        if not len(words):
-            return docs, words, np.zeros(0)
-        keys, counts = np.unique(pack(docs, words), return_counts=True)
-        docs, words = keys >> KEY_SHIFT, keys & ((1 << KEY_SHIFT) - 1)
-        weights = 1.0 + np.log(counts)
-        norms = np.sqrt(sum_by(docs, weights * weights, encoded.count))
-        return docs, words, weights / norms[docs]
-
-    def thread_number(self, thread_id: str) -> int:
-        number = self.threads.get(thread_id)
-        if number is None:
-            number = self.threads[thread_id] = len(self.thread_sizes)
-            self.thread_sizes.append(0)
-            self.thread_norm2.append(0.0)
-            self.thread_authors.append(set())
-            self.thread_vocatives.append(Counter())
-        return number
+    def thread(self, thread_id: str) -> Thread:
+        thread = self.threads.get(thread_id)
+        if thread is None:
+            thread = self.threads[thread_id] = Thread(len(self.thread_list))
+            self.thread_list.append(thread)
+        return thread
 
     def article_number(self, article: str) -> int:
-        """-1 for no article; articles are vectorized once, when first seen."""
+        """-1 for no article; an article is vectorized once, when first seen."""
         if not article.strip():
             return -1
         number = self.articles.get(article)
         if number is None:
             number = self.articles[article] = len(self.articles)
-            docs, words, weights = self.content_vectors(self.table.encode([article]))
+            _, words, weights = self.facts.content_vectors(self.table.encode([article]))
             self.article_sums.add(pack(np.full(len(words), number), words), weights)
         return number
 
-    # -- the two passes -----------------------------------------------------------------
     def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None, vectors=None) -> None:
-        """Add comments (with non-empty text) to their threads' statistics. ``vectors``: their
-        :meth:`content_vectors`, if already computed."""
-        encoded = encoded or self.table.encode([c.text for c in comments])
-        threads = np.array([self.thread_number(c.thread_id) for c in comments], dtype=np.int64)
-        docs, words, weights = vectors or self.content_vectors(encoded)
-        keys = pack(threads[docs], words)
-        if isinstance(self.thread_sums, RunningSums):
-            # Keep |S|² current: |S + v|² = |S|² + 2 v·S + |v|², |v|² = 1 if v ≠ 0.
-            overlap = sum_by(docs, weights * self.thread_sums.lookup(keys), len(comments))
-            own = np.bincount(docs, minlength=len(comments)) > 0
-            for row, thread in enumerate(threads.tolist()):
-                self.thread_norm2[thread] += 2 * overlap[row] + own[row]
-        else:
-            self._norm2_stale = True
-        self.thread_sums.add(keys, weights)
-        for comment, thread in zip(comments, threads.tolist()):
-            self.thread_sizes[thread] += 1
-            if comment.author:
-                self.thread_authors[thread] |= name_parts(comment.author)
-                if comment.id:
-                    self.comment_authors[(thread, comment.id)] = comment.author
-            vocatives = vocative_names(comment.text)
-            if vocatives:
-                self.thread_vocatives[thread].update(vocatives)
-        self._names.clear()
+        """Add comments (with non-empty text) to their threads' statistics; ``encoded`` and
+        ``vectors`` are theirs from :func:`encoded_comments`, if already computed."""
+        if encoded is None:
+            encoded, vectors = encoded_comments(self.facts, comments)
+        threads = [self.thread(c.thread_id) for c in comments]
+        numbers = np.array([t.number for t in threads], dtype=np.int64)
+        docs, words, weights = vectors
+        self._add_vectors(pack(numbers[docs], words), weights, docs, threads)
+        for comment, thread in zip(comments, threads):
+            thread.add(comment)
 
-    def prepare(self) -> None:
-        """Finish pending work of the first pass (before the featurizer is shipped to workers)."""
-        if self._norm2_stale:
-            self._refresh_norms()
+    def _add_vectors(self, keys, weights, docs, threads) -> None:
+        raise NotImplementedError
 
-    def _refresh_norms(self) -> None:
-        """Batch: each thread's |S|², once all comments are in."""
-        sums = self.thread_sums
-        sums.lookup(np.zeros(0, dtype=np.int64))  # merges pending additions
-        threads = sums.keys >> KEY_SHIFT
-        self.thread_norm2 = sum_by(threads, sums.values**2, len(self.thread_sizes)).tolist()
-        self._norm2_stale = False
-
-    def participant_names(self, thread: int, article: int) -> np.ndarray:
+    def participant_names(self, thread: Thread, article: int) -> np.ndarray:
         """Word ids of the thread's participants: its authors, and words addressed in several
         comments unless the article uses them (a place, a leader)."""
-        cached = self._names.get((thread, article))
-        if cached is None:
-            addressed = {n for n, k in self.thread_vocatives[thread].items() if k >= VOCATIVE_MIN_COMMENTS}
-            names = self.thread_authors[thread] | addressed
-            ids = np.array(sorted(self.table.id_of(name) for name in names), dtype=np.int64)
+        ids = thread.name_ids.get(article)
+        if ids is None:
+            ids = np.array(sorted(self.table.id_of(name) for name in thread.names), dtype=np.int64)
             if article >= 0 and len(ids):
-                in_article = self.article_sums.lookup(pack(np.full(len(ids), article), self.stems()[ids])) != 0
+                in_article = self.article_sums.lookup(pack(np.full(len(ids), article), self.facts.stems()[ids])) != 0
                 ids = ids[~in_article]
-            cached = self._names[(thread, article)] = ids
-        return cached
+            thread.name_ids[article] = ids
+        return ids
 
-    def batch(self, comments: Sequence[Comment]) -> CommentBatch:
-        """What :meth:`features_of` needs of ``comments``, with threads and articles numbered."""
-        return CommentBatch(
-            texts=[c.text for c in comments],
-            threads=np.array([self.thread_number(c.thread_id) for c in comments], dtype=np.int64),
-            articles=np.array([self.article_number(c.article) for c in comments], dtype=np.int64),
-            authors=[c.author for c in comments],
-            parents=[c.parent_id for c in comments],
-        )
-
-    def features(self, comments: Sequence[Comment], included: bool, encoded: EncodedTexts | None = None, vectors=None) -> np.ndarray:
-        """One row of :data:`CONTEXT_FEATURES` per comment (all with non-empty text)."""
-        return self.features_of(self.batch(comments), included, encoded, vectors)
-
-    def features_of(self, batch: CommentBatch, included: bool, encoded: EncodedTexts | None = None, vectors=None) -> np.ndarray:
-        """:meth:`features` of a numbered batch."""
-        encoded = encoded or self.table.encode(batch.texts)
-        n = len(batch.texts)
-        threads, articles = batch.threads, batch.articles
-        self.prepare()
-        docs, words, weights = vectors or self.content_vectors(encoded)
+    def features(self, comments: Sequence[Comment], encoded: EncodedTexts, vectors) -> np.ndarray:
+        """One row of :data:`CONTEXT_FEATURES` per comment (all with non-empty text, all of
+        known threads if :attr:`leaves_out_own`)."""
+        n = len(comments)
+        threads = [self.thread(c.thread_id) for c in comments]
+        numbers = np.array([t.number for t in threads], dtype=np.int64)
+        articles = np.array([self.article_number(c.article) for c in comments], dtype=np.int64)
+        docs, words, weights = vectors
 
         has_article = articles >= 0
         article_weights = self.article_sums.lookup(pack(np.maximum(articles[docs], 0), words))
         article_similarity = sum_by(docs, weights * article_weights * has_article[docs], n)
         article_similarity[~has_article] = np.nan
 
-        overlap = sum_by(docs, weights * self.thread_sums.lookup(pack(threads[docs], words)), n)
-        # Only this batch's threads: copying every thread's entries made streaming quadratic.
-        norm2 = np.array([self.thread_norm2[t] for t in threads.tolist()], dtype=float)
-        others = np.array([self.thread_sizes[t] for t in threads.tolist()], dtype=np.int64)
-        if included:
+        overlap = sum_by(docs, weights * self.thread_sums.lookup(pack(numbers[docs], words)), n)
+        norm2 = self._norm2(threads)
+        others = np.array([t.size for t in threads], dtype=np.int64)
+        if self.leaves_out_own:
             # Take the comment out of its thread: |S - v|² = |S|² - 2 v·S + |v|², |v|² = 1 if v ≠ 0.
             own = (np.bincount(docs, minlength=n) > 0).astype(float)
             norm2 = norm2 - 2 * overlap + own
@@ -354,16 +317,16 @@ class ContextFeaturizer:
         thread_similarity = np.where(safe, overlap / np.sqrt(np.where(safe, norm2, 1.0)), 0.0)
         thread_similarity[others < 1] = np.nan
 
-        flags = self.flags()[encoded.ids]
+        flags = self.facts.flags()[encoded.ids]
         second_person = sum_by(encoded.docs, (flags & SECOND_PERSON_WORD) != 0, n)
         hostile = sum_by(encoded.docs, (flags & HOSTILE_WORD) != 0, n)
         disparaging = sum_by(encoded.docs, (flags & DISPARAGING_WORD) != 0, n)
         may_address_group = sum_by(encoded.docs, (flags & GROUP_TRIGGER) != 0, n) > 0
         group_address = np.zeros(n)
         for row in np.flatnonzero(may_address_group):
-            group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokenize(batch.texts[row])) + " "))
-        names = self._name_mentions(batch, encoded)
-        addresses_parent = self._parent_address(batch, encoded, second_person)
+            group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokenize(comments[row].text)) + " "))
+        names = self._name_mentions(comments, threads, articles, encoded)
+        addresses_parent = self._parent_address(comments, threads, encoded, second_person)
         return np.column_stack(
             [
                 article_similarity,
@@ -378,11 +341,14 @@ class ContextFeaturizer:
             ]
         )
 
-    def _parent_address(self, batch: CommentBatch, encoded: EncodedTexts, second_person: np.ndarray) -> np.ndarray:
+    def _norm2(self, threads: list[Thread]) -> np.ndarray:
+        return np.array([t.norm2 for t in threads], dtype=float)
+
+    def _parent_address(self, comments, threads: list[Thread], encoded: EncodedTexts, second_person: np.ndarray) -> np.ndarray:
         """"You" and mentions of the parent author's name, in replies to a known author."""
-        counts = np.zeros(len(batch.texts))
-        for row, parent in enumerate(batch.parents):
-            author = parent and self.comment_authors.get((int(batch.threads[row]), parent))
+        counts = np.zeros(len(comments))
+        for row, (comment, thread) in enumerate(zip(comments, threads)):
+            author = comment.parent_id and thread.comment_authors.get(comment.parent_id)
             if author:
                 ids = [self.table.id_of(part) for part in name_parts(author)]
                 start = encoded.offsets[row]
@@ -390,28 +356,87 @@ class ContextFeaturizer:
                 counts[row] = second_person[row] + np.isin(tokens, ids).sum()
         return counts
 
-    def _name_mentions(self, batch: CommentBatch, encoded: EncodedTexts) -> np.ndarray:
+    def _name_mentions(self, comments, threads: list[Thread], articles: np.ndarray, encoded: EncodedTexts) -> np.ndarray:
         """How many tokens of each comment name another participant of its thread."""
-        n = len(batch.texts)
+        n = len(comments)
+        numbers = np.array([t.number for t in threads], dtype=np.int64)
         # One key per (thread, article) pair; articles are numbered from -1 (none), hence the + 1.
-        _, first, pair_of_doc = np.unique(pack(batch.threads, batch.articles + 1), return_index=True, return_inverse=True)
-        pairs = zip(batch.threads[first].tolist(), batch.articles[first].tolist())
-        name_keys = [pack(np.full(len(ids), p), ids) for p, (t, a) in enumerate(pairs) if len(ids := self.participant_names(t, a))]
+        _, first, pair_of_doc = np.unique(pack(numbers, articles + 1), return_index=True, return_inverse=True)
+        name_keys = [
+            pack(np.full(len(ids), pair), ids)
+            for pair, row in enumerate(first.tolist())
+            if len(ids := self.participant_names(threads[row], int(articles[row])))
+        ]
         if not name_keys:
             return np.zeros(n)
-        pair_of_doc = pair_of_doc.reshape(-1)
-        named = np.isin(pack(pair_of_doc[encoded.docs], encoded.ids), np.concatenate(name_keys))
-        own = [(row, self.table.id_of(part)) for row, author in enumerate(batch.authors) if author for part in name_parts(author)]
+        named = np.isin(pack(pair_of_doc.reshape(-1)[encoded.docs], encoded.ids), np.concatenate(name_keys))
+        own = [(row, self.table.id_of(part)) for row, c in enumerate(comments) if c.author for part in name_parts(c.author)]
         if own:
             rows, ids = zip(*own)
             named &= ~np.isin(pack(encoded.docs, encoded.ids), pack(np.array(rows), np.array(ids)))
         return sum_by(encoded.docs, named, n)
 
 
-def context_features(comments: Sequence[Comment], chunk: int = 4096) -> np.ndarray:
-    """Context features of every comment against its whole thread (batch form)."""
-    featurizer = ContextFeaturizer()
-    for start in range(0, len(comments), chunk):
-        featurizer.add(comments[start : start + chunk])
-    rows = [featurizer.features(comments[start : start + chunk], included=True) for start in range(0, len(comments), chunk)]
-    return np.vstack(rows) if rows else np.zeros((0, len(CONTEXT_FEATURES)))
+class WholeThreads(ThreadStatistics):
+    """Statistics of whole threads: :meth:`add` every comment first, then :meth:`features`
+    compares each comment with the other comments of its thread."""
+
+    leaves_out_own = True
+
+    def __init__(self, facts: WordFacts):
+        super().__init__(facts, FrozenSums)
+        self._norms_stale = False
+
+    def _add_vectors(self, keys, weights, docs, threads) -> None:
+        self.thread_sums.add(keys, weights)
+        self._norms_stale = True
+
+    def _norm2(self, threads: list[Thread]) -> np.ndarray:
+        self.finish()
+        return super()._norm2(threads)
+
+    def finish(self) -> None:
+        """Compute each thread's |S|² once all its comments are in (before shipping to workers)."""
+        if self._norms_stale:
+            self.thread_sums.merge()
+            numbers, _ = unpack(self.thread_sums.keys)
+            norm2 = sum_by(numbers, self.thread_sums.values**2, len(self.thread_list))
+            for thread, value in zip(self.thread_list, norm2.tolist()):
+                thread.norm2 = value
+            self._norms_stale = False
+
+
+class EarlierComments(ThreadStatistics):
+    """Statistics of the comments seen so far: :meth:`features` compares a comment with the
+    earlier comments of its thread; :meth:`add` it afterwards."""
+
+    def __init__(self, facts: WordFacts):
+        super().__init__(facts, RunningSums)
+
+    def _add_vectors(self, keys, weights, docs, threads) -> None:
+        # Keep |S|² current: |S + v|² = |S|² + 2 v·S + |v|², |v|² = 1 if v ≠ 0.
+        overlap = sum_by(docs, weights * self.thread_sums.lookup(keys), len(threads))
+        own = np.bincount(docs, minlength=len(threads)) > 0
+        for row, thread in enumerate(threads):
+            thread.norm2 += 2 * overlap[row] + own[row]
+        self.thread_sums.add(keys, weights)
+
+
+def encoded_comments(facts: WordFacts, comments: Sequence[Comment]) -> tuple[EncodedTexts, tuple]:
+    """The comments' texts as word ids, and their content vectors: what both
+    :meth:`ThreadStatistics.add` and :meth:`ThreadStatistics.features` take."""
+    encoded = facts.table.encode([c.text for c in comments])
+    return encoded, facts.content_vectors(encoded)
+
+
+def whole_thread_features(
+    facts: WordFacts, comments: Sequence[Comment], threads: WholeThreads | None = None
+) -> tuple[EncodedTexts, np.ndarray]:
+    """Encode comments (all with non-empty text) once, and give each one's context features
+    against its whole thread: the threads' ``comments`` themselves, or ``threads`` when their
+    statistics were gathered beforehand (threads too large to hold whole)."""
+    encoded, vectors = encoded_comments(facts, comments)
+    if threads is None:
+        threads = WholeThreads(facts)
+        threads.add(comments, encoded, vectors)
+    return encoded, threads.features(comments, encoded, vectors)

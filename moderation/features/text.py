@@ -108,19 +108,6 @@ def tokenize(text: str) -> tuple[str, ...]:
     return tuple(chain.from_iterable(map(_token_words.__getitem__, normalize(text).split())))
 
 
-KEY_SHIFT = 32
-
-
-def pack(high, word_ids) -> np.ndarray:
-    """(number, word id) pairs as one sortable int64 key each."""
-    return (np.asarray(high, dtype=np.int64) << KEY_SHIFT) | np.asarray(word_ids, dtype=np.int64)
-
-
-def sum_by(groups: np.ndarray, weights, count: int) -> np.ndarray:
-    """Float sums of ``weights`` per group 0..count-1 (np.bincount, but float when empty too)."""
-    return np.bincount(groups, weights, minlength=count).astype(float, copy=False)
-
-
 class EncodedTexts(NamedTuple):
     """Several texts as word ids, text after text."""
 
@@ -147,20 +134,23 @@ class TokenIds(dict):
 
 class WordTable:
     """Numbers every distinct word seen, so that per-word work (n-gram lookups, flags) is done
-    once per word and per-text work is NumPy over word ids. Ids stay valid for the table's life."""
+    once per word and per-text work is NumPy over word ids. Ids stay valid for the table's life;
+    whoever keeps a table for a long time bounds its size by starting a new one."""
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.words: list[str] = []
         self._token_ids = TokenIds(self)
-        self.per_word: dict[str, np.ndarray] = {}  # arrays by word id that users of the table keep here
+
+    def __len__(self) -> int:
+        return len(self.words)
 
     def __getstate__(self) -> dict:
         # The token shortcut is a cache: rebuilt on demand rather than shipped to workers.
-        return {"ids": self.ids, "words": self.words, "per_word": self.per_word}
+        return {"ids": self.ids, "words": self.words}
 
     def __setstate__(self, state: dict) -> None:
-        self.ids, self.words, self.per_word = state["ids"], state["words"], state["per_word"]
+        self.ids, self.words = state["ids"], state["words"]
         self._token_ids = TokenIds(self)
 
     def id_of(self, word: str) -> int:
@@ -172,18 +162,63 @@ class WordTable:
 
     def encode(self, texts: list[str]) -> EncodedTexts:
         """The word ids of ``texts``: the same tokens as :func:`tokenize`, as numbers."""
+        ids_of_token = self._token_ids.__getitem__
+        return self._encoded((chain.from_iterable(map(ids_of_token, normalize(text).split())) for text in texts), len(texts))
+
+    def encode_tokens(self, token_lists) -> EncodedTexts:
+        """The word ids of texts already tokenized (sequences of words)."""
+        return self._encoded((map(self.id_of, tokens) for tokens in token_lists), len(token_lists))
+
+    def _encoded(self, ids_per_text, count: int) -> EncodedTexts:
         ids: list[int] = []
         lengths = []
-        ids_of_token = self._token_ids.__getitem__
-        for text in texts:
+        for text_ids in ids_per_text:
             before = len(ids)
-            ids.extend(chain.from_iterable(map(ids_of_token, normalize(text).split())))
+            ids.extend(text_ids)
             lengths.append(len(ids) - before)
         lengths_array = np.array(lengths, dtype=np.int64)
-        offsets = np.zeros(len(texts), dtype=np.int64)
+        offsets = np.zeros(count, dtype=np.int64)
         np.cumsum(lengths_array[:-1], out=offsets[1:])
-        docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths_array)
-        return EncodedTexts(len(texts), lengths_array, offsets, np.array(ids, dtype=np.int64), docs)
+        docs = np.repeat(np.arange(count, dtype=np.int64), lengths_array)
+        return EncodedTexts(count, lengths_array, offsets, np.array(ids, dtype=np.int64), docs)
+
+    def tokens(self, encoded: EncodedTexts) -> list[tuple[str, ...]]:
+        """Each encoded text's tokens as words again (what :func:`tokenize` gives)."""
+        words = self.words
+        ids = encoded.ids.tolist()
+        return [tuple(words[i] for i in ids[start : start + length]) for start, length in zip(encoded.offsets.tolist(), encoded.lengths.tolist())]
+
+
+def grown(array: np.ndarray, size: int) -> np.ndarray:
+    """``array`` with room for at least ``size`` items: capacity doubles, so appending n items
+    one batch at a time copies O(n) items in all."""
+    if size <= len(array):
+        return array
+    bigger = np.zeros(max(size, 2 * len(array), 16), dtype=array.dtype)
+    bigger[: len(array)] = array
+    return bigger
+
+
+class PerWordValues:
+    """One number per word of a :class:`WordTable`, computed once per word as the table grows."""
+
+    def __init__(self, table: WordTable, dtype=np.int64):
+        self.table = table
+        self._values = np.zeros(0, dtype=dtype)
+        self._known = 0
+
+    def array(self, value_of_word) -> np.ndarray:
+        """The values of every word so far; ``value_of_word(word)`` gives a new word's value (it
+        may add words to the table: they get values too). Passed in rather than kept, so this
+        cache holds no reference back to its owner."""
+        words = self.table.words
+        while self._known < len(words):
+            start, stop = self._known, len(words)
+            new = [value_of_word(w) for w in words[start:stop]]
+            self._values = grown(self._values, stop)
+            self._values[start:stop] = new
+            self._known = stop
+        return self._values[: self._known]
 
 
 class PerWordIds:
@@ -192,27 +227,26 @@ class PerWordIds:
 
     def __init__(self, table: WordTable):
         self.table = table
-        self.offsets = np.zeros(1, dtype=np.int64)
-        self.flat = np.zeros(0, dtype=np.int64)
+        self._ends = PerWordValues(table)  # where each word's ids end in ``_flat``
+        self._flat = np.zeros(0, dtype=np.int64)
+        self._size = 0
 
-    def _extend(self, ids_of_word) -> None:
-        words = self.table.words
-        known = len(self.offsets) - 1
-        if known < len(words):
-            per_word = [ids_of_word(w) for w in words[known:]]
-            self.flat = np.concatenate([self.flat, np.fromiter(chain.from_iterable(per_word), dtype=np.int64)])
-            self.offsets = np.concatenate([self.offsets, self.offsets[-1] + np.cumsum([len(ids) for ids in per_word])])
+    def _append(self, ids: list[int]) -> int:
+        self._flat = grown(self._flat, self._size + len(ids))
+        self._flat[self._size : self._size + len(ids)] = ids
+        self._size += len(ids)
+        return self._size
 
     def gather(self, word_ids: np.ndarray, ids_of_word) -> tuple[np.ndarray, np.ndarray]:
         """(how many ids each token has, all their ids in token order); ``ids_of_word`` gives a
-        word's list of ids, computed once per word. Passed in rather than kept, so that this
-        cache holds no reference back to its owner (skops cannot store such cycles)."""
-        self._extend(ids_of_word)
-        starts = self.offsets[word_ids]
-        counts = self.offsets[word_ids + 1] - starts
-        # Each token's run: where it starts in ``flat`` plus the position within the run.
+        word's list of ids, computed once per word and passed in rather than kept, so that this
+        cache holds no reference back to its owner."""
+        ends = self._ends.array(lambda word: self._append(ids_of_word(word)))
+        counts = ends[word_ids] - np.where(word_ids > 0, ends[np.maximum(word_ids - 1, 0)], 0)
+        starts = ends[word_ids] - counts
+        # Each token's run: where it starts in ``_flat`` plus the position within the run.
         run_starts = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        return counts, self.flat[run_starts + np.arange(int(counts.sum()))]
+        return counts, self._flat[run_starts + np.arange(int(counts.sum()))]
 
 
 def word_ngrams(tokens: tuple[str, ...]) -> list[str]:
@@ -239,13 +273,3 @@ def char_ngrams_of_word(word: str) -> tuple[str, ...]:
 
 def char_ngrams(tokens: tuple[str, ...]) -> list[str]:
     return [gram for word in tokens for gram in char_ngrams_of_word(word)]
-
-
-def comment_word_ngrams(text: str) -> list[str]:
-    """Analyzer for scikit-learn's TfidfVectorizer over word n-grams."""
-    return word_ngrams(tokenize(text))
-
-
-def comment_char_ngrams(text: str) -> list[str]:
-    """Analyzer for scikit-learn's TfidfVectorizer over within-word character n-grams."""
-    return char_ngrams(tokenize(text))

@@ -8,7 +8,7 @@ INTENDED_USE = """\
 Flagging reader comments under news articles and forum threads for a human moderator to
 review: `off_topic` (does not engage with the article or the thread's argument), `hostile`
 (insulting, demeaning or threatening manner) and `ad_hominem` (attacks a fellow commenter
-instead of their argument). Scores are calibrated probabilities; flags use the thresholds below.
+instead of their argument). Scores are calibrated probabilities; flags use the thresholds in the quality table above.
 It is a triage aid. Do not remove comments or sanction people on its output alone."""
 
 KNOWN_LIMITS = """\

@@ -1,8 +1,8 @@
 """The trainable model: scikit-learn pipelines, cross-validated thresholds, calibrated scores.
 
 Only training imports this module (it pulls in scikit-learn and pandas); scoring uses the
-NumPy-only form that :mod:`moderation.model.scorer` exports from a fitted
-:class:`ModerationClassifier`.
+NumPy-only :class:`moderation.model.scorer.Scorer` on the arrays a fitted
+:class:`ModerationClassifier` exports (:meth:`ModerationClassifier.arrays`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from moderation.comments import LABELS, Comment
-from moderation.features.context import CONTEXT_FEATURES, context_features
-from moderation.features.text import comment_char_ngrams, comment_word_ngrams
+from moderation.features.context import CONTEXT_FEATURES, WordFacts, whole_thread_features
+from moderation.features.text import char_ngrams, word_ngrams
+from moderation.model.scorer import encode_strings
 from moderation.model.vectorizer import NgramTfidf
 
 LEAVE_ONE_OUT_MAX_ROWS = 100
@@ -35,9 +36,12 @@ C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def feature_frame(comments: list[Comment]) -> pd.DataFrame:
-    """The pipeline's input: the text plus the context features of each comment."""
-    frame = pd.DataFrame(context_features(comments), columns=list(CONTEXT_FEATURES), dtype=float)
-    frame.insert(0, "text", [c.text for c in comments])
+    """The pipeline's input: each comment's tokens and its context features against its
+    whole thread, from one tokenization of each text."""
+    facts = WordFacts()
+    encoded, context = whole_thread_features(facts, comments)
+    frame = pd.DataFrame(context, columns=list(CONTEXT_FEATURES), dtype=float)
+    frame.insert(0, "tokens", pd.Series(facts.table.tokens(encoded), dtype=object))
     return frame
 
 
@@ -48,11 +52,11 @@ def build_features(context: bool = True, reference: bool = False) -> ColumnTrans
     instead of :class:`NgramTfidf`: the same matrix, slower; the benchmarks compare against it.
     """
     if reference:
-        words = TfidfVectorizer(analyzer=comment_word_ngrams, sublinear_tf=True)
-        chars = TfidfVectorizer(analyzer=comment_char_ngrams, sublinear_tf=True)
+        words = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True)
+        chars = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)
     else:
         words, chars = NgramTfidf("words"), NgramTfidf("chars")
-    parts = [("words", words, "text"), ("chars", chars, "text")]
+    parts = [("words", words, "tokens"), ("chars", chars, "tokens")]
     if context:
         scaled = Pipeline(
             [
@@ -256,7 +260,8 @@ class ModerationClassifier(BaseEstimator):
         )
 
     def fit(self, comments: list[Comment], Y: np.ndarray, progress=None):
-        """``progress()``, if given, is called after each fold and after the final fit."""
+        """``progress(steps, total)``, if given, learns the number of fits (folds and the final
+        one) first and is called after each."""
         Y = np.asarray(Y, dtype=float)
         X = feature_frame(comments)
         splits = cv_splits(comments, self.random_state)
@@ -264,6 +269,8 @@ class ModerationClassifier(BaseEstimator):
         # The folds and the final fit are independent: run them on all cores for large data.
         jobs = self.n_jobs or (1 if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS else min(os.cpu_count() or 1, len(splits) + 1))
         tasks = [(train, test) for train, test in splits] + [(np.arange(len(comments)), None)]
+        if progress:
+            progress(0, total=len(tasks))
         results = Parallel(n_jobs=jobs, return_as="generator")(
             delayed(fit_part)(self._pipeline(), X, Y, train, test) for train, test in tasks
         )
@@ -306,3 +313,48 @@ class ModerationClassifier(BaseEstimator):
 
     def predict_proba(self, comments: list[Comment]) -> np.ndarray:
         return sigmoid(self.calibration_[:, 0] * self.decision_function(comments) + self.calibration_[:, 1])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fitted model as the arrays :class:`moderation.model.scorer.Scorer` scores with:
+        vocabularies, idf weights, coefficients (Naive Bayes ratios folded in), the context
+        features' imputation and scaling, calibration, thresholds."""
+        features = self.pipeline_.named_steps["features"]
+        classifiers = self.pipeline_.named_steps["classifiers"]
+        heads, feature_weights = classifiers.classifiers_, classifiers.feature_weights_
+        words, chars = features.named_transformers_["words"], features.named_transformers_["chars"]
+        word_terms = sorted(words.vocabulary_, key=words.vocabulary_.get)
+        char_terms = sorted(chars.vocabulary_, key=chars.vocabulary_.get)
+        n_words, n_chars = len(word_terms), len(char_terms)
+        n_context = len(CONTEXT_FEATURES) if self.context else 0
+        coef = np.zeros((len(heads), n_words + n_chars + n_context))
+        intercept = np.zeros(len(heads))
+        for j, grid in enumerate(heads):
+            if grid is not None:
+                head = grid[self.chosen_C_[j]]
+                # Feature weights (Naive Bayes ratios) fold into the coefficients: one linear model.
+                coef[j], intercept[j] = head.coef_[0] * feature_weights[j], head.intercept_[0]
+        if n_context:
+            context = features.named_transformers_["context"]
+            fill = context.named_steps["impute"].statistics_
+            mean, scale = context.named_steps["scale"].mean_, context.named_steps["scale"].scale_
+        else:
+            fill = mean = np.zeros(0)
+            scale = np.ones(0)
+        trained = np.array([head is not None for head in heads])
+        return {
+            "word_vocabulary": encode_strings(word_terms),
+            "word_idf": words.idf_,
+            "word_coef": np.ascontiguousarray(coef[:, :n_words].T),
+            "char_vocabulary": encode_strings(char_terms),
+            "char_idf": chars.idf_,
+            "char_coef": np.ascontiguousarray(coef[:, n_words : n_words + n_chars].T),
+            "context_fill": np.asarray(fill, dtype=float),
+            "context_mean": np.asarray(mean, dtype=float),
+            "context_scale": np.asarray(scale, dtype=float),
+            "context_coef": np.ascontiguousarray(coef[:, n_words + n_chars :]),
+            "intercept": intercept,
+            "calibration": np.nan_to_num(self.calibration_, nan=0.0),
+            "trained": trained,
+            # An untrained label flags nothing: its threshold is never compared with a score.
+            "thresholds": np.where(trained, np.nan_to_num(self.thresholds_, nan=1.0), 1.0),
+        }

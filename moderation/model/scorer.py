@@ -1,20 +1,60 @@
-"""The NumPy-only scoring form of a trained model.
+"""The NumPy-only scoring form of a trained model: :class:`Scorer`.
 
 Scoring a comment must not import scikit-learn or pandas (together about a second of start-up),
 so training exports the fitted pipeline as plain arrays — vocabularies, idf weights,
-coefficients, the context-feature scaling and the calibration — and this module reproduces
-the pipeline's arithmetic on them. ``tests/test_compact.py`` checks it against the pipeline.
+coefficients, the context-feature scaling, the calibration, the thresholds — and the Scorer
+reproduces the pipeline's arithmetic on them (``tests/test_scorer.py`` checks it against the
+pipeline). Every command scores through it: ``label``, ``evaluate`` and the server's Perspective
+endpoint in batches of whole threads, ``score`` and the server's native endpoint one comment
+at a time.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from moderation.comments import LABELS
-from moderation.features.context import CONTEXT_FEATURES
-from moderation.features.text import KEY_SHIFT, EncodedTexts, PerWordIds, WordTable, char_ngrams_of_word, pack, sum_by
+from moderation.comments import LABELS, Comment
+from moderation.errors import ModelError
+from moderation.features.context import (
+    CONTEXT_FEATURES,
+    EarlierComments,
+    WholeThreads,
+    WordFacts,
+    encoded_comments,
+    whole_thread_features,
+)
+from moderation.features.sparse import pack, sorted_lookup, sublinear_tfidf, sum_by
+from moderation.features.text import EncodedTexts, PerWordIds, PerWordValues, char_ngrams_of_word
+
+WORD_TABLE_LIMIT = 1_000_000
+"""Distinct words a scorer keeps between batches; beyond, it starts a new table."""
+
+REMEMBERED_COMMENTS = 20_000
+"""Comments a stream keeps to compare new ones with (the most recent), whatever its length."""
+
+REMEMBERED_ARTICLES = 2_000
+"""Distinct articles a stream keeps vectors of."""
+
+ARRAY_NAMES = (
+    "word_vocabulary",
+    "word_idf",
+    "word_coef",
+    "char_vocabulary",
+    "char_idf",
+    "char_coef",
+    "context_fill",
+    "context_mean",
+    "context_scale",
+    "context_coef",
+    "intercept",
+    "calibration",
+    "trained",
+    "thresholds",
+)
 
 
 def encode_strings(strings: list[str]) -> np.ndarray:
@@ -26,164 +66,277 @@ def decode_strings(array: np.ndarray) -> list[str]:
     return array.tobytes().decode("utf-8").split("\n") if array.size else []
 
 
-def export_arrays(classifier) -> dict[str, np.ndarray]:
-    """The arrays of a fitted :class:`moderation.model.pipeline.ModerationClassifier`."""
-    features = classifier.pipeline_.named_steps["features"]
-    classifiers = classifier.pipeline_.named_steps["classifiers"]
-    heads, feature_weights = classifiers.classifiers_, classifiers.feature_weights_
-    words, chars = features.named_transformers_["words"], features.named_transformers_["chars"]
-    word_terms = sorted(words.vocabulary_, key=words.vocabulary_.get)
-    char_terms = sorted(chars.vocabulary_, key=chars.vocabulary_.get)
-    n_words, n_chars = len(word_terms), len(char_terms)
-    n_context = len(CONTEXT_FEATURES) if "context" in features.named_transformers_ else 0
-    coef = np.zeros((len(heads), n_words + n_chars + n_context))
-    intercept = np.zeros(len(heads))
-    for j, grid in enumerate(heads):
-        if grid is not None:
-            head = grid[classifier.chosen_C_[j]]
-            # Feature weights (Naive Bayes ratios) fold into the coefficients: one linear model.
-            coef[j], intercept[j] = head.coef_[0] * feature_weights[j], head.intercept_[0]
-    if n_context:
-        context = features.named_transformers_["context"]
-        fill = context.named_steps["impute"].statistics_
-        mean, scale = context.named_steps["scale"].mean_, context.named_steps["scale"].scale_
-    else:
-        fill = mean = np.zeros(0)
-        scale = np.ones(0)
-    return {
-        "word_vocabulary": encode_strings(word_terms),
-        "word_idf": words.idf_,
-        "word_coef": np.ascontiguousarray(coef[:, :n_words].T),
-        "char_vocabulary": encode_strings(char_terms),
-        "char_idf": chars.idf_,
-        "char_coef": np.ascontiguousarray(coef[:, n_words : n_words + n_chars].T),
-        "context_fill": np.asarray(fill, dtype=float),
-        "context_mean": np.asarray(mean, dtype=float),
-        "context_scale": np.asarray(scale, dtype=float),
-        "context_coef": np.ascontiguousarray(coef[:, n_words + n_chars :]),
-        "intercept": intercept,
-        "calibration": np.nan_to_num(classifier.calibration_, nan=0.0),
-        "trained": np.array([head is not None for head in heads]),
+def check_arrays(arrays: dict[str, np.ndarray], source: str) -> None:
+    """Refuse arrays that are not a model's: missing or extra names, wrong types or shapes.
+
+    A digest proves a file unchanged, not that it is a model this code can use.
+    """
+
+    def refuse(problem: str) -> ModelError:
+        return ModelError(f"{source}: not a model this moderation can use ({problem}); retrain it with `moderation train`")
+
+    if set(arrays) != set(ARRAY_NAMES):
+        missing, extra = sorted(set(ARRAY_NAMES) - set(arrays)), sorted(set(arrays) - set(ARRAY_NAMES))
+        raise refuse(", ".join(filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unexpected {', '.join(extra)}"])))
+    for name, array in arrays.items():
+        expected = np.uint8 if name.endswith("vocabulary") else bool if name == "trained" else np.floating
+        if not np.issubdtype(array.dtype, expected):
+            raise refuse(f"{name} has type {array.dtype}")
+        if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+            raise refuse(f"{name} holds NaN or infinite values")
+    labels, context = len(LABELS), arrays["context_coef"].shape[-1] if arrays["context_coef"].ndim == 2 else -1
+    try:
+        words, chars = len(decode_strings(arrays["word_vocabulary"])), len(decode_strings(arrays["char_vocabulary"]))
+    except UnicodeDecodeError:
+        raise refuse("a vocabulary is not UTF-8") from None
+    shapes = {
+        "word_vocabulary": (arrays["word_vocabulary"].size,),
+        "char_vocabulary": (arrays["char_vocabulary"].size,),
+        "word_idf": (words,),
+        "word_coef": (words, labels),
+        "char_idf": (chars,),
+        "char_coef": (chars, labels),
+        "context_fill": (context,),
+        "context_mean": (context,),
+        "context_scale": (context,),
+        "context_coef": (labels, context),
+        "intercept": (labels,),
+        "calibration": (labels, 2),
+        "trained": (labels,),
+        "thresholds": (labels,),
     }
+    for name, shape in shapes.items():
+        if arrays[name].shape != shape:
+            raise refuse(f"{name} has shape {arrays[name].shape}, expected {shape}")
+    if context not in (0, len(CONTEXT_FEATURES)):
+        raise refuse(f"{context} context features, expected {len(CONTEXT_FEATURES)}")
+    if not (arrays["context_scale"] > 0).all():
+        raise refuse("a context feature's scale is not positive")
 
 
 @dataclass
 class Contribution:
+    """One feature's share of a label's decision value."""
+
     feature: str
     weight: float
 
 
-class CompactModel:
-    """Scores comments from the exported arrays; mirrors the training pipeline exactly.
+@dataclass
+class FeatureRows:
+    """Texts as the model's features: each n-gram block as sparse (text, feature, value)
+    triples, and the context features imputed and standardized."""
 
-    Texts are encoded once per chunk as word ids (:class:`moderation.features.text.WordTable`, shared
-    with the context features); each word's n-gram feature ids are looked up once, when the
-    word is first seen, and everything per comment is NumPy over whole chunks.
-    """
+    count: int
+    blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # "word"/"char" → (texts, features, values)
+    context: np.ndarray
 
-    def __init__(self, arrays: dict[str, np.ndarray], table: WordTable | None = None):
-        self.arrays = arrays
-        self.word_terms = decode_strings(arrays["word_vocabulary"])
-        self.char_terms = decode_strings(arrays["char_vocabulary"])
-        self.char_index = {term: i for i, term in enumerate(self.char_terms)}
-        self.trained = arrays["trained"].astype(bool)
-        self.has_context = arrays["context_coef"].shape[1] > 0
-        self.table = table or WordTable()
-        unigrams, bigram_keys, bigram_features = [], [], []
-        for feature, term in enumerate(self.word_terms):
+
+class NgramIds:
+    """Which of a model's n-gram features each word of a :class:`WordFacts` table makes, looked
+    up once per word: its unigram, the bigrams it can start, its within-word char n-grams."""
+
+    def __init__(self, word_terms: list[str], char_index: dict[str, int], facts: WordFacts):
+        table = facts.table
+        self.facts = facts
+        self.char_index = char_index
+        unigram_index, bigram_keys, bigram_features = {}, [], []
+        for feature, term in enumerate(word_terms):
             first, _, second = term.partition(" ")
             if second:
-                bigram_keys.append(int(pack(self.table.id_of(first), self.table.id_of(second))))
+                bigram_keys.append(int(pack(table.id_of(first), table.id_of(second))))
                 bigram_features.append(feature)
             else:
-                unigrams.append((self.table.id_of(term), feature))
+                unigram_index[term] = feature
         order = np.argsort(bigram_keys)
         self.bigram_keys = np.array(bigram_keys, dtype=np.int64)[order]
         self.bigram_features = np.array(bigram_features, dtype=np.int64)[order]
-        self.unigram_feature = np.full(len(self.table.words), -1, dtype=np.int64)
-        for word_id, feature in unigrams:
-            self.unigram_feature[word_id] = feature
-        self.char_features = PerWordIds(self.table)
+        self._unigram_index = unigram_index
+        self._unigrams = PerWordValues(table)
+        self._chars = PerWordIds(table)
 
     def _char_features_of_word(self, word: str) -> list[int]:
         index = self.char_index
         return [index[g] for g in char_ngrams_of_word(word) if g in index]
 
-    def _ngram_occurrences(self, encoded: EncodedTexts):
-        """(text, feature id) of every word-n-gram and char-n-gram occurrence in vocabulary."""
+    def occurrences(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """(text, feature id) of every word-n-gram and char-n-gram occurrence in the vocabulary."""
         ids, docs = encoded.ids, encoded.docs
-        missing = len(self.table.words) - len(self.unigram_feature)
-        if missing > 0:  # words first seen since: none is a vocabulary unigram
-            self.unigram_feature = np.concatenate([self.unigram_feature, np.full(missing, -1, dtype=np.int64)])
-        unigrams = self.unigram_feature[ids]
+        unigrams = self._unigrams.array(lambda word: self._unigram_index.get(word, -1))[ids]
         known = unigrams >= 0
         word_docs, word_features = [docs[known]], [unigrams[known]]
-        if len(self.bigram_keys) and len(ids) > 1:
+        if len(ids) > 1:
             same_text = docs[1:] == docs[:-1]
-            keys = pack(ids[:-1][same_text], ids[1:][same_text])
-            where = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
-            hit = self.bigram_keys[where] == keys
+            where, hit = sorted_lookup(self.bigram_keys, pack(ids[:-1][same_text], ids[1:][same_text]))
             word_docs.append(docs[:-1][same_text][hit])
             word_features.append(self.bigram_features[where[hit]])
-        counts, char_features = self.char_features.gather(ids, self._char_features_of_word)
-        return (
-            (np.concatenate(word_docs), np.concatenate(word_features), "word"),
-            (np.repeat(docs, counts), char_features, "char"),
-        )
+        counts, char_features = self._chars.gather(ids, self._char_features_of_word)
+        return {"word": (np.concatenate(word_docs), np.concatenate(word_features)), "char": (np.repeat(docs, counts), char_features)}
 
-    def _tfidf(self, docs: np.ndarray, features: np.ndarray, idf: np.ndarray, n_docs: int):
-        """Per (text, feature) l2-normalized sublinear TF-IDF values, as TfidfVectorizer computes."""
-        keys, counts = np.unique(pack(docs, features), return_counts=True)
-        docs, features = keys >> KEY_SHIFT, keys & ((1 << KEY_SHIFT) - 1)
-        values = (1.0 + np.log(counts)) * idf[features]
-        norms = np.sqrt(sum_by(docs, values * values, n_docs))
-        return docs, features, values / norms[docs]
 
-    def _scaled_context(self, context) -> np.ndarray:
-        """Context features imputed and standardized, as the pipeline's imputer and scaler do."""
+class Scorer:
+    """Scores comments from a model's arrays, exactly as the training pipeline would.
+
+    It owns the word table every step numbers words with (context features and n-gram lookups
+    must agree on ids), so a text is tokenized once. Batch: :meth:`score_threads`, each comment
+    against its whole thread; streaming: :meth:`stream`, each comment against the ones before
+    it; :meth:`explain` says which features raised a score.
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray], source: str = "model", facts: WordFacts | None = None):
+        check_arrays(arrays, source)
+        self.arrays = arrays
+        self.word_terms = decode_strings(arrays["word_vocabulary"])
+        self.char_terms = decode_strings(arrays["char_vocabulary"])
+        self.char_index = {term: i for i, term in enumerate(self.char_terms)}
+        self.trained = arrays["trained"].astype(bool)
+        self.thresholds = {label: float(t) for label, t, ok in zip(LABELS, arrays["thresholds"], self.trained) if ok}
+        self.ngrams = self.ngram_ids(facts or WordFacts())
+
+    @property
+    def facts(self) -> WordFacts:
+        return self.ngrams.facts
+
+    def ngram_ids(self, facts: WordFacts) -> NgramIds:
+        """N-gram lookups for a word table (each stream keeps its own table)."""
+        return NgramIds(self.word_terms, self.char_index, facts)
+
+    # -- features and scores --------------------------------------------------------------
+    def feature_rows(self, encoded: EncodedTexts, contexts: np.ndarray, ngrams: NgramIds) -> FeatureRows:
+        """The model's features of encoded texts with their context features."""
         a = self.arrays
-        raw = np.asarray(context, dtype=float)
-        raw = np.where(np.isnan(raw), a["context_fill"], raw)
-        return (raw - a["context_mean"]) / a["context_scale"]
+        blocks = {
+            block: sublinear_tfidf(docs, features, encoded.count, a[f"{block}_idf"])
+            for block, (docs, features) in ngrams.occurrences(encoded).items()
+        }
+        context = np.zeros((encoded.count, 0))
+        if a["context_coef"].shape[1]:
+            raw = np.asarray(contexts, dtype=float).reshape(encoded.count, -1)
+            raw = np.where(np.isnan(raw), a["context_fill"], raw)  # as the pipeline's imputer
+            context = (raw - a["context_mean"]) / a["context_scale"]  # and its scaler
+        return FeatureRows(encoded.count, blocks, context)
 
-    def decisions(self, encoded: EncodedTexts, contexts: np.ndarray) -> np.ndarray:
+    def decisions(self, rows: FeatureRows) -> np.ndarray:
         """Linear decision values: one row per text, one column per label."""
         a = self.arrays
-        n = encoded.count
-        total = np.tile(a["intercept"], (n, 1))
-        for docs, features, block in self._ngram_occurrences(encoded):
-            if len(features):
-                docs, features, x = self._tfidf(docs, features, a[f"{block}_idf"], n)
-                coef = a[f"{block}_coef"]
-                for j in range(total.shape[1]):
-                    total[:, j] += sum_by(docs, x * coef[features, j], n)
-        if self.has_context:
-            total += self._scaled_context(contexts) @ a["context_coef"].T
-        return total
+        total = np.tile(a["intercept"], (rows.count, 1))
+        for block, (docs, features, values) in rows.blocks.items():
+            coef = a[f"{block}_coef"]
+            for j in range(total.shape[1]):
+                total[:, j] += sum_by(docs, values * coef[features, j], rows.count)
+        return total + rows.context @ a["context_coef"].T
 
-    def scores(self, encoded: EncodedTexts, contexts: np.ndarray) -> np.ndarray:
+    def scores_of(self, rows: FeatureRows) -> np.ndarray:
         """Calibrated probabilities, one row per text; NaN for labels the model was not trained on."""
         calibration = self.arrays["calibration"]
-        z = calibration[:, 0] * self.decisions(encoded, contexts) + calibration[:, 1]
+        z = calibration[:, 0] * self.decisions(rows) + calibration[:, 1]
         return np.where(self.trained, 1.0 / (1.0 + np.exp(-z)), np.nan)
 
-    def contributions(self, text: str, context, label: str) -> list[Contribution]:
-        """Every feature's term of ``label``'s decision value (they sum to it, minus the intercept)."""
+    def thread_statistics(self) -> WholeThreads:
+        """Empty statistics on this scorer's word table, to gather threads too large to score
+        in one batch; pass them to :meth:`score_threads`."""
+        return WholeThreads(self.facts)
+
+    def score_threads(self, comments: Sequence[Comment], threads: WholeThreads | None = None) -> np.ndarray:
+        """Scores of comments (one row each, NaN rows for empty texts), each against its whole
+        thread: the comments of ``comments`` with its thread id, or ``threads`` if given."""
+        if threads is None and len(self.facts.table) > WORD_TABLE_LIMIT:
+            # Nothing outlives a batch of whole threads, so memory need not grow with the input.
+            self.ngrams = self.ngram_ids(WordFacts())
+        rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
+        scores = np.full((len(comments), len(LABELS)), np.nan)
+        if rows:
+            scores[rows] = self.scores_of(self.thread_features([comments[r] for r in rows], threads))
+        return scores
+
+    def thread_features(self, comments: Sequence[Comment], threads: WholeThreads | None = None) -> FeatureRows:
+        """The features of comments (all with non-empty text) against their whole threads, as
+        :meth:`score_threads` describes."""
+        return self.feature_rows(*whole_thread_features(self.facts, comments, threads), self.ngrams)
+
+    def stream(self, remembered: int = REMEMBERED_COMMENTS) -> ScoreStream:
+        """A stream that scores comments one at a time against the earlier ones it was given."""
+        return ScoreStream(self, remembered)
+
+    # -- explanations ---------------------------------------------------------------------
+    def contributions(self, rows: FeatureRows, row: int, label: str) -> list[Contribution]:
+        """Every feature's term of ``label``'s decision value for text ``row`` (they sum to it,
+        minus the intercept)."""
         a = self.arrays
         j = LABELS.index(label)
         parts = []
-        for docs, features, block in self._ngram_occurrences(self.table.encode([text])):
-            if len(features):
-                _, features, x = self._tfidf(docs, features, a[f"{block}_idf"], 1)
-                terms = self.word_terms if block == "word" else self.char_terms
-                label_text = "{}" if block == "word" else "chars '{}'"
-                parts += [Contribution(label_text.format(terms[f]), float(v * a[f"{block}_coef"][f, j])) for f, v in zip(features, x)]
-        if self.has_context:
-            scaled = self._scaled_context(context)
-            parts += [Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, scaled, a["context_coef"][j])]
+        for block, (docs, features, values) in rows.blocks.items():
+            terms, name = (self.word_terms, "{}") if block == "word" else (self.char_terms, "chars '{}'")
+            mine = docs == row
+            parts += [
+                Contribution(name.format(terms[f]), float(v * a[f"{block}_coef"][f, j]))
+                for f, v in zip(features[mine].tolist(), values[mine].tolist())
+            ]
+        if rows.context.shape[1]:
+            parts += [
+                Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a["context_coef"][j])
+            ]
         return parts
 
-    def explain(self, text: str, context, label: str, top: int = 5) -> list[Contribution]:
-        """The features that pushed ``label``'s decision up the most, largest first."""
-        positive = [p for p in self.contributions(text, context, label) if p.weight > 0]
+    def explain(self, rows: FeatureRows, row: int, label: str, top: int = 5) -> list[Contribution]:
+        """The features that pushed ``label``'s decision up the most for text ``row``, largest first."""
+        positive = [p for p in self.contributions(rows, row, label) if p.weight > 0]
         return sorted(positive, key=lambda p: -p.weight)[:top]
+
+
+@dataclass
+class ScoredComment:
+    """A streamed comment's scores (None for an empty text), and its features for :meth:`explain`."""
+
+    scores: np.ndarray | None
+    features: FeatureRows | None = None
+
+
+class ScoreStream:
+    """Scores comments one at a time, each against the earlier comments of its thread and its
+    article, in bounded memory.
+
+    It keeps the last ``remembered`` comments: when twice as many have gone by (or the word
+    table or the articles grow past their limits), it starts afresh with a new word table and
+    only the most recent ones, so time per comment and memory stay flat on an endless stream.
+    """
+
+    def __init__(self, scorer: Scorer, remembered: int = REMEMBERED_COMMENTS):
+        self.scorer = scorer
+        self.remembered = remembered
+        self._restart([])
+
+    def _restart(self, recent: list[Comment]) -> None:
+        self.ngrams = self.scorer.ngram_ids(WordFacts())
+        self.earlier = EarlierComments(self.ngrams.facts)
+        self.recent: deque[Comment] = deque(recent)
+        if recent:
+            self.earlier.add(recent, *encoded_comments(self.ngrams.facts, recent))
+
+    def _kept(self) -> list[Comment]:
+        """The most recent comments worth keeping across a restart."""
+        kept, articles = [], set()
+        for comment in reversed(self.recent):
+            if len(kept) >= self.remembered or (comment.article not in articles and len(articles) >= REMEMBERED_ARTICLES // 2):
+                break
+            kept.append(comment)
+            articles.add(comment.article)
+        return kept[::-1]
+
+    def score(self, comment: Comment) -> ScoredComment:
+        """Score ``comment`` against the earlier ones, then remember it."""
+        if not comment.text.strip():
+            return ScoredComment(None)
+        facts = self.ngrams.facts
+        encoded, vectors = encoded_comments(facts, [comment])
+        contexts = self.earlier.features([comment], encoded, vectors)
+        self.earlier.add([comment], encoded, vectors)
+        rows = self.scorer.feature_rows(encoded, contexts, self.ngrams)
+        self.recent.append(comment)
+        if (
+            len(self.recent) >= 2 * self.remembered
+            or len(facts.table) > WORD_TABLE_LIMIT
+            or len(self.earlier.articles) > REMEMBERED_ARTICLES
+        ):
+            self._restart(self._kept())
+        return ScoredComment(self.scorer.scores_of(rows)[0], rows)

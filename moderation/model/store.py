@@ -1,11 +1,12 @@
 """Saving and loading models: a folder with arrays, metadata and a model card.
 
 A model folder holds ``model.npz`` (NumPy arrays only, read with ``allow_pickle=False``, so
-loading can never run code), ``metadata.json`` (labels, thresholds, versions, data digest,
-metrics, the sha256 of ``model.npz``) and ``MODEL_CARD.md``. A model is used only when the
-sha256 of its arrays matches the metadata and, for the shipped default model, the digest
-pinned below. Folders are written beside the target and renamed into place, so a model is
-either complete or absent.
+loading can never run code; everything that decides a score or a flag, thresholds included),
+``metadata.json`` (what the arrays hold, versions, data digest, metrics, the sha256 of
+``model.npz``) and ``MODEL_CARD.md``. A model is used only when the sha256 of its arrays
+matches the metadata and, for the shipped default model, the digest pinned below, and when its
+arrays have the shapes the scorer expects. Folders are written beside the target and renamed
+into place, so a model is either complete or absent.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -23,49 +24,25 @@ from pathlib import Path
 
 import numpy as np
 
-from moderation.model.scorer import CompactModel
+from moderation.comments import LABELS
 from moderation.errors import InputError, ModelError
 from moderation.io.writers import current_umask
+from moderation.model.scorer import Scorer
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 """Bump when the arrays or the scoring arithmetic change; older models are then refused."""
 
 MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "7f3a7c27c65e4595e2d0cd3c6c7e8e498b3db8da59c478c5257be0c3fa71c2eb"
+MAX_MODEL_FILE_BYTES = 256 << 20
+MAX_ARRAY_BYTES = 1 << 30
+"""Limits on a model file and on its arrays once decompressed, checked before reading: a
+small compressed file can unpack to gigabytes."""
+
+DEFAULT_MODEL_SHA256 = "96a42c0503f92a2f3eb1affa9ccaa84afbd9ccb05d67fa007bef0fb53eef4e40"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def shipped_path(name: str) -> Path:
-    """A folder shipped with the project (``models`` or ``labels``).
-
-    A wheel carries them inside the package (``moderation/_shipped``); a source checkout has
-    them at the top level.
-    """
-    installed = PACKAGE_DIR / "_shipped" / name
-    return installed if installed.exists() else PACKAGE_DIR.parent / name
-
-
-def default_model_dir() -> Path:
-    return shipped_path("models") / "default"
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "moderation"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """An ``.npz`` with fixed member timestamps, so the same arrays give the same bytes."""
@@ -81,7 +58,8 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def write_model(target: Path, arrays: dict[str, np.ndarray], metadata: dict, render_card) -> dict:
-    """Write a model folder atomically; returns the metadata as written (with the digest).
+    """Write a model folder atomically; returns the metadata as written: with the digest, and
+    the labels and thresholds as the arrays record them.
 
     The new folder is built and verified beside ``target``, then swapped in: an existing
     model is replaced only by a complete one, and a failure leaves it untouched.
@@ -94,7 +72,14 @@ def write_model(target: Path, arrays: dict[str, np.ndarray], metadata: dict, ren
     except OSError as error:
         raise InputError(f"cannot create the model's folder ({error.strerror or error})", target) from None
     payload = npz_bytes(arrays)
-    metadata = {**metadata, "format": MODEL_FORMAT, "model_sha256": hashlib.sha256(payload).hexdigest()}
+    thresholds = {label: float(t) for label, t, trained in zip(LABELS, arrays["thresholds"], arrays["trained"]) if trained}
+    metadata = {
+        **metadata,
+        "labels": list(LABELS),
+        "thresholds": thresholds,
+        "format": MODEL_FORMAT,
+        "model_sha256": hashlib.sha256(payload).hexdigest(),
+    }
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     except OSError as error:
@@ -127,17 +112,25 @@ class ModelFormatError(ModelError):
 
 @dataclass
 class LoadedModel:
+    """A verified model, ready to score: where it came from, its metadata, its :class:`Scorer`,
+    and the verified ``model.npz`` bytes (worker processes verify and load them again)."""
+
     path: Path
     metadata: dict
-    scorer: CompactModel
-    payload: bytes  # the verified model.npz, for worker processes to verify and load again
+    scorer: Scorer
+    payload: bytes
 
     def __repr__(self) -> str:
         return f"LoadedModel({str(self.path)!r})"
 
     @property
     def thresholds(self) -> dict[str, float]:
-        return self.metadata["thresholds"]
+        """The flag threshold of each trained label, as the arrays record it."""
+        return self.scorer.thresholds
+
+    def thresholds_with(self, overrides: dict[str, float]) -> dict[str, float]:
+        """The model's thresholds with some replaced (``--threshold``)."""
+        return {**self.thresholds, **overrides}
 
 
 def check_model_target(target: Path) -> None:
@@ -174,7 +167,10 @@ def read_metadata(model_dir: Path) -> dict:
 
 
 def arrays_from_bytes(payload: bytes, expected_sha256: list[str], source: str) -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` payload whose digest is each of the expected ones (never unpickles)."""
+    """The arrays of an ``.npz`` payload whose digest is each of the expected ones.
+
+    Never unpickles, and reads an array only after its header shows it fits the limits.
+    """
     actual = hashlib.sha256(payload).hexdigest()
     for expected in expected_sha256:
         if actual != expected:
@@ -182,11 +178,27 @@ def arrays_from_bytes(payload: bytes, expected_sha256: list[str], source: str) -
                 f"{source}: sha256 {actual} does not match the expected {expected}; the file was changed or "
                 "replaced, so it will not be loaded. Retrain with `moderation train` or restore the file."
             )
+    arrays = {}
+    budget = MAX_ARRAY_BYTES
     try:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            for member in archive.infolist():
+                name = member.filename.removesuffix(".npy")
+                with archive.open(member) as stream:
+                    version = np.lib.format.read_magic(stream)
+                    if version not in ((1, 0), (2, 0)):
+                        raise ModelError(f"{source}: array {name} is in .npy format {version}; retrain the model")
+                    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read_header(stream)
+                    size = math.prod(shape) * dtype.itemsize
+                    if dtype.hasobject or size > member.file_size or size > budget:
+                        raise ModelError(f"{source}: array {name} declares {size:,} bytes, more than the model holds or allows; retrain the model")
+                    budget -= size
+                with archive.open(member) as stream:
+                    arrays[name] = np.lib.format.read_array(stream, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ModelError(f"{source}: not a readable model ({error}); retrain the model") from None
+    return arrays
 
 
 def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dict[str, np.ndarray], dict, bytes]:
@@ -200,6 +212,8 @@ def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dic
     path = model_dir / MODEL_FILE
     if not path.is_file():
         raise ModelError(f"{path}: missing; retrain the model")
+    if path.stat().st_size > MAX_MODEL_FILE_BYTES:
+        raise ModelError(f"{path}: {path.stat().st_size:,} bytes, larger than any model this moderation writes; retrain the model")
     payload = path.read_bytes()
     # A pinned digest must match as well as the recorded one; the pinned one is checked first.
     expected = [d for d in (expected_sha256, metadata["model_sha256"]) if d is not None]
@@ -212,42 +226,22 @@ def read_model(model_dir: Path, expected_sha256: str | None = None) -> tuple[dic
     return arrays, metadata, payload
 
 
-def load_model(model_dir: Path | None = None) -> LoadedModel:
-    """A verified model ready to score; the shipped default when ``model_dir`` is None."""
-    if model_dir is None:
-        return load_default_model()
-    arrays, metadata, payload = read_model(Path(model_dir))
-    return LoadedModel(Path(model_dir), metadata, CompactModel(arrays), payload)
+def load_model(model_dir: Path, expected_sha256: str | None = None) -> LoadedModel:
+    """The verified model in ``model_dir``, ready to score.
 
-
-def load_default_model() -> LoadedModel:
-    """The shipped model, or — if it was written in an older model format — one rebuilt from
-    the shipped labels into the cache folder (a few seconds, once)."""
-    path = default_model_dir()
-    try:
-        arrays, metadata, payload = read_model(path, expected_sha256=DEFAULT_MODEL_SHA256)
-    except ModelFormatError as error:
-        return rebuilt_default_model(str(error))
-    return LoadedModel(path, metadata, CompactModel(arrays), payload)
-
-
-def rebuilt_default_model(reason: str) -> LoadedModel:
-    from moderation.commands.train import load_training_data, train
-
-    labels = shipped_path("labels")
-    target = cache_dir() / f"default-format-{MODEL_FORMAT}"
-    wanted = load_training_data([labels]).sha256
-    try:
-        arrays, metadata, payload = read_model(target)
-        if metadata["data"]["sha256"] == wanted:
-            return LoadedModel(target, metadata, CompactModel(arrays), payload)
-    except ModelError:
-        pass
-    notice(f"the shipped model cannot be used ({reason}); rebuilding it from {labels} into {target}")
-    train([labels], target, command=f"moderation train {labels} --model {target}")
-    arrays, metadata, payload = read_model(target)
-    return LoadedModel(target, metadata, CompactModel(arrays), payload)
-
-
-def notice(message: str) -> None:
-    print(f"moderation: {message}", file=sys.stderr)
+    Refuses metadata that disagrees with the arrays on what decides a flag (labels,
+    thresholds): the digest covers the arrays, so those live there, and an edited
+    ``metadata.json`` must not pass for the model.
+    """
+    model_dir = Path(model_dir)
+    arrays, metadata, payload = read_model(model_dir, expected_sha256)
+    scorer = Scorer(arrays, str(model_dir / MODEL_FILE))
+    recorded = metadata.get("thresholds")
+    if metadata.get("labels") != list(LABELS) or not isinstance(recorded, dict) or set(recorded) != set(scorer.thresholds) or any(
+        not isinstance(recorded[label], (int, float)) or abs(recorded[label] - value) > 1e-9 for label, value in scorer.thresholds.items()
+    ):
+        raise ModelError(
+            f"{model_dir / METADATA_FILE}: its labels or thresholds differ from those recorded in {MODEL_FILE}; "
+            "restore the file or retrain the model (to change a threshold when scoring, use --threshold LABEL=VALUE)"
+        )
+    return LoadedModel(model_dir, metadata, scorer, payload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -21,6 +22,19 @@ STATUSES = ("approved", "pending", "spam", "trash", "deleted")  # as the export 
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "thread"}
 SNIFF_LINES = 5000
 EXPORT_SNIFF_LINES = 50  # a WXR file opens with a comment of about 20 lines before <rss>
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an input: its format (None: detected), which columns hold the schema's
+    fields, its text encoding and what to do with undecodable bytes, and, for platform
+    exports, which comment statuses to keep (None: all)."""
+
+    format: str | None = None
+    columns: Columns = field(default_factory=Columns)
+    encoding: str = "utf-8"
+    errors: str = "strict"
+    statuses: frozenset[str] | None = None
 
 
 def detect_export(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> str | None:
@@ -71,26 +85,19 @@ def detect_format(path: str | Path, encoding: str = "utf-8", errors: str = "stri
     return "csv"
 
 
-def read_comments(
-    path: str | Path,
-    format: str | None = None,
-    columns: Columns = Columns(),
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    statuses: set[str] | None = None,
-    skipped: Counter | None = None,
-) -> Iterator[Comment]:
+def read_comments(path: str | Path, options: ReadOptions = ReadOptions(), skipped: Counter | None = None) -> Iterator[Comment]:
     """The comments of a file in any supported format, in file order.
 
-    For platform exports, ``statuses`` keeps only comments with these statuses (None keeps
-    all; see the reader modules) and ``skipped`` counts every comment not yielded by reason
+    For platform exports, ``options.statuses`` keeps only comments with these statuses (None
+    keeps all; see the reader modules) and ``skipped`` counts every comment not yielded by reason
     (pingbacks, statuses left out, comments Reddit did not load). ``path`` may not be stdin:
     detection and two-pass reading need to read it again (the commands copy stdin to a
     temporary file first).
     """
     if str(path) == STDIN:
         raise ValueError("read_comments needs a file; spool stdin first")
-    format = format or detect_format(path, encoding, errors)
+    encoding, errors, columns = options.encoding, options.errors, options.columns
+    format = options.format or detect_format(path, encoding, errors)
     if format == "csv":
         return read_csv(path, columns, encoding, errors)
     if format == "jsonl":
@@ -105,4 +112,4 @@ def read_comments(
         from moderation.io.readers.reddit import read_reddit as read_export
     else:
         raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    return read_export(path, encoding=encoding, errors=errors, statuses=statuses, skipped=skipped)
+    return read_export(path, encoding=encoding, errors=errors, statuses=options.statuses, skipped=skipped)

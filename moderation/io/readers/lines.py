@@ -7,6 +7,7 @@ the longest line, and treats stdin (``-``) like any other file.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,3 +75,20 @@ def iter_lines(path: str | Path, encoding: str = "utf-8", errors: str = "strict"
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def sha256_file(path: str | Path) -> str:
+    """The sha256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_text_file(path: str | Path, what: str, encoding: str = "utf-8", errors: str = "strict") -> str:
+    """The whole text of a small file (an article), stripped; an empty one is an error."""
+    text = "".join(line for _, line in iter_lines(path, encoding, errors)).strip()
+    if not text:
+        raise InputError(f"the file is empty; give the text of the {what}", path)
+    return text

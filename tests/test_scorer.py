@@ -1,4 +1,4 @@
-"""The NumPy scoring form gives the scikit-learn pipeline's probabilities (to 1e-9)."""
+"""The Scorer (NumPy only) gives the scikit-learn pipeline's probabilities (to 1e-9)."""
 
 import random
 
@@ -6,11 +6,8 @@ import numpy as np
 import pytest
 
 from moderation.comments import LABELS, Comment
-from moderation.model.scorer import CompactModel, export_arrays
-from moderation.features.context import context_features
-from moderation.model.store import LoadedModel
-from moderation.commands.score import score_comments
-from moderation.commands.train import label_matrix, load_training_data
+from moderation.io.labeled import label_matrix, load_training_data
+from moderation.model.scorer import Scorer
 from tests.conftest import LABELS_DIR
 
 
@@ -20,8 +17,7 @@ def fitted():
 
     data = load_training_data([LABELS_DIR])
     classifier = ModerationClassifier().fit(data.comments, label_matrix(data.comments))
-    loaded = LoadedModel(path=None, metadata={}, scorer=CompactModel(export_arrays(classifier)), payload=b"")
-    return classifier, loaded, data.comments
+    return classifier, Scorer(classifier.arrays()), data.comments
 
 
 def synthetic_comments(seed_texts: list[str], count: int) -> list[Comment]:
@@ -40,34 +36,42 @@ def synthetic_comments(seed_texts: list[str], count: int) -> list[Comment]:
     return comments
 
 
-def test_compact_scores_equal_the_pipeline_on_the_seed(fitted):
-    classifier, loaded, seed = fitted
-    np.testing.assert_allclose(score_comments(loaded, seed), classifier.predict_proba(seed), rtol=0, atol=1e-9)
+def test_scores_equal_the_pipeline_on_the_seed(fitted):
+    classifier, scorer, seed = fitted
+    np.testing.assert_allclose(scorer.score_threads(seed), classifier.predict_proba(seed), rtol=0, atol=1e-9)
 
 
-def test_compact_scores_equal_the_pipeline_on_thousands_of_others(fitted):
-    classifier, loaded, seed = fitted
+def test_scores_equal_the_pipeline_on_thousands_of_others(fitted):
+    classifier, scorer, seed = fitted
     others = [c for c in synthetic_comments([c.text for c in seed], 3000) if c.text.strip()]
     assert len(others) > 2000
-    np.testing.assert_allclose(score_comments(loaded, others), classifier.predict_proba(others), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(scorer.score_threads(others), classifier.predict_proba(others), rtol=0, atol=1e-9)
+
+
+def test_streaming_scores_the_last_comment_of_a_thread_as_the_batch_does(fitted):
+    _, scorer, seed = fitted
+    stream = scorer.stream()
+    streamed = [stream.score(comment).scores for comment in seed]
+    np.testing.assert_allclose(streamed[-1], scorer.score_threads(seed)[-1], rtol=0, atol=1e-12)
+    # An earlier comment is compared with fewer comments than in the batch: its thread similarity differs.
+    assert not np.allclose(streamed[0], scorer.score_threads(seed)[0])
 
 
 def test_contributions_sum_to_the_decision(fitted):
-    _, loaded, seed = fitted
-    scorer = loaded.scorer
-    context = context_features(seed)
+    _, scorer, seed = fitted
+    rows = scorer.thread_features(seed)
+    decisions = scorer.decisions(rows)
     for row in (1, 36):
-        decision = scorer.decisions(scorer.table.encode([seed[row].text]), context[row : row + 1])[0]
         for j, label in enumerate(LABELS):
-            parts = scorer.contributions(seed[row].text, context[row], label)
+            parts = scorer.contributions(rows, row, label)
             total = sum(p.weight for p in parts) + scorer.arrays["intercept"][j]
-            assert total == pytest.approx(decision[j], abs=1e-9)
+            assert total == pytest.approx(decisions[row, j], abs=1e-9)
 
 
 def test_explain_lists_the_largest_positive_contributions(fitted):
-    _, loaded, seed = fitted
-    context = context_features(seed)[36]  # "… come on people are you that god damn ignorant …"
-    top = loaded.scorer.explain(seed[36].text, context, "hostile", top=3)
-    everything = loaded.scorer.contributions(seed[36].text, context, "hostile")
+    _, scorer, seed = fitted
+    rows = scorer.thread_features(seed)  # row 36: "… come on people are you that god damn ignorant …"
+    top = scorer.explain(rows, 36, "hostile", top=3)
+    everything = scorer.contributions(rows, 36, "hostile")
     assert [c.weight for c in top] == sorted((c.weight for c in everything if c.weight > 0), reverse=True)[:3]
     assert "context hostile_words" in [c.feature for c in top]

@@ -1,0 +1,47 @@
+"""Which model a command uses, and where ``train`` writes one.
+
+``moderation train`` without ``--model`` writes the user's own model folder; every command
+without ``--model`` then uses it, and the shipped default model only while there is none. So
+a moderator's training is never silently ignored, and the shipped model is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from moderation.model.store import DEFAULT_MODEL_SHA256, METADATA_FILE, LoadedModel, load_model
+from moderation.shipped import default_model_dir
+
+
+def user_model_dir() -> Path:
+    """Where ``moderation train`` writes by default: ``$XDG_DATA_HOME/moderation/model``
+    (``~/.local/share/moderation/model``)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "moderation" / "model"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A model folder and why it is the one used."""
+
+    path: Path
+    reason: str  # "given with --model", "your model, written by `moderation train`", "the shipped default model"
+    shipped: bool = False
+
+
+def choose_model(model: Path | None) -> ModelChoice:
+    """``--model`` if given; else the user's model if ``train`` wrote one; else the shipped one."""
+    if model is not None:
+        return ModelChoice(Path(model), "given with --model")
+    user = user_model_dir()
+    if (user / METADATA_FILE).exists():
+        return ModelChoice(user, "your model, written by `moderation train`; delete the folder to use the shipped model again")
+    return ModelChoice(default_model_dir(), "the shipped default model", shipped=True)
+
+
+def load_chosen_model(model: Path | None) -> LoadedModel:
+    """The verified model :func:`choose_model` picks (the shipped one must match its pinned digest)."""
+    choice = choose_model(model)
+    return load_model(choice.path, DEFAULT_MODEL_SHA256 if choice.shipped else None)

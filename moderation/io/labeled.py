@@ -1,0 +1,107 @@
+"""Labeled comments for training and evaluation: files in any input format, and folders of
+CSV/JSONL files with the thread exports their rows come from."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from moderation.comments import LABELS, Comment
+from moderation.errors import InputError, warn
+from moderation.io.readers import ReadOptions, read_comments
+from moderation.io.readers.lines import sha256_file
+from moderation.io.readers.thread_export import read_thread_export
+from moderation.shipped import shipped_path
+
+THREADS_FOLDER = "threads"
+
+
+@dataclass
+class TrainingData:
+    """Labeled comments, and the files they came from (path, sha256, rows) with one digest of
+    them all, for the model's metadata."""
+
+    comments: list[Comment]
+    sources: list[dict]
+    sha256: str
+
+
+def data_files(path: Path) -> list[Path]:
+    """The file itself, or the CSV and JSONL files of a folder."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".jsonl"))
+        if not files:
+            raise InputError("folder has no .csv or .jsonl files; give labeled files or a folder of them", path)
+        return files
+    return [path]
+
+
+def thread_articles(folder: Path) -> dict[str, tuple[str, Path]]:
+    """Articles of the thread exports in ``folder/threads``, by thread id (the file stem)."""
+    threads = folder / THREADS_FOLDER
+    articles = {}
+    for export in sorted(threads.glob("*.txt")) if threads.is_dir() else []:
+        first = next(iter(read_thread_export(export)))
+        articles[export.stem] = (first.article, export)
+    return articles
+
+
+def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions()) -> TrainingData:
+    """Labeled comments from files (any format ``label`` reads, read with ``options``; labels
+    as in the canonical schema) and folders of CSV/JSONL files.
+
+    In a folder, ``threads/<thread_id>.txt`` exports supply the article of rows that have no
+    ``article`` of their own. Rows without text or without any label are left out, with a
+    count on stderr.
+    """
+    comments: list[Comment] = []
+    sources: list[dict] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise InputError("no such file or folder; give labeled CSV files or a folder of them", path)
+        articles = thread_articles(path) if path.is_dir() else {}
+        for file in data_files(path):
+            rows = list(read_comments(file, options))
+            unusable = 0
+            for comment in rows:
+                if not comment.article and comment.thread_id in articles:
+                    comment.article = articles[comment.thread_id][0]
+                if not comment.thread_id:
+                    comment.thread_id = str(file)  # a file without thread ids is one thread
+                if comment.text.strip() and any(v is not None for v in comment.labels.values()):
+                    comments.append(comment)
+                else:
+                    unusable += 1
+            if unusable:
+                warn(f"{file}: {unusable} row(s) without text or without any label were not used for training")
+            sources.append({"path": source_name(file), "sha256": sha256_file(file), "rows": len(rows)})
+        for article, export in articles.values():
+            sources.append({"path": source_name(export), "sha256": sha256_file(export), "rows": 0})
+    if not comments:
+        raise InputError("no labeled comments found in " + ", ".join(map(str, paths)) + "; label some rows (1/0) first")
+    combined = hashlib.sha256("".join(s["sha256"] for s in sources).encode()).hexdigest()
+    return TrainingData(comments, sources, combined)
+
+
+def label_matrix(comments: list[Comment]) -> np.ndarray:
+    """One column per label: 1, 0 or NaN (not annotated)."""
+    return np.array(
+        [[np.nan if c.labels.get(label) is None else c.labels[label] for label in LABELS] for c in comments],
+        dtype=float,
+    ).reshape(len(comments), len(LABELS))
+
+
+def source_name(path: Path) -> str:
+    """How a model's metadata names a data file: the shipped labels by their place in the
+    project, others relative to the current folder when inside it, so that no machine's
+    absolute paths end up in a model."""
+    resolved = Path(path).resolve()
+    for root in (shipped_path("labels").parent, Path.cwd()):
+        try:
+            return str(resolved.relative_to(root.resolve()))
+        except ValueError:
+            continue
+    return str(path)
