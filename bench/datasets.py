@@ -49,6 +49,12 @@ SFU_FILE = "sfu-ctc/SFU_constructiveness_toxicity.csv"
 ARGOTARIO_FILE = "argotario/arguments-en-2018-01-15.parsed.csv"
 FOX_FILE = "fox-news-comments/fox-news-comments.json"
 CQA_FILE = "semeval2016-cqa/SemEval2016-Task3-CQA-QL-train-part2.xml"
+TOXIC_SPANS_FILE = "toxic-spans-civil-comments/comments.csv"
+TOXIC_SPANS_ANNOTATIONS = "toxic-spans-civil-comments/annotations.csv"
+TOXIC_SPANS_SPANS = "toxic-spans-civil-comments/spans.csv"
+WIKI_CAT_FILE = "wiki-talk-context-toxicity/gc.csv"
+WIKI_CAT_FILES = ("wiki-talk-context-toxicity/gc.csv", "wiki-talk-context-toxicity/gn.csv")
+YOUTUBE_SPAM_DIR = "youtube-spam-collection"
 
 # The SFU README's 10 main articles have 72-126 comments each. The 3 others (4-27 comments) are
 # left out of the synthetic set: one of them is a second article on Trump's election, so
@@ -442,6 +448,92 @@ def load_semeval_cqa(data_dir: Path) -> Dataset:
     )
 
 
+def load_toxic_spans(data_dir: Path) -> Dataset:
+    """Civil Comments posts (CC0) with rater judgements and toxic spans (SemEval-2021 Task 5)."""
+    comments = _read_csv(data_dir / TOXIC_SPANS_FILE)
+    annotations = pd.read_csv(data_dir / TOXIC_SPANS_ANNOTATIONS)
+    spans = pd.read_csv(data_dir / TOXIC_SPANS_SPANS)
+    not_toxic = annotations.groupby("comment_id")["not toxic"].mean()
+    insulting = set(spans.loc[spans["type"] == "Insult", "annotation"])
+    annotations["insult"] = annotations["annotation"].isin(insulting)
+    insult = annotations.groupby("comment_id")["insult"].mean()
+    ids = comments["comment_id"].astype(int)
+    frame = pd.DataFrame(
+        {
+            "id": comments["comment_id"],
+            "thread_id": comments["comment_id"],
+            "text": comments["comment_text"],
+            # Every post was already rated toxic once; most new raters ticking "not toxic" makes it 0.
+            "hostile": (ids.map(not_toxic) <= 0.5).astype(float),
+            "ad_hominem": (ids.map(insult) > 0.5).astype(float),
+        }
+    )
+    frame["split"] = _split_by_group(frame["thread_id"])
+    return _dataset(
+        "toxic-spans",
+        frame,
+        ("hostile", "ad_hominem"),
+        _group_split_rule("post (each post is its own thread)"),
+        "hostile = at most half of the raters ticked 'not toxic'; ad_hominem = more than half of the raters marked "
+        "an Insult span (approximate: insults of public figures count too); off_topic not annotated.",
+    )
+
+
+def load_wiki_cat(data_dir: Path) -> Dataset:
+    """Wikipedia talk comments (CAT, gc and gn files) with their parent comment as a thread of two."""
+    parts = []
+    for name in WIKI_CAT_FILES:
+        raw = _read_csv(data_dir / name)
+        parts.append(raw.assign(source=name))
+    raw = pd.concat(parts, ignore_index=True)
+    children = pd.DataFrame(
+        {
+            "id": raw["id"] + "#c",
+            "thread_id": raw["id"],
+            "parent_id": raw["id"] + "#p",
+            "text": raw["text"],
+            "hostile": raw["label"].astype(float),
+        }
+    )
+    frame = children
+    frame["split"] = _split_by_group(frame["thread_id"])
+    return _dataset(
+        "wiki-cat",
+        frame,
+        ("hostile",),
+        _group_split_rule("comment"),
+        "hostile = label (toxic by majority) of the CAT gc and gn files; the parent is not included; "
+        "off_topic and ad_hominem not annotated.",
+    )
+
+
+def load_youtube_spam(data_dir: Path) -> Dataset:
+    """YouTube comments on 5 videos (CC BY 4.0): self-promotion spam as off_topic."""
+    parts = []
+    for path in sorted((data_dir / YOUTUBE_SPAM_DIR).glob("*.csv")):
+        raw = _read_csv(path)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": raw["COMMENT_ID"],
+                    "thread_id": path.stem,
+                    "author": raw["AUTHOR"],
+                    "text": raw["CONTENT"],
+                    "off_topic": raw["CLASS"].astype(float),
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    frame["split"] = _split_by_group(frame["id"])
+    return _dataset(
+        "youtube-spam",
+        frame,
+        ("off_topic",),
+        _group_split_rule("comment (5 videos, no video text)"),
+        "off_topic = CLASS 1 (spam: self-promotion); hostile and ad_hominem not annotated.",
+    )
+
+
 # name -> (loader, the file it reads, relative to the data dir)
 LOADERS: dict[str, tuple[Callable[[Path], Dataset], str]] = {
     "olid": (load_olid, OLID_FILE),
@@ -454,6 +546,9 @@ LOADERS: dict[str, tuple[Callable[[Path], Dataset], str]] = {
     "fox-news": (load_fox_news, FOX_FILE),
     "fox-news-synthetic-offtopic": (load_fox_news_synthetic_offtopic, FOX_FILE),
     "semeval-cqa": (load_semeval_cqa, CQA_FILE),
+    "toxic-spans": (load_toxic_spans, TOXIC_SPANS_FILE),
+    "wiki-cat": (load_wiki_cat, WIKI_CAT_FILE),
+    "youtube-spam": (load_youtube_spam, YOUTUBE_SPAM_DIR + "/01-9bZkp7q19f0.csv"),
 }
 
 
