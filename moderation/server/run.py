@@ -81,6 +81,7 @@ def run_server(settings: ServerSettings) -> None:
     model = load(settings.model)  # verified here, so a bad model stops us before we listen
     config = uvicorn_config(settings, None)
     sock = config.bind_socket()
+    sock.listen(config.backlog)  # connections wait in the backlog from now on, not refused while we start
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     log.info(
