@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from moderation.server import scoring
 from moderation.server.app import ServerSettings, create_app
 from moderation.server.feedback import COLUMNS, FeedbackFile, check_feedback_file, feedback_row
-from tests.conftest import DEFAULT_MODEL, LABELS_DIR, run_cli
+from tests.conftest import DEFAULT_MODEL, run_cli
 
 ANALYZE = "/v1alpha1/comments:analyze"
 SUGGEST = "/v1alpha1/comments:suggestscore"
@@ -176,15 +176,16 @@ def test_thread_memory_is_bounded(model):
     assert list(memory.threads)[-1] == "t2"
 
 
-def test_thread_memory_starts_over_with_a_fresh_word_table(model, monkeypatch):
-    fresh = scoring.ServingModel(scoring.load(None)._loaded)
+def test_thread_memory_starts_over_with_a_fresh_word_table(monkeypatch):
+    fresh = scoring.load(None)
     memory = fresh.thread_memory(10, 10)
     memory.score(scoring.Comment("hello there", thread_id="t"))
-    monkeypatch.setattr(scoring, "WORD_TABLE_LIMIT", 0)
     before = fresh.current()
+    assert fresh.current() is before  # far below the limit: the same scorer
+    monkeypatch.setattr(scoring, "WORD_TABLE_LIMIT", 0)
     record = memory.score(scoring.Comment("hello again", id="2", thread_id="t"))
-    assert fresh.current() is not before or fresh.current().scorer is not before.scorer
-    assert record["id"] == "2" and list(memory.threads) == ["t"] and len(memory.threads["t"].recent) == 1
+    assert memory._loaded is not before and memory._loaded.scorer.table is not before.scorer.table
+    assert record["id"] == "2" and [c.text for c in memory.threads["t"].recent] == ["hello again"]
 
 
 def test_suggestscore_needs_a_feedback_file(client):
@@ -248,19 +249,21 @@ def test_feedback_file_checks(tmp_path):
 
 def test_train_reads_the_feedback_file(model, tmp_path):
     feedback = tmp_path / "feedback.csv"
-    hostile = ["You absolute idiot.", "Shut up, moron.", "What a pathetic clown you are.", "You are a disgusting liar.", "Idiots, all of you."]
-    fine = ["Thanks for the clear report.", "The trade figures look right.", "I visited Havana last year.", "Good point about the talks.", "Interesting history."]
+    # Six of each: training needs five of each class in every leave-one-out fold.
+    hostile = ["You absolute idiot.", "Shut up, moron.", "What a pathetic clown you are.", "You are a disgusting liar.", "Idiots, all of you.", "Go away, troll."]
+    fine = ["Thanks for the clear report.", "The trade figures look right.", "I visited Havana last year.", "Good point about the talks.", "Interesting history.", "Well said."]
     with client_for(model, feedback=feedback) as client:
         for text in hostile:
             assert client.post(SUGGEST, json=suggestion(text, {"TOXICITY": 1})).status_code == 200
         for text in fine:
             assert client.post(SUGGEST, json=suggestion(text, {"APPROVED": 1})).status_code == 200
         assert client.post(SUGGEST, json=suggestion("Deleted, reason unknown.", {"DELETED": 1})).status_code == 200
-    result = run_cli("train", feedback, LABELS_DIR, "--model", tmp_path / "m", "--quiet")
+    result = run_cli("train", feedback, "--model", tmp_path / "m", "--quiet")
     assert result.returncode == 0, result.stderr
     metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
-    assert metadata["data"]["comments"] == 47 + 10  # the deleted comment has no label yet
-    assert metadata["data"]["labels"]["hostile"]["positive"] >= 5 + 1
+    assert metadata["data"]["comments"] == 12  # the deleted comment has no label yet
+    assert metadata["data"]["labels"]["hostile"] == {"annotated": 12, "positive": 6}
+    assert metadata["trained_labels"] == ["hostile"]  # only approvals say anything of the others: all 0
     assert "1 row(s) without text or without any label" in result.stderr
 
 

@@ -253,3 +253,10 @@ def test_a_foreign_feedback_file_refuses_to_start(tmp_path):
     foreign.write_text("name,value\nx,1\n", encoding="utf-8")
     result = run_cli("serve", "--port", "0", "--feedback", foreign)
     assert result.returncode == 2 and "not a feedback file" in result.stderr
+
+
+def test_discovery_behind_a_local_tls_proxy_gives_the_https_address():
+    with Server() as server:
+        headers = {"Host": "comments.example.org", "X-Forwarded-Proto": "https"}
+        document = httpx.get(server.base + "/$discovery/rest?version=v1alpha1", headers=headers, timeout=WAIT).json()
+        assert document["rootUrl"] == "https://comments.example.org/"

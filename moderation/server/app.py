@@ -160,6 +160,7 @@ class ServerState:
         finally:
             if handles_hup:
                 loop.remove_signal_handler(signal.SIGHUP)
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)  # not the default, which would end the process
 
 
 # -- helpers ---------------------------------------------------------------------------

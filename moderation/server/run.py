@@ -10,6 +10,7 @@ that fails verification has no old model to keep serving.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -74,10 +75,21 @@ def uvicorn_config(settings: ServerSettings, app):
 
 def run_server(settings: ServerSettings) -> None:
     """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return."""
-    import uvicorn
-
     check_settings(settings)
     configure_logging()
+    # SIGHUP's default action ends the process: ignore it until the server handles it (reloads).
+    previous_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        listen_and_serve(settings)
+    finally:
+        signal.signal(signal.SIGHUP, previous_hup)
+    log.info("stopped")
+
+
+def listen_and_serve(settings: ServerSettings) -> None:
+    """Verify the model, listen, and serve in this process or in workers until stopped."""
+    import uvicorn
+
     model = load(settings.model)  # verified here, so a bad model stops us before we listen
     config = uvicorn_config(settings, None)
     sock = config.bind_socket()
@@ -85,8 +97,8 @@ def run_server(settings: ServerSettings) -> None:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     log.info(
-        "serving on http://%s:%d (Perspective endpoint http://%s:%d/%s, %d worker%s)",
-        shown, port, shown, port, "v1alpha1", settings.workers, "s" if settings.workers > 1 else "",
+        "serving on http://%s:%d (Perspective endpoint http://%s:%d/v1alpha1; pid %d, %d worker%s)",
+        shown, port, shown, port, os.getpid(), settings.workers, "s" if settings.workers > 1 else "",
     )  # fmt: skip
     if settings.workers == 1:
         config.app = create_app(settings, model)
@@ -95,18 +107,17 @@ def run_server(settings: ServerSettings) -> None:
             server.run(sockets=[sock])
     else:
         supervise(settings, sock)
-    log.info("stopped")
 
 
-class absorbing_stop_signals:
+@contextlib.contextmanager
+def absorbing_stop_signals():
     """uvicorn finishes in-flight requests on SIGTERM/SIGINT, then raises the signal again for
     the handler it found; this handler takes it as done, so a graceful stop exits 0."""
-
-    def __enter__(self):
-        self.previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def __exit__(self, *exc):
-        for sig, handler in self.previous.items():
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
@@ -114,6 +125,7 @@ def worker_main(settings: ServerSettings, sock) -> None:
     """One worker process of :func:`supervise`: its own verified model, the shared socket."""
     import uvicorn
 
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the application handles it
     configure_logging()
     config = uvicorn_config(settings, create_app(settings))
     server = uvicorn.Server(config)
