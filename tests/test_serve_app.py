@@ -216,12 +216,13 @@ def test_suggestscore_appends_canonical_rows(model, tmp_path):
 
 
 def test_concurrent_appends_never_interleave(tmp_path):
-    feedback = FeedbackFile(tmp_path / "feedback.csv")
-    long_text = "word " * 5000  # far more than one write buffer of the OS pipe or page
+    # Two writers of one file, as two worker processes have: only the file lock keeps them apart.
+    files = [FeedbackFile(tmp_path / "feedback.csv"), FeedbackFile(tmp_path / "feedback.csv")]
+    long_text = "word " * 5000  # larger than a page: a torn write would show
 
     def writer(n):
         for i in range(25):
-            feedback.append([feedback_row(f"{n}-{i} {long_text}", {"hostile": i % 2}, comment_id=f"{n}-{i}")])
+            files[n % 2].append([feedback_row(f"{n}-{i} {long_text}", {"hostile": i % 2}, comment_id=f"{n}-{i}")])
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
     for thread in threads:

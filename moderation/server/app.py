@@ -244,6 +244,7 @@ def native_comment(record: dict) -> Comment:
 
 
 async def analyze(request: Request, state: ServerState, pretty: bool) -> Response:
+    """``POST /v1alpha1/comments:analyze``: Perspective's scores of one comment."""
     body = await read_body(request, state.settings.max_request_bytes)
     model = state.model
     parsed = parse_analyze(parse_json(body), model.labels)
@@ -255,6 +256,7 @@ async def analyze(request: Request, state: ServerState, pretty: bool) -> Respons
 
 
 async def suggest_score(request: Request, state: ServerState, pretty: bool) -> Response:
+    """``POST /v1alpha1/comments:suggestscore``: a labeled row appended to the feedback file."""
     if state.feedback is None:
         raise ApiError(
             "This server keeps no feedback: start it with --feedback FILE to collect suggested scores for training.",
@@ -269,11 +271,13 @@ async def suggest_score(request: Request, state: ServerState, pretty: bool) -> R
 
 
 async def score_native(request: Request, state: ServerState, pretty: bool) -> Response:
+    """``POST /v1/score``: ``score``'s record, one JSON line as ``score`` writes it (never indented)."""
     body = await read_body(request, state.settings.max_request_bytes)
     return json_response(state.threads.score(native_comment(parse_json(body))), pretty=False)
 
 
 async def discovery(request: Request, state: ServerState, pretty: bool) -> Response:
+    """``GET /$discovery/rest?version=v1alpha1``: the document Google's clients build from."""
     version = request.query_params.get("version", API_VERSION)
     if version != API_VERSION:
         raise ApiError(
@@ -286,6 +290,7 @@ async def discovery(request: Request, state: ServerState, pretty: bool) -> Respo
 
 
 async def healthz(request: Request, state: ServerState, pretty: bool) -> Response:
+    """``GET /healthz``: up, and which model it serves."""
     model = state.model
     return json_response(
         {"status": "ok", "pid": os.getpid(), "model": {"path": str(model.path), "sha256": model.sha256, "labels": list(model.labels)}},

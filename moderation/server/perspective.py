@@ -37,8 +37,10 @@ ATTRIBUTES = {
 }
 """Perspective attribute names (and ours) → the label whose probability answers them."""
 
-APPROVED, REJECTED = "APPROVED", ("DELETED", "REJECTED")
-"""Moderation verdicts a ``suggestscore`` may carry as attribute names, as Coral Talk sends them."""
+APPROVED = "APPROVED"
+"""A ``suggestscore`` attribute name that is a moderator's verdict (Coral Talk sends these): kept."""
+REJECTED = ("DELETED", "REJECTED")
+"""Verdicts that the comment was removed, for a reason the suggestion does not give."""
 
 MAX_COMMENT_BYTES = 20 * 1024
 SERVED_LANGUAGE = "en"
@@ -168,6 +170,7 @@ def comment_text(request: dict) -> str:
     text = text_entry(request["comment"], "comment")
     if not text.strip():
         raise ApiError("Comment must be non-empty.", error_type="COMMENT_EMPTY")
+    # Fewer characters than a quarter of the limit cannot exceed it (UTF-8 takes at most 4 bytes each).
     if len(text) > MAX_COMMENT_BYTES // 4 and len(text.encode("utf-8")) > MAX_COMMENT_BYTES:
         raise ApiError("Comment text too long.", error_type="COMMENT_TOO_LONG")
     return text

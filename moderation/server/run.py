@@ -19,6 +19,8 @@ import sys
 import threading
 import time
 
+import uvicorn
+
 from moderation.errors import InputError
 from moderation.server.access import is_loopback, read_api_keys
 from moderation.server.app import ServerSettings, create_app
@@ -60,8 +62,6 @@ def configure_logging() -> None:
 
 
 def uvicorn_config(settings: ServerSettings, app):
-    import uvicorn
-
     return uvicorn.Config(
         app,
         host=settings.host,
@@ -88,8 +88,6 @@ def run_server(settings: ServerSettings) -> None:
 
 def listen_and_serve(settings: ServerSettings) -> None:
     """Verify the model, listen, and serve in this process or in workers until stopped."""
-    import uvicorn
-
     model = load(settings.model)  # verified here, so a bad model stops us before we listen
     config = uvicorn_config(settings, None)
     sock = config.bind_socket()
@@ -123,8 +121,6 @@ def absorbing_stop_signals():
 
 def worker_main(settings: ServerSettings, sock) -> None:
     """One worker process of :func:`supervise`: its own verified model, the shared socket."""
-    import uvicorn
-
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the application handles it
     configure_logging()
     config = uvicorn_config(settings, create_app(settings))
