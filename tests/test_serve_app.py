@@ -2,6 +2,7 @@
 limits, feedback, reload and the scoring adapter behind them."""
 
 import csv
+import fcntl
 import json
 import shutil
 import threading
@@ -216,12 +217,12 @@ def test_suggestscore_appends_canonical_rows(model, tmp_path):
 
 
 def test_concurrent_appends_never_interleave(tmp_path):
-    # Two writers of one file, as two worker processes have: only the file lock keeps them apart.
+    # Two writers of one file, as two worker processes have.
     files = [FeedbackFile(tmp_path / "feedback.csv"), FeedbackFile(tmp_path / "feedback.csv")]
     long_text = "word " * 5000  # larger than a page: a torn write would show
 
     def writer(n):
-        for i in range(25):
+        for i in range(10):
             files[n % 2].append([feedback_row(f"{n}-{i} {long_text}", {"hostile": i % 2}, comment_id=f"{n}-{i}")])
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
@@ -230,9 +231,23 @@ def test_concurrent_appends_never_interleave(tmp_path):
     for thread in threads:
         thread.join()
     rows = list(csv.DictReader((tmp_path / "feedback.csv").open(encoding="utf-8", newline="")))
-    assert len(rows) == 100 and len({r["id"] for r in rows}) == 100
+    assert len(rows) == 40 and len({r["id"] for r in rows}) == 40  # one header: no row repeats it
     assert all(r["text"] == f"{r['id']} {long_text}" for r in rows)
     check_feedback_file(tmp_path / "feedback.csv")  # still a valid feedback file
+
+
+def test_an_append_waits_for_another_processs_file_lock(tmp_path):
+    path = tmp_path / "feedback.csv"
+    feedback = FeedbackFile(path)
+    writer = threading.Thread(target=feedback.append, args=([feedback_row("hello", {"hostile": 0})],))
+    with open(path, "ab") as other:  # another worker process, in the middle of its own append
+        fcntl.flock(other, fcntl.LOCK_EX)
+        writer.start()
+        writer.join(1.0)
+        assert writer.is_alive() and path.stat().st_size == 0
+    writer.join(60)  # closing the other file released its lock
+    assert not writer.is_alive()
+    assert [r["text"] for r in csv.DictReader(path.open(encoding="utf-8", newline=""))] == ["hello"]
 
 
 def test_feedback_file_checks(tmp_path):
