@@ -79,6 +79,17 @@ def test_context_changes_off_topic(client):
     assert value(with_article) < value(alone)
 
 
+def test_earlier_comments_set_the_threads_subject(client):
+    # Off the article's subject, but on the subject the thread's earlier comments took up.
+    aside = "The football match last night was a disgrace, the referee ruined the football."
+    request = analyze_body(aside, requestedAttributes={"OFF_TOPIC": {}})
+    alone = client.post(ANALYZE, json={**request, "context": {"entries": [{"text": ARTICLE}]}})
+    earlier = [{"text": ARTICLE}, {"text": "Did anyone watch the football match? The referee was terrible."}]
+    in_thread = client.post(ANALYZE, json={**request, "context": {"entries": earlier}})
+    value = lambda r: r.json()["attributeScores"]["OFF_TOPIC"]["summaryScore"]["value"]  # noqa: E731
+    assert value(in_thread) < value(alone)
+
+
 def test_errors_have_googles_shape(client):
     assert google_error(client.post(ANALYZE, json=analyze_body("")), 400, "INVALID_ARGUMENT")["details"][0]["errorType"] == "COMMENT_EMPTY"
     error = google_error(client.post(ANALYZE, content=b'{"comment": '), 400, "INVALID_ARGUMENT")
