@@ -132,9 +132,9 @@ def test_api_keys(model, tmp_path):
     keys.write_text("# site keys\nalpha-key\n\n  beta-key  \n", encoding="utf-8")
     with client_for(model, api_keys=keys) as client:
         missing = google_error(client.post(ANALYZE, json=analyze_body()), 403, "PERMISSION_DENIED")
-        assert "missing" in missing["message"]
+        assert "missing" in missing["message"] and missing["details"][0]["reason"] == "API_KEY_MISSING"
         wrong = google_error(client.post(ANALYZE + "?key=gamma", json=analyze_body()), 403, "PERMISSION_DENIED")
-        assert "not valid" in wrong["message"]
+        assert "not valid" in wrong["message"] and wrong["details"][0]["reason"] == "API_KEY_INVALID"
         assert client.post(ANALYZE + "?key=alpha-key", json=analyze_body()).status_code == 200
         assert client.post(ANALYZE, json=analyze_body(), headers={"X-Goog-Api-Key": "beta-key"}).status_code == 200
         google_error(client.post("/v1/score", json={"text": "hi"}), 403, "PERMISSION_DENIED")

@@ -85,6 +85,7 @@ class Batcher:
         return future
 
     def flush(self) -> None:
+        """Score every pending request, one batch per model (two during a reload)."""
         pending, self.pending = self.pending, []
         by_model: dict[int, list] = {}
         for job in pending:
@@ -121,9 +122,9 @@ class ServerState:
             return
         key = request.query_params.get("key") or request.headers.get("x-goog-api-key")
         if not key:
-            raise ApiError("The request is missing a valid API key.", 403, "PERMISSION_DENIED", None)
+            raise ApiError("The request is missing a valid API key.", 403, "PERMISSION_DENIED", None, **key_error("API_KEY_MISSING"))
         if digest(key) not in self.keys:
-            raise ApiError("API key not valid. Please pass a valid API key.", 403, "PERMISSION_DENIED", None)
+            raise ApiError("API key not valid. Please pass a valid API key.", 403, "PERMISSION_DENIED", None, **key_error("API_KEY_INVALID"))
 
     async def reload(self) -> bool:
         """Load the model (and API keys) again, verified; on any failure keep serving the
@@ -152,8 +153,15 @@ class ServerState:
         """Reload on SIGHUP while serving (only a process's main thread can handle signals)."""
         loop = asyncio.get_running_loop()
         handles_hup = threading.current_thread() is threading.main_thread()
+        reloads: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
+
+        def reload_on_hup():
+            task = loop.create_task(self.reload())
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
         if handles_hup:
-            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload()))
+            loop.add_signal_handler(signal.SIGHUP, reload_on_hup)
         log.info("process %d serving model %s (sha256 %s)", os.getpid(), self.model.path, self.model.sha256)
         try:
             yield
@@ -164,6 +172,11 @@ class ServerState:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def key_error(reason: str) -> dict:
+    """The ``details`` entry Google's APIs give a key error: its reason, machine-readable."""
+    return {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "googleapis.com"}
 
 
 def json_response(data: dict, status: int = 200, pretty: bool = False) -> Response:
