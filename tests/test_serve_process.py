@@ -260,3 +260,12 @@ def test_discovery_behind_a_local_tls_proxy_gives_the_https_address():
         headers = {"Host": "comments.example.org", "X-Forwarded-Proto": "https"}
         document = httpx.get(server.base + "/$discovery/rest?version=v1alpha1", headers=headers, timeout=WAIT).json()
         assert document["rootUrl"] == "https://comments.example.org/"
+
+
+def test_a_body_over_the_limit_is_413_and_the_connection_serves_on():
+    with Server("--max-request-kb", "64") as server, httpx.Client(base_url=server.base, timeout=WAIT) as client:
+        small = {"comment": {"text": "hello"}, "requestedAttributes": {"TOXICITY": {}}}
+        big = {**small, "context": {"entries": [{"text": "y" * 100_000}]}}
+        refused = client.post("/v1alpha1/comments:analyze", json=big)
+        assert refused.status_code == 413 and refused.json()["error"]["message"].endswith("65536 bytes.")
+        assert client.post("/v1alpha1/comments:analyze", json=small).status_code == 200
