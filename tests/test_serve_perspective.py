@@ -121,9 +121,10 @@ def test_wrong_types_are_400s():
 
 
 def test_malformed_json():
-    for body in (b"{", b"[1, 2]", b"\xff\xfe"):
+    for body in (b"{", b"[1, 2]", b"\xff\xfe", b"[" * 100_000, b'{"comment": {"text": "a \\ud800 b"}}'):
         error = error_of(parse_json, body)
         assert error.code == 400 and str(error).startswith("Invalid JSON payload received.")
+    assert parse_json(b'{"comment": {"text": "\\ud83d\\ude00 paired is fine"}}')["comment"]["text"] == "😀 paired is fine"
 
 
 def test_utf16_offsets_count_astral_characters_twice():

@@ -48,6 +48,7 @@ PROBABILITY = "PROBABILITY"
 SCORE_TYPES = ("SCORE_TYPE_UNSPECIFIED", "PROBABILITY", "STD_DEV_SCORE", "PERCENTILE", "RAW")
 TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
 ERROR_DETAIL_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
+SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 SENTENCE = re.compile(r"\S(?:.*?(?:[.!?…]+(?=\s|$)|(?=\n)|$))", re.DOTALL)
 
 
@@ -117,8 +118,16 @@ def parse_json(body: bytes) -> dict:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(f"Invalid JSON payload received. {error}.") from None
+    except RecursionError:
+        raise ApiError("Invalid JSON payload received. Nested too deeply.") from None
     if not isinstance(value, dict):
         raise ApiError(f"Invalid JSON payload received. Expected an object, got {type(value).__name__}.")
+    if SURROGATE_ESCAPE.search(body):
+        # JSON lets "\ud800" stand alone; such a string is no text (it has no UTF-8 form).
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError("Invalid JSON payload received. A string holds an unpaired UTF-16 surrogate.") from None
     return value
 
 
