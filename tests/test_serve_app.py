@@ -318,3 +318,37 @@ def test_reload_keeps_the_old_model_when_the_new_one_fails(tmp_path):
         assert asyncio.run(state.reload()) is True
         assert state.model is not loaded and state.model.sha256 == loaded.sha256
         assert client.get("/healthz").json()["model"]["sha256"] == loaded.sha256
+
+
+def test_any_json_gets_a_google_answer_never_a_500(model, tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+    names = st.sampled_from(["TOXICITY", "OFF_TOPIC", "hostile", "TOXICITY@2", "THREAT", "APPROVED", "DELETED", ""])
+    keys = st.sampled_from(
+        ["comment", "requestedAttributes", "attributeScores", "context", "languages", "clientToken", "spanAnnotations",
+         "doNotStore", "dropUnsupportedAttributes", "text", "thread_id", "id", "author"]
+    )  # fmt: skip
+    score = st.fixed_dictionaries({}, optional={"summaryScore": st.fixed_dictionaries({}, optional={"value": values, "type": values})})
+    fields = {
+        "comment": st.fixed_dictionaries({}, optional={"text": values | st.text(max_size=200), "type": values}) | values,
+        "requestedAttributes": st.dictionaries(names, st.fixed_dictionaries({}, optional={"scoreThreshold": values, "scoreType": values}) | values, max_size=3),
+        "attributeScores": st.dictionaries(names, score | values, max_size=3),
+        "context": st.fixed_dictionaries({}, optional={"entries": values, "articleAndParentComment": values}) | values,
+        "languages": st.lists(st.sampled_from(["en", "en-GB", "fr", ""]) | values, max_size=2) | values,
+    }
+    requests = st.fixed_dictionaries({}, optional=fields) | st.dictionaries(keys, values, max_size=4) | values
+
+    with client_for(model, feedback=tmp_path / "feedback.csv") as client:
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(body=requests, path=st.sampled_from([ANALYZE, SUGGEST, "/v1/score"]))
+        def answers(body, path):
+            response = client.post(path, content=json.dumps(body).encode())
+            assert response.status_code in (200, 400), response.text
+            if response.status_code == 400:
+                assert response.json()["error"]["status"] in ("INVALID_ARGUMENT", "FAILED_PRECONDITION")
+
+        answers()
