@@ -99,6 +99,8 @@ def test_context_is_article_and_earlier_comments():
     assert (pair.article, pair.earlier) == ("The article", ["The parent"])
     entries = analyze(context={"entries": [{"text": "Post"}, {"text": "first"}, {"text": "second", "type": "PLAIN_TEXT"}]})
     assert (entries.article, entries.earlier) == ("Post", ["first", "second"])
+    long_thread = analyze(context={"entries": [{"text": f"comment {i}"} for i in range(200)]})
+    assert long_thread.article == "comment 0" and long_thread.earlier == [f"comment {i}" for i in range(150, 200)]
     both = error_of(analyze, context={"entries": [], "articleAndParentComment": {}})
     assert "either entries or article_and_parent_comment" in str(both)
 

@@ -43,6 +43,9 @@ REJECTED = ("DELETED", "REJECTED")
 """Verdicts that the comment was removed, for a reason the suggestion does not give."""
 
 MAX_COMMENT_BYTES = 20 * 1024
+MAX_CONTEXT_COMMENTS = 50
+"""Earlier comments of ``context.entries`` used, the newest ones: each costs scoring time on
+the event loop, and a thread's recent comments say what it is about."""
 SERVED_LANGUAGE = "en"
 PROBABILITY = "PROBABILITY"
 SCORE_TYPES = ("SCORE_TYPE_UNSPECIFIED", "PROBABILITY", "STD_DEV_SCORE", "PERCENTILE", "RAW")
@@ -190,7 +193,7 @@ def context_texts(value) -> tuple[str, list[str]]:
 
     ``articleAndParentComment`` gives both. ``entries`` is a conversation in order: its first
     entry is taken as the article (or the opening post) and the others as the earlier comments,
-    the last of them the parent.
+    the last of them the parent (only the newest :data:`MAX_CONTEXT_COMMENTS` are kept).
     """
     if value is None:
         return "", []
@@ -204,7 +207,7 @@ def context_texts(value) -> tuple[str, list[str]]:
         parent = text_entry(pair["parentComment"], f"{where}.parentComment") if pair.get("parentComment") is not None else ""
         return article, [parent] if parent.strip() else []
     entries = [text_entry(entry, f"context.entries[{i}]") for i, entry in enumerate(typed(context.get("entries"), list, "context.entries", []))]
-    return (entries[0], entries[1:]) if entries else ("", [])
+    return (entries[0], entries[1:][-MAX_CONTEXT_COMMENTS:]) if entries else ("", [])
 
 
 def languages_of(request: dict, attributes: Sequence[str]) -> list[str]:
