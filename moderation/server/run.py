@@ -156,7 +156,9 @@ def supervise(settings: ServerSettings, sock) -> None:
         while True:
             wake.wait(0.5)
             wake.clear()
-            received, signals[:] = list(signals), []
+            received = []
+            while signals:  # popped one by one: a signal may arrive meanwhile
+                received.append(signals.pop(0))
             if any(signum != signal.SIGHUP for signum in received):
                 break
             if received:
