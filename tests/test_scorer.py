@@ -93,3 +93,14 @@ def test_a_stream_keeps_a_bounded_number_of_recent_comments(fitted):
     # At ten comments it started afresh with the last five (5..9), then took in 10 and 11.
     assert [c.id for c in stream.recent] == [c.id for c in seed[5:12]]
     np.testing.assert_allclose(stream.score(seed[12]).scores, scorer.score_after(seed[12:13], seed[5:12])[0], rtol=0, atol=1e-12)
+
+
+def test_batch_scoring_starts_a_new_word_table_past_the_limit(fitted, monkeypatch):
+    from moderation.model import scorer as scorer_module
+
+    _, scorer, seed = fitted
+    before = scorer.score_threads(seed[:5])
+    table = scorer.facts.table
+    monkeypatch.setattr(scorer_module, "WORD_TABLE_LIMIT", len(table) - 1)
+    np.testing.assert_allclose(scorer.score_threads(seed[:5]), before, rtol=0, atol=1e-12)
+    assert scorer.facts.table is not table
