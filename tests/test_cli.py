@@ -8,11 +8,13 @@ import pytest
 
 from tests.conftest import DEFAULT_MODEL, LABELS_DIR, SEED_CSV, SEED_THREAD, run_cli
 
+pytestmark = pytest.mark.smoke
+
 
 def test_train_prints_metrics_and_writes_a_model(tmp_path):
     result = run_cli("train", LABELS_DIR, "--model", tmp_path / "m")
     assert result.returncode == 0, result.stderr
-    assert "leave-one-out" in result.stdout
+    assert "7-fold, stratified by off_topic" in result.stdout
     for label in ("off_topic", "hostile", "ad_hominem"):
         assert label in result.stdout
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["MODEL_CARD.md", "metadata.json", "model.npz"]

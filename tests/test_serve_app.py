@@ -272,7 +272,7 @@ def test_feedback_file_checks(tmp_path):
 
 def test_train_reads_the_feedback_file(model, tmp_path):
     feedback = tmp_path / "feedback.csv"
-    # Six of each: training needs five of each class in every leave-one-out fold.
+    # Six of each: training needs five of each class in every fold's training part.
     hostile = ["You absolute idiot.", "Shut up, moron.", "What a pathetic clown you are.", "You are a disgusting liar.", "Idiots, all of you.", "Go away, troll."]
     fine = ["Thanks for the clear report.", "The trade figures look right.", "I visited Havana last year.", "Good point about the talks.", "Interesting history.", "Well said."]
     with client_for(model, feedback=feedback) as client:

@@ -37,7 +37,7 @@ def labeled_csv(path, rows: int, threads: int | None, positives: int, seed: int 
         (200, 1, 40, "5-fold, stratified by hostile, not grouped by thread: the data has 1 thread"),
         (200, 3, 40, "5-fold, stratified by hostile, not grouped by thread: the data has 3 threads"),
         (200, 20, 40, "5-fold, grouped by thread"),
-        (60, None, 8, "leave-one-out"),
+        (60, None, 8, "8-fold, stratified by hostile, not grouped by thread: the data has 60 comments"),
     ],
     ids=["no thread_id", "one thread", "three threads", "twenty threads", "few positives"],
 )
@@ -54,7 +54,7 @@ def test_every_shape_of_labeled_file_trains(tmp_path, rows, threads, positives, 
 
 
 def test_a_class_too_small_to_cross_validate_is_skipped_not_a_crash(tmp_path, capsys):
-    # Five positives: the final fit could use them, but every leave-one-out fold holds four.
+    # Five positives: the final fit could use them, but a fold that holds one out keeps four.
     only = labeled_csv(tmp_path / "only.csv", 30, None, 5)
     with pytest.raises(InputError, match="at least 6 of each class"):
         train([only], tmp_path / "model", use_prior=False)

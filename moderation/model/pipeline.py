@@ -30,7 +30,8 @@ from moderation.features.text import char_ngrams, word_ngrams
 from moderation.model.scorer import Scorer, encode_strings
 from moderation.model.vectorizer import NgramTfidf
 
-LEAVE_ONE_OUT_MAX_ROWS = 100
+SMALL_DATA_ROWS = 100
+SMALL_DATA_FOLDS = 10
 FOLDS = 5
 MANY_ROWS = 20_000
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
@@ -271,30 +272,32 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float 
 def cv_splits(comments: list[Comment], Y: np.ndarray, random_state: int) -> tuple[list, str]:
     """The cross-validation folds, and how to describe them in the model card.
 
-    Leave-one-out up to :data:`LEAVE_ONE_OUT_MAX_ROWS` comments; beyond, 5 folds grouped by
-    thread, so that quality is measured on threads the model never saw, and for large data a
-    single grouped hold-out of a fifth (thousands of held-out comments are plenty for
-    calibration and thresholds, and every fold refits everything). Data with fewer threads
-    than folds (a file without thread ids is one thread) cannot be grouped: its folds are
-    stratified by the label with the fewest positives instead.
+    Beyond :data:`SMALL_DATA_ROWS` comments: 5 folds grouped by thread, so that quality is
+    measured on threads the model never saw, and for large data a single grouped hold-out of a
+    fifth (thousands of held-out comments are plenty for calibration and thresholds, and every
+    fold refits everything). Data with fewer threads than folds (a file without thread ids is
+    one thread) cannot be grouped, nor can a few dozen comments be split into whole threads:
+    their folds are stratified by the label with the fewest positives instead, so that every
+    fold has some (up to 10 folds; each refit is most of the training time).
     """
     rows = np.arange(len(comments))
-    if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS:
-        return list(LeaveOneOut().split(rows)), "leave-one-out"
     groups = [c.thread_id or c.id for c in comments]
     threads = len(set(groups))
-    if threads >= FOLDS:
+    if len(comments) > SMALL_DATA_ROWS and threads >= FOLDS:
         folds = list(GroupKFold(n_splits=FOLDS, shuffle=True, random_state=random_state).split(rows, groups=groups))
-        grouped = "grouped by thread"
-    else:
-        positives = np.nan_to_num(Y, nan=0.0)
-        rarest = np.argmin(np.where(positives.sum(axis=0) > 0, positives.sum(axis=0), np.inf))
-        strata = np.where(np.isnan(Y[:, rarest]), 2, Y[:, rarest])
-        folds = list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=random_state).split(rows, strata))
-        grouped = f"stratified by {LABELS[rarest]}, not grouped by thread: the data has {threads} thread{'s' if threads > 1 else ''}"
+        if len(comments) > MANY_ROWS:
+            return folds[:1], f"hold-out of {len(folds[0][1])} comments, grouped by thread"
+        return folds, f"{FOLDS}-fold, grouped by thread"
+    positives = np.nansum(Y, axis=0)
+    rarest = int(np.argmin(np.where(positives > 0, positives, np.inf)))
+    strata = np.where(np.isnan(Y[:, rarest]), 2, Y[:, rarest])
+    smallest_class = int(min(np.bincount(strata.astype(int))[np.bincount(strata.astype(int)) > 0]))
+    count = min(SMALL_DATA_FOLDS if len(comments) <= SMALL_DATA_ROWS else FOLDS, max(2, smallest_class))
+    folds = list(StratifiedKFold(n_splits=count, shuffle=True, random_state=random_state).split(rows, strata))
+    why = f"{len(comments)} comments" if len(comments) <= SMALL_DATA_ROWS else f"{threads} thread{'s' if threads > 1 else ''}"
     if len(comments) > MANY_ROWS:
-        return folds[:1], f"hold-out of {len(folds[0][1])} comments, {grouped}"
-    return folds, f"{FOLDS}-fold, {grouped}"
+        return folds[:1], f"hold-out of {len(folds[0][1])} comments, stratified by {LABELS[rarest]}, not grouped by thread: the data has {why}"
+    return folds, f"{count}-fold, stratified by {LABELS[rarest]}, not grouped by thread: the data has {why}"
 
 
 def usable_cores() -> int:
@@ -377,7 +380,7 @@ class ModerationClassifier(BaseEstimator):
         X = feature_frame(comments, self.prior)
         splits, self.cv_scheme_ = cv_splits(comments, Y, self.random_state)
         # The folds and the final fit are independent: run them on all cores for large data.
-        jobs = self.n_jobs or (1 if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS else min(usable_cores(), len(splits) + 1))
+        jobs = self.n_jobs or (1 if len(comments) <= SMALL_DATA_ROWS else min(usable_cores(), len(splits) + 1))
         tasks = [(train, test) for train, test in splits] + [(np.arange(len(comments)), None)]
         if progress:
             progress(0, total=len(tasks))
@@ -393,7 +396,7 @@ class ModerationClassifier(BaseEstimator):
             if progress:
                 progress()
         # A label is trained when the final fit could fit it and cross-validation scored both
-        # classes (with leave-one-out, 5 examples of a class leave 4 in every fold: too few).
+        # classes (5 examples of a class leave 4 in a fold that holds one out: too few).
         trained = [
             grid is not None and len(np.unique(Y[~np.isnan(Y[:, j]) & ~np.isnan(oof[:, j, 0]), j])) == 2
             for j, grid in enumerate(self.pipeline_.named_steps["classifiers"].classifiers_)

@@ -144,54 +144,68 @@ class FeatureRows:
     content_words: np.ndarray
 
 
-class NgramIds:
-    """Which of a model's n-gram features each word of a :class:`WordFacts` table makes, looked
-    up once per word: its unigram, the bigrams it can start, its within-word char n-grams."""
+class Vocabulary:
+    """One n-gram vocabulary of a model, indexed for lookups by word: each unigram's feature,
+    each word of a bigram numbered, the bigrams as sorted keys of those numbers, and the char
+    n-grams' features. Built once per model: tables come and go, this stays."""
 
-    def __init__(self, word_terms: list[str], char_index: dict[str, int], facts: WordFacts):
-        table = facts.table
-        self.facts = facts
-        self.char_index = char_index
-        unigram_index, bigram_keys, bigram_features = {}, [], []
+    def __init__(self, word_terms: list[str], char_terms: list[str]):
+        self.unigrams: dict[str, int] = {}
+        self.bigram_words: dict[str, int] = {}
+        firsts, seconds, bigram_features = [], [], []
         for feature, term in enumerate(word_terms):
             first, _, second = term.partition(" ")
             if second:
-                bigram_keys.append(int(pack(table.id_of(first), table.id_of(second))))
+                firsts.append(self.bigram_words.setdefault(first, len(self.bigram_words)))
+                seconds.append(self.bigram_words.setdefault(second, len(self.bigram_words)))
                 bigram_features.append(feature)
             else:
-                unigram_index[term] = feature
-        order = np.argsort(bigram_keys)
-        self.bigram_keys = np.array(bigram_keys, dtype=np.int64)[order]
+                self.unigrams[term] = feature
+        keys = pack(np.array(firsts, dtype=np.int64), np.array(seconds, dtype=np.int64))
+        order = np.argsort(keys)
+        self.bigram_keys = keys[order]
         self.bigram_features = np.array(bigram_features, dtype=np.int64)[order]
-        self._unigram_index = unigram_index
-        self._unigrams = PerWordValues(table)
-        self._chars = PerWordIds(table)
+        self.chars = {term: i for i, term in enumerate(char_terms)}
 
-    def _char_features_of_word(self, word: str) -> list[int]:
-        index = self.char_index
+    def char_features_of_word(self, word: str) -> list[int]:
+        """The features of a word's char n-grams that are in the vocabulary."""
+        index = self.chars
         return [index[g] for g in char_ngrams_of_word(word) if g in index]
+
+
+class NgramIds:
+    """Which of a vocabulary's n-gram features each word of a :class:`WordFacts` table makes,
+    looked up once per word: its unigram, its number among bigram words, its char n-grams."""
+
+    def __init__(self, vocabulary: Vocabulary, facts: WordFacts):
+        self.vocabulary = vocabulary
+        self.facts = facts
+        self._unigrams = PerWordValues(facts.table)
+        self._bigram_words = PerWordValues(facts.table)
+        self._chars = PerWordIds(facts.table)
 
     def occurrences(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(text, feature id) of every word-n-gram and char-n-gram occurrence in the vocabulary."""
-        ids, docs = encoded.ids, encoded.docs
-        unigrams = self._unigrams.array(lambda word: self._unigram_index.get(word, -1))[ids]
+        vocabulary, ids, docs = self.vocabulary, encoded.ids, encoded.docs
+        unigrams = self._unigrams.array(lambda word: vocabulary.unigrams.get(word, -1))[ids]
         known = unigrams >= 0
         word_docs, word_features = [docs[known]], [unigrams[known]]
         if len(ids) > 1:
-            same_text = docs[1:] == docs[:-1]
-            where, hit = sorted_lookup(self.bigram_keys, pack(ids[:-1][same_text], ids[1:][same_text]))
-            word_docs.append(docs[:-1][same_text][hit])
-            word_features.append(self.bigram_features[where[hit]])
-        counts, char_features = self._chars.gather(ids, self._char_features_of_word)
+            numbers = self._bigram_words.array(lambda word: vocabulary.bigram_words.get(word, -1))[ids]
+            pairs = (docs[1:] == docs[:-1]) & (numbers[:-1] >= 0) & (numbers[1:] >= 0)
+            where, hit = sorted_lookup(vocabulary.bigram_keys, pack(numbers[:-1][pairs], numbers[1:][pairs]))
+            word_docs.append(docs[:-1][pairs][hit])
+            word_features.append(vocabulary.bigram_features[where[hit]])
+        counts, char_features = self._chars.gather(ids, vocabulary.char_features_of_word)
         return {"word": (np.concatenate(word_docs), np.concatenate(word_features)), "char": (np.repeat(docs, counts), char_features)}
 
 
 class NgramLookups:
     """The n-gram lookups of each of a model's vocabularies, on one word table."""
 
-    def __init__(self, vocabularies: dict[str, tuple[list[str], dict[str, int]]], facts: WordFacts):
+    def __init__(self, vocabularies: dict[str, Vocabulary], facts: WordFacts):
         self.facts = facts
-        self.sources = {source: NgramIds(word_terms, char_index, facts) for source, (word_terms, char_index) in vocabularies.items()}
+        self.sources = {source: NgramIds(vocabulary, facts) for source, vocabulary in vocabularies.items()}
 
     def occurrences(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(text, feature id) of every n-gram occurrence, by block ("word", "char", "prior_word"…)."""
@@ -216,9 +230,7 @@ class Scorer:
             if f"{block}_vocabulary" in arrays
         }
         self._vocabularies = {
-            source: (self.terms[f"{source}word"], {term: i for i, term in enumerate(self.terms[f"{source}char"])})
-            for source in NGRAM_SOURCES
-            if f"{source}word" in self.terms
+            source: Vocabulary(self.terms[f"{source}word"], self.terms[f"{source}char"]) for source in NGRAM_SOURCES if f"{source}word" in self.terms
         }
         self.trained = arrays["trained"].astype(bool)
         self.thresholds = {label: float(t) for label, t, ok in zip(LABELS, arrays["thresholds"], self.trained) if ok}
