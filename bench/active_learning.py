@@ -26,8 +26,8 @@ Two learners:
   :mod:`moderation.annotate.model_access`, scoring each comment against its thread. Slow
   (training with leave-one-out below 101 labels), so it runs with fewer seeds.
 
-    python bench/active_learning.py                          # plain learner, 5 seeds
-    python bench/active_learning.py --learner product --seeds 1
+    python bench/active_learning.py --seeds 3                # plain learner
+    python bench/active_learning.py --learner product --seeds 1 --random-shares 0.1 --batch 50
 
 Writes ``bench/results/active_learning[-product].{json,md,png}``.
 """
@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.datasets import DATA_DIR_DEFAULT, data_dir, load_c3  # noqa: E402
 from moderation.annotate import model_access  # noqa: E402
 from moderation.annotate.labels_file import LabelsFile  # noqa: E402
+from moderation.annotate.retrain import MIN_CLASS_TO_RETRAIN  # noqa: E402
 from moderation.annotate.ordering import (  # noqa: E402
     annotation_order,
     combine_models,
@@ -118,6 +119,7 @@ class ProductLearner:
     def __init__(self, pool: list, test: list):
         self.pool_comments, self.test_comments = pool, test
         self.workspace = Path(tempfile.mkdtemp(prefix="active-learning-"))
+        self.failures: list[str] = []  # trainings that failed (printed at the end)
 
     def fit(self, rows: np.ndarray, Y: np.ndarray):
         run = Path(tempfile.mkdtemp(dir=self.workspace))
@@ -126,10 +128,15 @@ class ProductLearner:
                 [(self.pool_comments[i], {label: int(Y[i, j]) for j, label in enumerate(LABELS)}) for i in rows]
             )
         missing = np.full(len(LABELS), np.nan)
+        nothing = np.full((len(self.pool_comments), 3), np.nan), np.full((len(self.test_comments), 3), np.nan), missing, missing
+        known = Y[rows]
+        if not any(min(known[:, j].sum(), len(rows) - known[:, j].sum()) >= MIN_CLASS_TO_RETRAIN for j in range(len(LABELS))):
+            return nothing  # the command does not start retraining yet either
         try:
             model_access.train_model(run / "labels.csv", run / "model", None, "bench/active_learning.py")
-        except model_access.InputError:  # no label has enough examples of each class yet
-            return np.full((len(self.pool_comments), 3), np.nan), np.full((len(self.test_comments), 3), np.nan), missing, missing
+        except Exception as error:  # noqa: BLE001 - the command keeps its model when training fails, and so does this
+            self.failures.append(f"{len(rows)} answers: {type(error).__name__}: {error}")
+            return nothing
         model = model_access.load_model(run / "model")
         thresholds = model_access.thresholds(model)
         cv_auc = model_access.cv_roc_auc(model)
@@ -141,8 +148,9 @@ class ProductLearner:
         )
 
 
-def simulate(learner, Y_pool, Y_test, base, order: str, random_share: float, seed: int) -> dict[int, list[float]]:
-    """ROC-AUC per label on the test articles at each checkpoint, for one annotator run."""
+def simulate(learner, Y_pool, Y_test, base, order: str, random_share: float, seed: int, batch: int = BATCH) -> dict[int, dict]:
+    """ROC-AUC per label on the test articles at each checkpoint, for one annotator run that
+    retrains after every ``batch`` answers."""
     base_pool, base_test, base_thresholds = base
     rng = np.random.default_rng(seed)
     count = len(Y_pool)
@@ -152,21 +160,21 @@ def simulate(learner, Y_pool, Y_test, base, order: str, random_share: float, see
     results = {}
     columns = list(range(len(LABELS)))
     while len(labeled) < CHECKPOINTS[-1]:
-        step = min(BATCH, min(c for c in CHECKPOINTS if c > len(labeled)) - len(labeled))
+        step = min(batch - len(labeled) % batch, min(c for c in CHECKPOINTS if c > len(labeled)) - len(labeled))
         if order == "random":
-            batch = permutation[len(labeled) : len(labeled) + step].tolist()
+            picked = permutation[len(labeled) : len(labeled) + step].tolist()
         else:
             taken = np.zeros(count, dtype=bool)
             taken[labeled] = True
             candidates = np.flatnonzero(~taken)
             margin = uncertainty_margin(pool_scores[candidates], thresholds, columns)
             ranked, _ = annotation_order(margin, random_share, rng)
-            batch = candidates[ranked[:step]].tolist()
-        labeled += batch
+            picked = candidates[ranked[:step]].tolist()
+        labeled += picked
         at_checkpoint = len(labeled) in CHECKPOINTS
         if order == "random" and not at_checkpoint:
             continue  # the random order does not depend on the model
-        if len(labeled) % BATCH and not at_checkpoint:
+        if len(labeled) % batch and not at_checkpoint:
             continue
         learned_pool, learned_test, learned_thresholds, cv_auc = learner.fit(np.array(labeled), Y_pool)
         base_auc = np.array([roc_auc(Y_pool[labeled, j], base_pool[labeled, j]) for j in columns])
@@ -193,8 +201,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA_DIR_DEFAULT, help="the shared data folder")
     parser.add_argument("--learner", choices=("plain", "product"), default="plain")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--random-shares", type=float, nargs="+", default=[0.0, 0.1, 0.25], help="active-order variants")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=BATCH, help="retrain after this many answers (the command's --retrain-every)")
+    parser.add_argument("--random-shares", type=float, nargs="+", default=[0.1, 0.0], help="active-order variants")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="JSON Lines of finished runs, reused when the benchmark is run again (default: in the temp folder)"
+    )
     arguments = parser.parse_args()
     directory = data_dir(arguments.data)
     if directory is None:
@@ -214,13 +226,24 @@ def main() -> None:
     )
     learner = PlainLearner([c.text for c in pool], [c.text for c in test]) if arguments.learner == "plain" else ProductLearner(pool, test)
     variants = [("random", 1.0)] + [("active", share) for share in arguments.random_shares]
+    # A long run on a shared machine can be stopped: finished runs are kept and reused.
+    cache = arguments.cache or Path(tempfile.gettempdir()) / f"active_learning-{learner.name}-batch{arguments.batch}.jsonl"
+    finished = {}
+    if cache.exists():
+        for line in cache.read_text(encoding="utf-8").splitlines():
+            run = json.loads(line)
+            finished[run["name"], run["seed"]] = {int(k): v for k, v in run["results"].items()}
     runs: dict[str, list[dict]] = {}
     for order, share in variants:
         name = "random" if order == "random" else f"active, {share:.0%} random"
         for seed in range(arguments.seeds):
-            t = time.perf_counter()
-            runs.setdefault(name, []).append(simulate(learner, Y_pool, Y_test, base, order, share, seed))
-            print(f"{name} seed {seed}: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+            if (name, seed) not in finished:
+                t = time.perf_counter()
+                finished[name, seed] = simulate(learner, Y_pool, Y_test, base, order, share, seed, arguments.batch)
+                with cache.open("a", encoding="utf-8") as stream:
+                    stream.write(json.dumps({"name": name, "seed": seed, "results": finished[name, seed]}) + "\n")
+                print(f"{name} seed {seed}: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+            runs.setdefault(name, []).append(finished[name, seed])
     summary = {
         name: {
             str(k): {
@@ -236,6 +259,7 @@ def main() -> None:
     report = {
         "learner": learner.name,
         "seeds": arguments.seeds,
+        "batch": arguments.batch,
         "pool": len(pool),
         "test": len(test),
         "pool_positives": Y_pool.sum(axis=0).astype(int).tolist(),
@@ -251,6 +275,8 @@ def main() -> None:
     (RESULTS / f"active_learning{suffix}.md").write_text(table, encoding="utf-8")
     plot(report, RESULTS / f"active_learning{suffix}.png")
     print(table, end="")
+    for failure in getattr(learner, "failures", []):
+        print(f"training failed at {failure}", file=sys.stderr)
 
 
 def markdown(report: dict) -> str:
@@ -260,11 +286,11 @@ def markdown(report: dict) -> str:
         return f"{curve[str(k)][field + '_mean'][j]:.3f} ± {curve[str(k)][field + '_std'][j]:.3f}"
 
     lines = [
-        f"Learner: {report['learner']}; {report['seeds']} seeds; pool {report['pool']:,} comments of C3's training articles "
+        f"Learner: {report['learner']}; retrained every {report['batch']} answers; {report['seeds']} seeds; pool {report['pool']:,} comments of C3's training articles "
         f"(positives off_topic/hostile/ad_hominem {'/'.join(map(str, report['pool_positives']))}); test {report['test']:,} comments "
         f"of held-out articles ({'/'.join(map(str, report['test_positives']))} positives). Shipped default model alone: ROC-AUC "
         + " / ".join(f"{a:.3f}" for a in report["default_model_auc"])
-        + f". Run time {report['seconds']} s.",
+        + f". Run time {report['seconds']} s (runs finished by an earlier, stopped invocation are reused from its cache).",
         "",
         "ROC-AUC on the held-out articles of the model trained on the first N answers (0.5 while a label has fewer than 5 "
         "positives: nothing to train), mean ± sd over seeds:",

@@ -24,6 +24,9 @@ from pathlib import Path
 from moderation.annotate.labels_file import LabelsFile
 
 CHILD_NICENESS = 10  # training must not make the keys lag
+# `moderation train` trains a label from 5 examples of each class, in every cross-validation fold
+# too: with exactly 5, leaving one out leaves 4 and training fails, so retraining waits for 6.
+MIN_CLASS_TO_RETRAIN = 6
 
 
 @dataclass

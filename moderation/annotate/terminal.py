@@ -14,16 +14,13 @@ from dataclasses import dataclass
 
 from moderation.annotate.model_access import LABELS
 from moderation.annotate.models import Models
-from moderation.annotate.retrain import Retrainer, RetrainResult
+from moderation.annotate.retrain import MIN_CLASS_TO_RETRAIN, Retrainer, RetrainResult
 from moderation.annotate.session import Session, article_title_and_start
 
 LABEL_KEYS = {"o": "off_topic", "h": "hostile", "a": "ad_hominem"}
 KEY_OF_LABEL = {label: key for key, label in LABEL_KEYS.items()}
 KEYS_LINE = "o/h/a: toggle  Enter: save+next  s: skip  b: back  ?: help  q: quit"
 MIN_WIDTH, MIN_HEIGHT = 40, 12
-# `moderation train` trains a label from 5 examples of each class, in every cross-validation fold
-# too: with exactly 5, leaving one out leaves 4 and training fails, so retraining waits for 6.
-MIN_CLASS_TO_RETRAIN = 6
 POLL_SECONDS = 0.5
 
 HELP = """\
