@@ -103,7 +103,7 @@ def render(session: Session, state: ScreenState, labels_name: str, width: int, h
         replied = wrap(f"In reply to {parent.author or 'comment ' + parent.id}: {flattened}", width - 4)
         if len(replied) > 2:
             replied[1] += " ..."
-        top.extend([("", "  " + line)] for line in replied[:2])
+        top.extend([("", ("" if number == 0 else "  ") + line)] for number, line in enumerate(replied[:2]))
     if session.revisiting():
         where = f"changing answer {session.cursor + 1} of {len(session.history())}"
     else:
@@ -121,7 +121,7 @@ def render(session: Session, state: ScreenState, labels_name: str, width: int, h
         flagged = thresholds[label] is not None and scores[label] >= thresholds[label]
         parts.append(f"{label} {scores[label]:.2f}{'*' if flagged else ''}")
     model = session.model.description if session.model else "none"
-    footer.append([("", clip(f"Model: {'  '.join(parts) or 'no scores'}  (* flagged; {model})", width))])
+    footer.extend([("", line)] for line in wrap(f"Model: {'  '.join(parts) or 'no scores'}  (* flagged; {model})", width)[:2])
     answer: Line = [("bold", "Answer: ")]
     for label in session.chosen:
         checked = session.draft.get(label) == 1
