@@ -108,6 +108,7 @@ class Session:
         return np.array(rows, dtype=int), np.array(matrix, dtype=float).reshape(len(rows), len(LABELS))
 
     def progress(self) -> Progress:
+        """Comments done of the total, skips, and yes/no answers per label being annotated."""
         answered = skipped = 0
         positives = dict.fromkeys(self.chosen, 0)
         negatives = dict.fromkeys(self.chosen, 0)
