@@ -9,9 +9,7 @@ from pathlib import Path
 import typer
 
 from moderation.cli.app import app, handles_errors
-from moderation.cli.options import MODEL_OPTION, QUIET_OPTION, THRESHOLD_OPTION, parse_thresholds, reads_input
-
-STATUSES = ("approved", "pending", "spam", "trash", "deleted")
+from moderation.cli.options import MODEL_OPTION, QUIET_OPTION, STATUS_OPTION, THRESHOLD_OPTION, check_statuses, parse_thresholds, reads_input
 
 
 @app.command("label")
@@ -28,14 +26,7 @@ def label_command(
     ),
     model: Path = MODEL_OPTION,
     only_flagged: bool = typer.Option(False, "--only-flagged", help="Write only comments with at least one flag."),
-    status: list[str] = typer.Option(
-        [],
-        "--status",
-        "-s",
-        metavar="STATUS",
-        help=f"WordPress/Disqus/Reddit: label only comments with this status ({', '.join(STATUSES)}). Repeatable.",
-        show_default=False,
-    ),
+    status: list[str] = STATUS_OPTION,
     workers: int = typer.Option(
         None, "--workers", "-w", min=1, metavar="N", help="Processes scoring in parallel for large inputs (default: one per core).", show_default=False
     ),
@@ -54,9 +45,7 @@ def label_command(
     from moderation.commands.label_workers import default_workers
     from moderation.commands.models import load_chosen_model
 
-    unknown = sorted(set(status) - set(STATUSES))
-    if unknown:
-        raise typer.BadParameter(f"unknown status {', '.join(unknown)}; use {', '.join(STATUSES)}", param_hint="--status")
+    statuses = check_statuses(status)
     overrides = parse_thresholds(threshold)
     loaded = load_chosen_model(model)
     summary = label_file(
@@ -64,7 +53,7 @@ def label_command(
         out,
         loaded,
         thresholds=loaded.thresholds_with(overrides),
-        options=dataclasses.replace(read_options, statuses=frozenset(status) or None),
+        options=dataclasses.replace(read_options, statuses=statuses),
         only_flagged=only_flagged,
         workers=workers or default_workers(),
         dask=dask,

@@ -25,6 +25,15 @@ THRESHOLD_OPTION = typer.Option(
     [], "--threshold", "-t", metavar="LABEL=VALUE", help="Override a label's flag threshold, e.g. hostile=0.8. Repeatable."
 )
 QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+STATUSES = ("approved", "pending", "spam", "trash", "deleted")
+STATUS_OPTION = typer.Option(
+    [],
+    "--status",
+    "-s",
+    metavar="STATUS",
+    help=f"WordPress/Disqus/Reddit: only comments with this status ({', '.join(STATUSES)}). Repeatable.",
+    show_default=False,
+)
 FORMATS = ("csv", "jsonl", "thread", "wordpress", "disqus", "reddit")
 ERROR_MODES = ("strict", "replace", "ignore")
 
@@ -63,6 +72,14 @@ def parse_thresholds(overrides: list[str]) -> dict[str, float]:
             )
         thresholds[label] = number
     return thresholds
+
+
+def check_statuses(statuses: list[str]) -> frozenset[str] | None:
+    """``--status`` values, validated (None: every status)."""
+    unknown = sorted(set(statuses) - set(STATUSES))
+    if unknown:
+        raise typer.BadParameter(f"unknown status {', '.join(unknown)}; use {', '.join(STATUSES)}", param_hint="--status")
+    return frozenset(statuses) or None
 
 
 def read_options_from(values: dict):

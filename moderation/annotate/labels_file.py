@@ -1,0 +1,421 @@
+"""The labels file: every answer on disk the moment it is given, in the canonical CSV schema.
+
+One row per comment, in the order the comments were first answered, with the columns
+:data:`COLUMNS`. A label cell is ``1``, ``0`` or empty (not annotated); a row whose labels are
+all empty records a skipped comment. ``moderation train FILE`` trains on the file as it is.
+
+How nothing is lost:
+
+- A new answer is appended as one ``write`` of the whole row and fsynced before the next
+  comment is shown.
+- Changing an earlier answer (going back, or answering a label a previous session left
+  empty) rewrites the file: a complete copy is written and fsynced beside it and renamed over
+  it, so the file is always either the old or the new version, with one row per comment.
+- Every row ends with a newline. A file that does not, or whose last row is an unclosed
+  quoted field, was cut off while a row was being appended (``kill -9``, power loss): on
+  opening, that partial row is moved to ``FILE.torn`` (or ``FILE.torn-2``, …) and the file is
+  truncated after its last complete row. That comment is simply asked again.
+- A lock (``.FILE.lock`` beside it) keeps a second session from writing the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from moderation.annotate.model_access import LABELS, Comment, InputError
+
+COLUMNS = ("text", "id", "thread_id", "parent_id", "author", "article", *LABELS)
+TRUE_VALUES = {"1", "true", "yes", "1.0"}
+FALSE_VALUES = {"0", "false", "no", "0.0"}
+BOM = b"\xef\xbb\xbf"
+
+
+def comment_key(thread_id: str, id: str, text: str) -> str:
+    """A comment's identity across runs: its thread, its id and its text.
+
+    Line ends and surrounding white space are normalized, so a labels file re-saved by an
+    editor still matches; a comment whose text changed in the input counts as a new one.
+    """
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    joined = "\x1f".join((thread_id, id, normalized))
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def key_of(comment: Comment) -> str:
+    return comment_key(comment.thread_id, comment.id, comment.text)
+
+
+def parse_value(cell: str) -> int | None:
+    """``1``/``0`` (also true/false, yes/no), or None for an empty cell; ValueError otherwise."""
+    text = cell.strip().lower()
+    if text == "":
+        return None
+    if text in TRUE_VALUES:
+        return 1
+    if text in FALSE_VALUES:
+        return 0
+    raise ValueError(cell)
+
+
+@dataclass
+class Answer:
+    """What the annotator said about one comment: 1/0 per answered label; empty = skipped."""
+
+    labels: dict[str, int]
+
+    @property
+    def skipped(self) -> bool:
+        return not self.labels
+
+
+def row_for(comment: Comment, labels: dict[str, int]) -> dict[str, str]:
+    """The labels-file row of a comment with these label values (others left empty)."""
+    row = {
+        "text": comment.text,
+        "id": comment.id,
+        "thread_id": comment.thread_id,
+        "parent_id": comment.parent_id,
+        "author": comment.author,
+        "article": comment.article,
+    }
+    row.update({label: str(labels[label]) if label in labels else "" for label in LABELS})
+    return row
+
+
+def row_labels(row: dict[str, str]) -> dict[str, int]:
+    """The answered labels of a (validated) row."""
+    values = {label: parse_value(row[label]) for label in LABELS}
+    return {label: value for label, value in values.items() if value is not None}
+
+
+def split_records(text: str) -> Iterator[tuple[list[str], int, int]]:
+    """CSV records of ``text`` with the character offsets where each starts and ends.
+
+    Raises ``csv.Error`` (with the start offset in ``args[1]``) for a malformed record.
+    """
+    position = 0
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        while consumed < len(text):
+            end = text.find("\n", consumed)
+            end = len(text) if end < 0 else end + 1
+            line = text[consumed:end]
+            consumed = end
+            yield line
+
+    reader = csv.reader(lines(), strict=True)
+    while True:
+        start = position
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise csv.Error(str(error), start) from None
+        position = consumed
+        yield record, start, position
+
+
+@dataclass
+class Repair:
+    """A partial last row moved out of the labels file."""
+
+    moved_to: Path
+    size: int  # bytes
+
+
+class LabelsFile:
+    """An open labels file: its rows by comment key, and safe ways to add and change them.
+
+    ``writable=False`` reads only (no lock, no repair: a partial last row is ignored).
+    Raises :class:`InputError` naming the file and row for a file that is not in the schema.
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, path: Path, writable: bool = True):
+        self.path = Path(path)
+        self.writable = writable
+        self.rows: dict[str, dict[str, str]] = {}  # key → row, in file order
+        self.header: list[str] = list(COLUMNS)
+        self.repair: Repair | None = None
+        self._lock = None
+        self._bom = False
+        if self.path.suffix.lower() != ".csv":
+            raise InputError("the labels file is written as CSV; give it a .csv name", self.path)
+        if self.path.is_dir():
+            raise InputError("is a directory; give a file name for the labels", self.path)
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise InputError(f"the folder {folder} does not exist; create it first", self.path)
+        if writable:
+            if not os.access(folder, os.W_OK):
+                raise InputError(f"cannot write to the folder {folder} (permission denied)", self.path)
+            self._take_lock()
+        try:
+            self._load()
+        except BaseException:
+            self.close()
+            raise
+
+    # --- opening ------------------------------------------------------------------------------
+
+    def _take_lock(self) -> None:
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        self._lock = open(lock_path, "a")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise InputError(
+                "another `moderation annotate` is writing this labels file; finish that session first", self.path
+            ) from None
+
+    def _load(self) -> None:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            data = b""
+        except OSError as error:
+            raise InputError(f"cannot read the labels file ({error.strerror or error})", self.path) from None
+        if data.startswith(BOM):
+            self._bom = True
+            data = data[len(BOM) :]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise InputError(
+                f"not UTF-8 (byte offset {error.start}); a labels file is UTF-8 CSV: fix or move this file", self.path, line
+            ) from None
+        if not text.strip():
+            if self.writable:
+                self._rewrite()  # a new file starts with its header, on disk before any answer
+            return
+        records: list[list[str]] = []
+        starts: list[int] = []
+        torn_from = None  # where a row cut off mid-write starts
+        try:
+            for record, start, _ in split_records(text):
+                records.append(record)
+                starts.append(start)
+        except csv.Error as error:
+            message, start = error.args
+            if "end of data" not in message:
+                line = text.count("\n", 0, start) + 1
+                raise InputError(f"malformed CSV ({message}); fix the quoting of this row", self.path, line) from None
+            torn_from = start  # a quoted field never closed: the last row was cut off
+        if torn_from is None and not text.endswith("\n") and len(records) > 1:
+            torn_from = starts[-1]  # every row we write ends with a newline
+            records.pop()
+        if not records:
+            raise InputError("has no complete header row; expected the columns " + ",".join(COLUMNS), self.path, 1)
+        # Everything is checked before the file is touched: a file that is not ours stays as it is.
+        self._check_header([h.strip() for h in records[0]])
+        for number, record in enumerate(records[1:], start=1):
+            self._add_record(record, number)
+        if torn_from is not None:
+            self._move_torn_tail(text, torn_from)
+        elif self.writable and not text.endswith("\n"):
+            self._rewrite()  # a hand-made file without a final newline: appending needs one
+
+    def _check_header(self, header: list[str]) -> None:
+        if sorted(header) != sorted(COLUMNS):
+            missing = [c for c in COLUMNS if c not in header]
+            extra = [c for c in header if c not in COLUMNS]
+            problems = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
+            if not problems:
+                problems = ["duplicate column names"]
+            raise InputError(
+                f"not a labels file of this schema ({'; '.join(problems)}); it needs exactly the columns "
+                f"{','.join(COLUMNS)}; give a new file name with --labels",
+                self.path,
+                1,
+            )
+        self.header = header
+
+    def _add_record(self, record: list[str], number: int) -> None:
+        if len(record) != len(self.header):
+            if not any(cell.strip() for cell in record):
+                return  # a blank line holds no answer
+            raise InputError(
+                f"has {len(record)} fields but the header has {len(self.header)}; fix the quoting of this row",
+                self.path,
+                number,
+                unit="row",
+            )
+        row = dict(zip(self.header, record))
+        for label in LABELS:
+            try:
+                parse_value(row[label])
+            except ValueError:
+                raise InputError(
+                    f"{label} = {row[label][:20]!r} is not a label value; use 1, 0 or leave it empty", self.path, number, unit="row"
+                ) from None
+        key = comment_key(row["thread_id"], row["id"], row["text"])
+        if key in self.rows:
+            first = list(self.rows).index(key) + 1
+            raise InputError(
+                f"the same comment as row {first} (thread {row['thread_id']!r}, id {row['id']!r}); "
+                "keep one of the two rows",
+                self.path,
+                number,
+                unit="row",
+            )
+        self.rows[key] = row
+
+    def _move_torn_tail(self, text: str, end: int) -> None:
+        """Move the partial last row out of the way, keeping its bytes in ``FILE.torn``."""
+        tail = text[end:].encode("utf-8")
+        if not self.writable:
+            return
+        target = self.path.with_name(self.path.name + ".torn")
+        number = 2
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.torn-{number}")
+            number += 1
+        with open(target, "xb") as stream:
+            stream.write(tail)
+            stream.flush()
+            os.fsync(stream.fileno())
+        keep = len(text[:end].encode("utf-8")) + (len(BOM) if self._bom else 0)
+        with open(self.path, "r+b") as stream:
+            stream.truncate(keep)
+            stream.flush()
+            os.fsync(stream.fileno())
+        self.repair = Repair(target, len(tail))
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def labels_of(self, key: str) -> dict[str, int] | None:
+        """The answered labels of a comment ({} if skipped), or None if it has no row."""
+        row = self.rows.get(key)
+        return None if row is None else row_labels(row)
+
+    def keys(self) -> list[str]:
+        """Comment keys in the order they were first answered."""
+        return list(self.rows)
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def save(self, comment: Comment, labels: dict[str, int]) -> None:
+        """Record an answer durably: appended if the comment is new, else the file is
+        rewritten with the comment's row updated in place.
+
+        ``{}`` records a new comment as skipped; labels not in ``labels`` keep the value an
+        earlier answer gave them, so an earlier answer is never erased.
+        """
+        if not self.writable:
+            raise RuntimeError("labels file opened read-only")
+        key = key_of(comment)
+        earlier = self.rows.get(key)
+        if earlier is None:
+            row = row_for(comment, labels)
+            self._append(row)
+            self.rows[key] = row
+            return
+        merged = {**row_labels(earlier), **labels}
+        updated = {**earlier, **{label: str(merged[label]) if label in merged else "" for label in LABELS}}
+        previous = dict(self.rows)
+        self.rows[key] = updated
+        try:
+            self._rewrite()
+        except BaseException:
+            self.rows = previous
+            raise
+
+    def save_many(self, answers: list[tuple[Comment, dict[str, int]]]) -> None:
+        """Record several answers at once: one append of the new rows, or one rewrite if any
+        changes an existing row."""
+        previous = dict(self.rows)
+        rewrite = any(key_of(comment) in self.rows for comment, _ in answers)
+        new_rows = []
+        for comment, labels in answers:
+            key = key_of(comment)
+            if key in self.rows:
+                merged = {**row_labels(self.rows[key]), **labels}
+                self.rows[key] = {**self.rows[key], **{label: str(merged[label]) if label in merged else "" for label in LABELS}}
+            else:
+                self.rows[key] = row_for(comment, labels)
+                new_rows.append(self.rows[key])
+        try:
+            if rewrite:
+                self._rewrite()
+            elif new_rows:
+                self._append(*new_rows)
+        except BaseException:
+            self.rows = previous
+            raise
+
+    def _format(self, rows: list[dict[str, str]], header: bool = False) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        if header:
+            writer.writerow(self.header)
+        writer.writerows([row[column] for column in self.header] for row in rows)
+        return buffer.getvalue().encode("utf-8", "surrogatepass")
+
+    def _append(self, *rows: dict[str, str]) -> None:
+        data = self._format(list(rows))
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def _rewrite(self) -> None:
+        """Replace the file with the header and every row, atomically and durably."""
+        data = (BOM if self._bom else b"") + self._format(list(self.rows.values()), header=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".rewrite", dir=self.path.parent)
+        try:
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o666 & ~current_umask()
+            os.chmod(temporary, mode)
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a power cut
+        finally:
+            os.close(directory)
+
+    def write_snapshot(self, target: Path) -> None:
+        """A copy of the labels as they are now (for training while answers keep coming)."""
+        Path(target).write_bytes(self._format(list(self.rows.values()), header=True))
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # releases the lock
+            self._lock = None
+
+    def __enter__(self) -> LabelsFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

@@ -1,0 +1,101 @@
+"""Everything ``annotate`` uses from the rest of moderation, in one place.
+
+The readers, the model store, batch scoring, training, the comment record and the error types
+are reached only through this module, so a change of those APIs is ported here and nowhere
+else in :mod:`moderation.annotate`. Scikit-learn is imported only by :func:`train_model`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from moderation.comments import LABELS, Comment
+from moderation.errors import InputError, ModelError, ModerationError
+from moderation.io.readers import ReadOptions
+
+__all__ = [
+    "LABELS",
+    "Comment",
+    "InputError",
+    "ModelError",
+    "ModerationError",
+    "ReadOptions",
+    "read_input",
+    "load_model",
+    "score",
+    "thresholds",
+    "precision_target",
+    "train_model",
+    "cv_roc_auc",
+    "training_size",
+    "trained_labels",
+]
+
+STDIN = "-"
+
+
+def read_input(path: str | Path, options: ReadOptions = ReadOptions()) -> list[Comment]:
+    """Every comment of an input file in any format the readers accept, in file order; ``-``
+    reads stdin (spooled to a temporary file, since format detection reads the start twice)."""
+    from moderation.io.readers import read_comments
+
+    if str(path) != STDIN:
+        return list(read_comments(path, options))
+    with tempfile.NamedTemporaryFile(prefix="moderation-annotate-stdin-") as spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        spool.flush()
+        return list(read_comments(spool.name, options))
+
+
+def load_model(model_dir: Path | None):
+    """A verified model (for None, the one every command uses by default); raises
+    :class:`ModelError` if refused."""
+    from moderation.commands.models import load_chosen_model
+
+    return load_chosen_model(model_dir)
+
+
+def score(model, comments: Sequence[Comment]) -> np.ndarray:
+    """Calibrated scores, n × len(LABELS), each comment against its whole thread within
+    ``comments``; NaN for empty texts and for labels the model was not trained on."""
+    return model.scorer.score_threads(comments)
+
+
+def thresholds(model) -> dict[str, float]:
+    """The model's flag threshold per trained label."""
+    return dict(model.thresholds)
+
+
+def precision_target(model) -> float | None:
+    """The precision target the model's thresholds were chosen for (None: best F1)."""
+    return (model.metadata.get("training") or {}).get("precision_target")
+
+
+def train_model(labels_csv: Path, model_dir: Path, precision_target: float | None, command: str) -> dict:
+    """Train like ``moderation train LABELS --model DIR`` and write the model folder
+    atomically; returns its metadata. Raises :class:`InputError` when no label has enough
+    examples of each class."""
+    from moderation.commands.train import train
+
+    return train([Path(labels_csv)], Path(model_dir), precision_target=precision_target, command=command, quiet=True)
+
+
+def cv_roc_auc(model) -> dict[str, float]:
+    """Per trained label, the model's cross-validated ROC-AUC on its training data."""
+    return {label: float(m["roc_auc"]) for label, m in (model.metadata.get("cv_metrics") or {}).items() if m.get("roc_auc") is not None}
+
+
+def training_size(model) -> int:
+    """How many labeled comments the model was trained on."""
+    return int((model.metadata.get("data") or {}).get("comments", 0))
+
+
+def trained_labels(metadata: dict) -> list[str]:
+    """The labels a training run could train (from the metadata :func:`train_model` returns)."""
+    return list(metadata.get("trained_labels", []))
