@@ -65,13 +65,18 @@ def train(
         prior=hostility_prior.scorer.arrays if hostility_prior else None,
         **({"C_grid": (C,)} if C else {}),
     )
-    with progress("training (cross-validation folds, then the final fit)", quiet=quiet) as advance:
-        classifier.fit(data.comments, Y, progress=advance)
-    if not classifier.trained_labels_:
-        counts = ", ".join(f"{label}: {int(np.nansum(Y[:, j]))} of {int((~np.isnan(Y[:, j])).sum())}" for j, label in enumerate(LABELS))
+    positives, annotated = np.nansum(Y, axis=0), (~np.isnan(Y)).sum(axis=0)
+    if not (np.minimum(positives, annotated - positives) > classifier.min_class_size).any():
+        counts = ", ".join(f"{label}: {int(positives[j])} of {int(annotated[j])}" for j, label in enumerate(LABELS))
         raise InputError(
             f"no label has enough examples of each class to train and cross-validate ({counts}); "
             f"label more comments: at least {classifier.min_class_size + 1} of each class"
+        )
+    with progress("training (cross-validation folds, then the final fit)", quiet=quiet) as advance:
+        classifier.fit(data.comments, Y, progress=advance)
+    if not classifier.trained_labels_:
+        raise InputError(
+            "no label could be cross-validated: every fold lacked examples of a class; label more comments of the smaller class"
         )
     for j, label in enumerate(LABELS):
         known = Y[~np.isnan(Y[:, j]), j]

@@ -269,7 +269,7 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float 
     return float((ranked[best] + below) / 2)
 
 
-def cv_splits(comments: list[Comment], Y: np.ndarray, random_state: int) -> tuple[list, str]:
+def cv_splits(comments: list[Comment], Y: np.ndarray, random_state: int, min_class_size: int = 5) -> tuple[list, str]:
     """The cross-validation folds, and how to describe them in the model card.
 
     Beyond :data:`SMALL_DATA_ROWS` comments: 5 folds grouped by thread, so that quality is
@@ -288,10 +288,15 @@ def cv_splits(comments: list[Comment], Y: np.ndarray, random_state: int) -> tupl
         if len(comments) > MANY_ROWS:
             return folds[:1], f"hold-out of {len(folds[0][1])} comments, grouped by thread"
         return folds, f"{FOLDS}-fold, grouped by thread"
-    positives = np.nansum(Y, axis=0)
-    rarest = int(np.argmin(np.where(positives > 0, positives, np.inf)))
-    strata = np.where(np.isnan(Y[:, rarest]), 2, Y[:, rarest])
-    smallest_class = int(min(np.bincount(strata.astype(int))[np.bincount(strata.astype(int)) > 0]))
+    # Stratify by the trainable label with the smallest class, and keep that class in every
+    # fold's training part (a label needs min_class_size of each class to be fitted).
+    known = ~np.isnan(Y)
+    positives, negatives = np.nansum(Y, axis=0), known.sum(axis=0) - np.nansum(Y, axis=0)
+    smaller = np.minimum(positives, negatives)
+    trainable = smaller > min_class_size
+    rarest = int(np.argmin(np.where(trainable, smaller, np.inf))) if trainable.any() else int(np.argmax(smaller))
+    strata = (Y[:, rarest] == 1).astype(int)  # rows it does not annotate go with the negatives
+    smallest_class = int(np.bincount(strata, minlength=2).min())
     count = min(SMALL_DATA_FOLDS if len(comments) <= SMALL_DATA_ROWS else FOLDS, max(2, smallest_class))
     folds = list(StratifiedKFold(n_splits=count, shuffle=True, random_state=random_state).split(rows, strata))
     why = f"{len(comments)} comments" if len(comments) <= SMALL_DATA_ROWS else f"{threads} thread{'s' if threads > 1 else ''}"
@@ -378,7 +383,7 @@ class ModerationClassifier(BaseEstimator):
         one) first and is called after each."""
         Y = np.asarray(Y, dtype=float)
         X = feature_frame(comments, self.prior)
-        splits, self.cv_scheme_ = cv_splits(comments, Y, self.random_state)
+        splits, self.cv_scheme_ = cv_splits(comments, Y, self.random_state, self.min_class_size)
         # The folds and the final fit are independent: run them on all cores for large data.
         jobs = self.n_jobs or (1 if len(comments) <= SMALL_DATA_ROWS else min(usable_cores(), len(splits) + 1))
         tasks = [(train, test) for train, test in splits] + [(np.arange(len(comments)), None)]
