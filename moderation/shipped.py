@@ -18,4 +18,5 @@ def shipped_path(name: str) -> Path:
 
 
 def default_model_dir() -> Path:
+    """The shipped default model's folder."""
     return shipped_path("models") / "default"

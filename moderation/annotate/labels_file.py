@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moderation.annotate.model_access import LABELS, Comment, InputError
+from moderation.io.writers import default_file_mode
 
 COLUMNS = ("text", "id", "thread_id", "parent_id", "author", "article", *LABELS)
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
@@ -51,6 +52,7 @@ def comment_key(thread_id: str, id: str, text: str) -> str:
 
 
 def key_of(comment: Comment) -> str:
+    """The key that identifies a comment across runs: thread, id and a digest of its text."""
     return comment_key(comment.thread_id, comment.id, comment.text)
 
 
@@ -74,6 +76,7 @@ class Answer:
 
     @property
     def skipped(self) -> bool:
+        """Whether the comment was skipped rather than answered."""
         return not self.labels
 
 
@@ -386,7 +389,7 @@ class LabelsFile:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
-            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o666 & ~current_umask()
+            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else default_file_mode()
             os.chmod(temporary, mode)
             os.replace(temporary, self.path)
         except BaseException:
@@ -404,6 +407,7 @@ class LabelsFile:
         Path(target).write_bytes(self._format(list(self.rows.values()), header=True))
 
     def close(self) -> None:
+        """Release the lock on the labels file."""
         if self._lock is not None:
             self._lock.close()  # releases the lock
             self._lock = None
@@ -414,8 +418,3 @@ class LabelsFile:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def current_umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask

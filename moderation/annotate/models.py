@@ -24,6 +24,7 @@ def learned_model_dir(labels_path: Path) -> Path:
 
 
 def threshold_array(model) -> np.ndarray:
+    """The thresholds in :data:`LABELS` order (NaN for labels without one)."""
     by_label = model_access.thresholds(model)
     return np.array([by_label.get(label, np.nan) for label in LABELS], dtype=float)
 
@@ -50,6 +51,7 @@ class Models:
         self.learned_from = 0  # answers the retrained model learned from
 
     def precision_target(self) -> float | None:
+        """The precision target the starting model's thresholds were chosen for."""
         return model_access.precision_target(self.base)
 
     def use_learned(self, model_dir: Path, answers: tuple[np.ndarray, np.ndarray]) -> None:
@@ -78,6 +80,7 @@ class Models:
         return None
 
     def current(self) -> ModelScores:
+        """The model that scores and orders the comments now."""
         use = prefer_learned(self.learned_cv_auc, self.base_auc)
         scores, thresholds, learned = combine_models(self.base_scores, self.base_thresholds, self.learned_scores, self.learned_thresholds, use)
         if learned.all():

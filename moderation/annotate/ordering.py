@@ -20,6 +20,7 @@ EPSILON = 1e-6  # scores of exactly 0 or 1 would have infinite log-odds
 
 
 def log_odds(p: np.ndarray) -> np.ndarray:
+    """The log-odds of probabilities, clipped away from 0 and 1."""
     p = np.clip(np.asarray(p, dtype=float), EPSILON, 1 - EPSILON)
     return np.log(p / (1 - p))
 

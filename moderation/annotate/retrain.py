@@ -31,6 +31,7 @@ MIN_CLASS_TO_RETRAIN = 6
 
 @dataclass
 class RetrainResult:
+    """What a background retraining ended with: a new model, a kept one, or why not."""
     ok: bool
     answers: int  # rows in the snapshot trained on
     trained_labels: list[str]
@@ -49,6 +50,7 @@ class Retrainer:
         self._answers = 0
 
     def running(self) -> bool:
+        """Whether a retraining is under way."""
         return self.process is not None
 
     def start(self) -> int:

@@ -34,10 +34,12 @@ class AnnotateSettings:
 
     @property
     def interactive(self) -> bool:
+        """Whether this run opens the labeling screen (not script mode)."""
         return self.next_count is None and self.answers is None
 
 
 def notice(message: str) -> None:
+    """One line of information on stderr."""
     print(f"moderation: {message}", file=sys.stderr)
 
 
@@ -84,6 +86,7 @@ def annotate(settings: AnnotateSettings) -> int:
 
 
 def run_script(session: Session, models: Models, settings: AnnotateSettings) -> int:
+    """Script mode: print the next comments or apply a file of answers."""
     if settings.answers is not None:
         notice(apply_answers(session, settings.answers))
         session.set_scores(models.current())  # the order without the comments just answered

@@ -36,6 +36,7 @@ class ModelScores:
 
 @dataclass
 class Progress:
+    """How far the labeling is: answered, total, and positives per label."""
     answered: int  # comments done, skipped ones included
     skipped: int
     total: int  # comments to ask about
@@ -87,6 +88,7 @@ class Session:
     # --- what is done ---------------------------------------------------------------------------
 
     def is_done(self, key: str) -> bool:
+        """Whether every comment has been answered or skipped."""
         if key in self.skipped_unchanged:
             return True
         labels = self.labels_file.labels_of(key)
@@ -172,6 +174,7 @@ class Session:
         return self.current
 
     def revisiting(self) -> bool:
+        """Whether the comment on screen was answered before (reached with ``b``)."""
         return self.cursor is not None
 
     def _prefill(self, index: int | None) -> dict[str, int]:
@@ -181,6 +184,7 @@ class Session:
         return {label: earlier[label] for label in self.chosen if label in earlier}
 
     def toggle(self, label: str) -> None:
+        """Set or clear a label of the comment on screen."""
         if label in self.chosen:
             self.draft[label] = 0 if self.draft.get(label) == 1 else 1
 
@@ -231,6 +235,7 @@ class Session:
     # --- context --------------------------------------------------------------------------------
 
     def parent_of(self, index: int) -> Comment | None:
+        """The comment a comment replies to, if it is in the input."""
         comment = self.comments[index]
         if not comment.parent_id:
             return None
@@ -238,11 +243,13 @@ class Session:
         return None if parent is None else self.comments[parent]
 
     def scores_of(self, index: int) -> dict[str, float | None]:
+        """The current model's scores of a comment."""
         if self.model is None:
             return dict.fromkeys(LABELS)
         return {label: None if np.isnan(s) else float(s) for label, s in zip(LABELS, self.model.scores[index])}
 
     def thresholds(self) -> dict[str, float | None]:
+        """The current model's flag thresholds."""
         if self.model is None:
             return dict.fromkeys(LABELS)
         return {label: None if np.isnan(t) else float(t) for label, t in zip(LABELS, self.model.thresholds)}

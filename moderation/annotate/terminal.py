@@ -65,10 +65,12 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 def clip(text: str, width: int) -> str:
+    """A line cut to the screen's width."""
     return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
 
 
 def rule(title: str, width: int) -> str:
+    """A horizontal rule across the screen, with a title."""
     head = f"-- {title} "
     return clip(head, width) + "-" * max(width - len(head), 0)
 

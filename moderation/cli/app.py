@@ -29,19 +29,23 @@ class Terminated(Exception):
 
 
 def raise_terminated(signum, frame):
+    """The SIGTERM handler: unwind like Ctrl-C, so that partial output is removed."""
     raise Terminated()
 
 
 def install_signal_handlers() -> None:
+    """Make SIGTERM end a command the way Ctrl-C does (see :func:`handles_errors`)."""
     signal.signal(signal.SIGTERM, raise_terminated)
 
 
 @app.callback()
 def main_options(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors.")) -> None:
+    """Options of every command: ``--debug`` shows tracebacks."""
     DEBUG["enabled"] = debug
 
 
 def fail(message: str, code: int) -> None:
+    """Print one error line on stderr and exit with ``code``."""
     print(f"moderation: error: {message}", file=sys.stderr)
     raise typer.Exit(code)
 

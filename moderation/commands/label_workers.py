@@ -74,6 +74,7 @@ def _score_on_dask_worker(scorer: BatchScorer, comments: list[Comment], whole_th
 
 
 def default_workers() -> int:
+    """One scoring process per core, at most eight."""
     return max(1, min(os.cpu_count() or 1, 8))
 
 

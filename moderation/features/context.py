@@ -90,6 +90,7 @@ CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER, DISPARAGING_WORD = 1, 
 
 
 def word_flags(word: str) -> int:
+    """The context-feature flags of a word: content word, second person, hostile, group trigger, disparaging."""
     flags = 0
     if len(word) > 2 and word not in STOP_WORDS and word not in REACTION_WORDS and not word.isdigit():
         flags |= CONTENT
@@ -143,9 +144,11 @@ class WordFacts:
         self._stems = PerWordValues(self.table)
 
     def flags(self) -> np.ndarray:
+        """:func:`word_flags` of every word of the table, by word id."""
         return self._flags.array(word_flags)
 
     def stems(self) -> np.ndarray:
+        """The word id of each word's :func:`plural_stem`, by word id."""
         return self._stems.array(lambda word: self.table.id_of(plural_stem(word)))
 
     def content_vectors(self, encoded: EncodedTexts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,11 +165,13 @@ class RunningSums:
         self.sums: dict[int, float] = {}
 
     def add(self, keys: np.ndarray, weights: np.ndarray) -> None:
+        """Add ``weights`` to the sums of ``keys``."""
         sums = self.sums
         for key, weight in zip(keys.tolist(), weights.tolist()):
             sums[key] = sums.get(key, 0.0) + weight
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The sums of ``keys`` (0 for keys never added)."""
         sums = self.sums
         return np.array([sums.get(key, 0.0) for key in keys.tolist()], dtype=float)
 
@@ -187,6 +192,7 @@ class FrozenSums:
         self._pending_size = 0
 
     def add(self, keys: np.ndarray, weights: np.ndarray) -> None:
+        """Add ``weights`` to the sums of ``keys`` (buffered until the next lookup)."""
         self._pending.append((keys, weights))
         self._pending_size += len(keys)
         if self._pending_size >= self.MERGE_EVERY:
@@ -203,6 +209,7 @@ class FrozenSums:
         self._pending, self._pending_size = [], 0
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The sums of ``keys`` (0 for keys never added)."""
         self.merge()
         where, found = sorted_lookup(self.keys, keys)
         return np.where(found, self.values[where], 0.0) if len(self.keys) else np.zeros(len(keys))
@@ -226,6 +233,7 @@ class Thread:
         self.name_ids: dict[int, np.ndarray] = {}  # article number → name word ids the article does not use
 
     def add(self, comment: Comment) -> None:
+        """Count a comment in: its author's name parts, the words it addresses, its id's author."""
         self.size += 1
         before = len(self.names)
         if comment.author:
@@ -261,9 +269,11 @@ class ThreadStatistics:
 
     @property
     def table(self) -> WordTable:
+        """The word table every word id of these statistics belongs to."""
         return self.facts.table
 
     def thread(self, thread_id: str) -> Thread:
+        """The statistics of a thread, created empty when first seen."""
         thread = self.threads.get(thread_id)
         if thread is None:
             thread = self.threads[thread_id] = Thread(len(self.thread_list))

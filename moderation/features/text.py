@@ -154,6 +154,7 @@ class WordTable:
         self._token_ids = TokenIds(self)
 
     def id_of(self, word: str) -> int:
+        """The id of ``word``, numbering it if it is new."""
         number = self.ids.get(word)
         if number is None:
             number = self.ids[word] = len(self.words)
@@ -273,4 +274,5 @@ def char_ngrams_of_word(word: str) -> tuple[str, ...]:
 
 
 def char_ngrams(tokens: tuple[str, ...]) -> list[str]:
+    """The within-word char n-grams of a token sequence (an analyzer for scikit-learn)."""
     return [gram for word in tokens for gram in char_ngrams_of_word(word)]

@@ -27,6 +27,7 @@ KNOWN_LIMITS = """\
 
 
 def number(value) -> str:
+    """A metric for the card: two decimals, or a dash where there is none."""
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
 
@@ -50,6 +51,7 @@ def prior_lines(prior: dict | None) -> list[str]:
 
 
 def model_card(metadata: dict) -> str:
+    """The text of MODEL_CARD.md for a model's metadata."""
     data = metadata["data"]
     lines = [
         "# Model card",

@@ -235,6 +235,7 @@ def platt_scaling(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def sigmoid(z):
+    """The logistic function, elementwise."""
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -431,6 +432,7 @@ class ModerationClassifier(BaseEstimator):
         return np.where(self.needs_content_ & (content_words == 0)[:, None], self.base_rate_, scores)
 
     def chosen_C(self) -> dict[str, float]:
+        """Each trained label's regularization strength, as chosen by cross-validation."""
         return {label: self.C_grid[self.chosen_C_[LABELS.index(label)]] for label in self.trained_labels_}
 
     def oof_scores(self) -> np.ndarray:

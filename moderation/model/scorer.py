@@ -68,6 +68,7 @@ def encode_strings(strings: list[str]) -> np.ndarray:
 
 
 def decode_strings(array: np.ndarray) -> list[str]:
+    """The strings :func:`encode_strings` packed."""
     return array.tobytes().decode("utf-8").split("\n") if array.size else []
 
 
@@ -238,6 +239,7 @@ class Scorer:
 
     @property
     def facts(self) -> WordFacts:
+        """The word table (and its per-word facts) batch scoring numbers words with."""
         return self.ngrams.facts
 
     def ngram_lookups(self, facts: WordFacts) -> NgramLookups:

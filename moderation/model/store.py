@@ -155,6 +155,7 @@ def check_model_target(target: Path) -> None:
 
 
 def read_metadata(model_dir: Path) -> dict:
+    """A model folder's metadata.json, checked to be ours; says what to do if it is not."""
     path = Path(model_dir) / METADATA_FILE
     if not Path(model_dir).is_dir():
         raise ModelError(f"{model_dir}: no model folder here; train one with `moderation train DATA --model {model_dir}`")

@@ -34,6 +34,7 @@ class NgramNumbers:
         self._grams_of_word: list[np.ndarray] = []  # by word number
 
     def encode(self, token_lists):
+        """Token lists as word numbers."""
         return self.words.encode_tokens(token_lists)
 
     def char_grams(self, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

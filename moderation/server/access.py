@@ -34,6 +34,7 @@ def read_api_keys(path: Path) -> frozenset[str]:
 
 
 def digest(key: str) -> str:
+    """The sha256 of an API key: keys are compared, and kept in memory, only as digests."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 

@@ -179,6 +179,7 @@ def key_error(reason: str) -> dict:
 
 
 def json_response(data: dict, status: int = 200, pretty: bool = False) -> Response:
+    """A JSON response, pretty-printed when the client asks (``prettyPrint``)."""
     body = json.dumps(data, ensure_ascii=False, indent=2 if pretty else None)
     return Response(body.encode("utf-8"), status, media_type=JSON_TYPE)
 

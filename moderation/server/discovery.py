@@ -14,22 +14,27 @@ SCORE_TYPE_ENUM = ["SCORE_TYPE_UNSPECIFIED", "PROBABILITY", "STD_DEV_SCORE", "PE
 
 
 def string(description: str, **extra) -> dict:
+    """A discovery-document schema of a string."""
     return {"type": "string", "description": description, **extra}
 
 
 def ref(schema: str, description: str) -> dict:
+    """A discovery-document reference to another schema."""
     return {"$ref": schema, "description": description}
 
 
 def object_schema(name: str, description: str, properties: dict) -> dict:
+    """A discovery-document object schema with these properties."""
     return {"id": name, "type": "object", "description": description, "properties": properties}
 
 
 def map_of(schema: str, description: str) -> dict:
+    """A discovery-document map schema with values of this schema."""
     return {"type": "object", "additionalProperties": {"$ref": schema}, "description": description}
 
 
 def strings(description: str) -> dict:
+    """A discovery-document schema of a list of strings."""
     return {"type": "array", "items": {"type": "string"}, "description": description}
 
 

@@ -94,6 +94,7 @@ class Attribute:
 
 @dataclass
 class AnalyzeRequest:
+    """A comments:analyze request, parsed and validated."""
     text: str
     attributes: list[Attribute]
     languages: list[str]
@@ -105,6 +106,7 @@ class AnalyzeRequest:
 
 @dataclass
 class SuggestRequest:
+    """A comments:suggestscore request, parsed and validated."""
     text: str
     labels: dict[str, int | None]
     languages: list[str]
@@ -135,6 +137,7 @@ def parse_json(body: bytes) -> dict:
 
 
 def camel_case(name: str) -> str:
+    """``snake_case`` → ``snakeCase``: Perspective accepts both spellings of its fields."""
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
@@ -367,6 +370,7 @@ def utf16_offsets(text: str, offsets: Sequence[int]) -> list[int]:
 
 
 def score_value(value: float) -> dict:
+    """A suggested score's value, which must be a number from 0 to 1."""
     return {"value": round(float(value), 6), "type": PROBABILITY}
 
 

@@ -62,6 +62,7 @@ def configure_logging() -> None:
 
 
 def uvicorn_config(settings: ServerSettings, app):
+    """The uvicorn configuration of one server process."""
     return uvicorn.Config(
         app,
         host=settings.host,
