@@ -256,11 +256,13 @@ def word_ngrams(tokens: tuple[str, ...]) -> list[str]:
     return [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))]
 
 
+@lru_cache(maxsize=1 << 16)
 def char_ngrams_of_word(word: str) -> tuple[str, ...]:
     """Character 2–5-grams of one word padded with spaces, as scikit-learn's ``char_wb`` does.
 
     Within-word n-grams let a model trained on a few comments recognize inflections and
-    misspellings ("idiots", "idiotic", "idoit") of the words it has seen.
+    misspellings ("idiots", "idiotic", "idoit") of the words it has seen. Cached: a model's own
+    vocabulary and its hostility prior's both look up each new word.
     """
     padded = f" {word} "
     low, high = CHAR_NGRAM_SIZES
@@ -269,7 +271,7 @@ def char_ngrams_of_word(word: str) -> tuple[str, ...]:
         if len(padded) <= size:
             grams.append(padded)
             break
-        grams.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+        grams += [padded[i : i + size] for i in range(len(padded) - size + 1)]
     return tuple(grams)
 
 

@@ -170,8 +170,8 @@ class Vocabulary:
 
     def char_features_of_word(self, word: str) -> list[int]:
         """The features of a word's char n-grams that are in the vocabulary."""
-        index = self.chars
-        return [index[g] for g in char_ngrams_of_word(word) if g in index]
+        get = self.chars.get
+        return [f for f in map(get, char_ngrams_of_word(word)) if f is not None]
 
 
 class NgramIds:
