@@ -197,6 +197,21 @@ def labels_to_reach(curve: dict[int, float], target: float) -> int | None:
     return next((k for k in CHECKPOINTS if curve[k] >= target), None)
 
 
+def code_version() -> str:
+    """The commit the benchmark runs (with a mark if files differ from it) and the starting
+    model's digest: what cached runs must share to be reused."""
+    import hashlib
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "moderation", "models", "labels", "bench/active_learning.py"], cwd=root, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "no-git", str(time.time())  # unknown code: never reuse
+    return hashlib.sha256(f"{commit} {dirty}".encode()).hexdigest()[:12]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA_DIR_DEFAULT, help="the shared data folder")
@@ -226,8 +241,9 @@ def main() -> None:
     )
     learner = PlainLearner([c.text for c in pool], [c.text for c in test]) if arguments.learner == "plain" else ProductLearner(pool, test)
     variants = [("random", 1.0)] + [("active", share) for share in arguments.random_shares]
-    # A long run on a shared machine can be stopped: finished runs are kept and reused.
-    cache = arguments.cache or Path(tempfile.gettempdir()) / f"active_learning-{learner.name}-batch{arguments.batch}.jsonl"
+    # A long run on a shared machine can be stopped: finished runs are kept and reused, but only
+    # by a run of the same code and the same starting model.
+    cache = arguments.cache or Path(tempfile.gettempdir()) / f"active_learning-{learner.name}-batch{arguments.batch}-{code_version()}.jsonl"
     finished = {}
     if cache.exists():
         for line in cache.read_text(encoding="utf-8").splitlines():
