@@ -37,14 +37,25 @@ def sorted_lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray
     return where, sorted_keys[where] == keys
 
 
-def sublinear_tfidf(rows: np.ndarray, features: np.ndarray, n_rows: int, idf: np.ndarray | None = None):
-    """``(rows, features, values)``: each (row, feature) once, valued (1 + ln count) × idf and
-    l2-normalized per row, as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` computes it
-    (``idf=None``: all ones, a plain log-frequency unit vector). Sorted by row, then feature."""
-    keys, counts = np.unique(pack(rows, features), return_counts=True)
-    rows, features = unpack(keys)
+def count_pairs(rows: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, ids, counts)``: each (row, id) pair once with how often it occurs, sorted."""
+    keys, counts = np.unique(pack(rows, ids), return_counts=True)
+    rows, ids = unpack(keys)
+    return rows, ids, counts
+
+
+def tfidf_of_counts(rows: np.ndarray, features: np.ndarray, counts: np.ndarray, n_rows: int, idf: np.ndarray | None = None):
+    """``(rows, features, values)``: counts valued (1 + ln count) × idf and l2-normalized per
+    row, as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` computes it (``idf=None``:
+    all ones, a plain log-frequency unit vector)."""
     values = 1.0 + np.log(counts)
     if idf is not None:
         values *= idf[features]
     norms = np.sqrt(sum_by(rows, values * values, n_rows))
     return rows, features, values / norms[rows]
+
+
+def sublinear_tfidf(rows: np.ndarray, features: np.ndarray, n_rows: int, idf: np.ndarray | None = None):
+    """:func:`tfidf_of_counts` of feature occurrences: each (row, feature) once, sorted by row,
+    then feature."""
+    return tfidf_of_counts(*count_pairs(rows, features), n_rows, idf)

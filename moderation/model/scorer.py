@@ -29,7 +29,7 @@ from moderation.features.context import (
     encoded_comments,
     whole_thread_features,
 )
-from moderation.features.sparse import pack, sorted_lookup, sublinear_tfidf, sum_by
+from moderation.features.sparse import count_pairs, pack, sorted_lookup, sum_by, tfidf_of_counts
 from moderation.features.text import EncodedTexts, PerWordIds, PerWordValues, char_ngrams_of_word
 
 WORD_TABLE_LIMIT = 1_000_000
@@ -145,16 +145,16 @@ class FeatureRows:
     content_words: np.ndarray
 
 
-class Vocabulary:
-    """One n-gram vocabulary of a model, indexed for lookups by word: each unigram's feature,
-    each word of a bigram numbered, the bigrams as sorted keys of those numbers, and the char
-    n-grams' features. Built once per model: tables come and go, this stays."""
+class WordVocabulary:
+    """One word n-gram vocabulary of a model, indexed for lookups by word: each unigram's
+    feature, each word of a bigram numbered, the bigrams as sorted keys of those numbers.
+    Built once per model: word tables come and go, this stays."""
 
-    def __init__(self, word_terms: list[str], char_terms: list[str]):
+    def __init__(self, terms: list[str]):
         self.unigrams: dict[str, int] = {}
         self.bigram_words: dict[str, int] = {}
         firsts, seconds, bigram_features = [], [], []
-        for feature, term in enumerate(word_terms):
+        for feature, term in enumerate(terms):
             first, _, second = term.partition(" ")
             if second:
                 firsts.append(self.bigram_words.setdefault(first, len(self.bigram_words)))
@@ -166,51 +166,66 @@ class Vocabulary:
         order = np.argsort(keys)
         self.bigram_keys = keys[order]
         self.bigram_features = np.array(bigram_features, dtype=np.int64)[order]
-        self.chars = {term: i for i, term in enumerate(char_terms)}
-
-    def char_features_of_word(self, word: str) -> list[int]:
-        """The features of a word's char n-grams that are in the vocabulary."""
-        get = self.chars.get
-        return [f for f in map(get, char_ngrams_of_word(word)) if f is not None]
 
 
-class NgramIds:
-    """Which of a vocabulary's n-gram features each word of a :class:`WordFacts` table makes,
-    looked up once per word: its unigram, its number among bigram words, its char n-grams."""
+class CharVocabularies:
+    """The char n-gram vocabularies of a model's sources, as one: every n-gram any of them
+    knows, numbered, and its feature in each (-1 where absent). A text's n-grams are then
+    counted once for all sources."""
 
-    def __init__(self, vocabulary: Vocabulary, facts: WordFacts):
-        self.vocabulary = vocabulary
-        self.facts = facts
-        self._unigrams = PerWordValues(facts.table)
-        self._bigram_words = PerWordValues(facts.table)
-        self._chars = PerWordIds(facts.table)
+    def __init__(self, terms: dict[str, list[str]]):
+        self.grams: dict[str, int] = {}
+        for source_terms in terms.values():
+            for term in source_terms:
+                self.grams.setdefault(term, len(self.grams))
+        self.features = {}
+        for source, source_terms in terms.items():
+            feature_of_gram = np.full(len(self.grams), -1, dtype=np.int64)
+            feature_of_gram[[self.grams[term] for term in source_terms]] = np.arange(len(source_terms))
+            self.features[source] = feature_of_gram
 
-    def occurrences(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """(text, feature id) of every word-n-gram and char-n-gram occurrence in the vocabulary."""
-        vocabulary, ids, docs = self.vocabulary, encoded.ids, encoded.docs
-        unigrams = self._unigrams.array(lambda word: vocabulary.unigrams.get(word, -1))[ids]
-        known = unigrams >= 0
-        word_docs, word_features = [docs[known]], [unigrams[known]]
-        if len(ids) > 1:
-            numbers = self._bigram_words.array(lambda word: vocabulary.bigram_words.get(word, -1))[ids]
-            pairs = (docs[1:] == docs[:-1]) & (numbers[:-1] >= 0) & (numbers[1:] >= 0)
-            where, hit = sorted_lookup(vocabulary.bigram_keys, pack(numbers[:-1][pairs], numbers[1:][pairs]))
-            word_docs.append(docs[:-1][pairs][hit])
-            word_features.append(vocabulary.bigram_features[where[hit]])
-        counts, char_features = self._chars.gather(ids, vocabulary.char_features_of_word)
-        return {"word": (np.concatenate(word_docs), np.concatenate(word_features)), "char": (np.repeat(docs, counts), char_features)}
+    def grams_of_word(self, word: str) -> list[int]:
+        """The numbers of a word's char n-grams that some source knows."""
+        get = self.grams.get
+        return [g for g in map(get, char_ngrams_of_word(word)) if g is not None]
 
 
 class NgramLookups:
-    """The n-gram lookups of each of a model's vocabularies, on one word table."""
+    """The n-gram lookups of a model's vocabularies on one word table, per word once: each
+    word's unigram feature and bigram-word number in each word vocabulary, and its char
+    n-grams."""
 
-    def __init__(self, vocabularies: dict[str, Vocabulary], facts: WordFacts):
+    def __init__(self, words: dict[str, WordVocabulary], chars: CharVocabularies, facts: WordFacts):
         self.facts = facts
-        self.sources = {source: NgramIds(vocabulary, facts) for source, vocabulary in vocabularies.items()}
+        self.words = words
+        self.chars = chars
+        self._unigrams = {source: PerWordValues(facts.table) for source in words}
+        self._bigram_words = {source: PerWordValues(facts.table) for source in words}
+        self._grams = PerWordIds(facts.table)
 
-    def occurrences(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """(text, feature id) of every n-gram occurrence, by block ("word", "char", "prior_word"…)."""
-        return {source + kind: found for source, ids in self.sources.items() for kind, found in ids.occurrences(encoded).items()}
+    def counts(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(text, feature, count) of every n-gram in a vocabulary, by block ("word", "char",
+        "prior_word", "prior_char")."""
+        ids, docs = encoded.ids, encoded.docs
+        found = {}
+        for source, vocabulary in self.words.items():
+            unigrams = self._unigrams[source].array(lambda word: vocabulary.unigrams.get(word, -1))[ids]
+            known = unigrams >= 0
+            word_docs, word_features = [docs[known]], [unigrams[known]]
+            if len(ids) > 1:
+                numbers = self._bigram_words[source].array(lambda word: vocabulary.bigram_words.get(word, -1))[ids]
+                pairs = (docs[1:] == docs[:-1]) & (numbers[:-1] >= 0) & (numbers[1:] >= 0)
+                where, hit = sorted_lookup(vocabulary.bigram_keys, pack(numbers[:-1][pairs], numbers[1:][pairs]))
+                word_docs.append(docs[:-1][pairs][hit])
+                word_features.append(vocabulary.bigram_features[where[hit]])
+            found[f"{source}word"] = count_pairs(np.concatenate(word_docs), np.concatenate(word_features))
+        per_token, grams = self._grams.gather(ids, self.chars.grams_of_word)
+        rows, grams, counts = count_pairs(np.repeat(docs, per_token), grams)
+        for source, feature_of_gram in self.chars.features.items():
+            features = feature_of_gram[grams]
+            kept = features >= 0
+            found[f"{source}char"] = (rows[kept], features[kept], counts[kept])
+        return found
 
 
 class Scorer:
@@ -230,9 +245,9 @@ class Scorer:
             for block in (f"{source}{kind}" for source in NGRAM_SOURCES for kind in ("word", "char"))
             if f"{block}_vocabulary" in arrays
         }
-        self._vocabularies = {
-            source: Vocabulary(self.terms[f"{source}word"], self.terms[f"{source}char"]) for source in NGRAM_SOURCES if f"{source}word" in self.terms
-        }
+        sources = [source for source in NGRAM_SOURCES if f"{source}word" in self.terms]
+        self._words = {source: WordVocabulary(self.terms[f"{source}word"]) for source in sources}
+        self._chars = CharVocabularies({source: self.terms[f"{source}char"] for source in sources})
         self.trained = arrays["trained"].astype(bool)
         self.thresholds = {label: float(t) for label, t, ok in zip(LABELS, arrays["thresholds"], self.trained) if ok}
         self.ngrams = self.ngram_lookups(facts or WordFacts())
@@ -244,7 +259,7 @@ class Scorer:
 
     def ngram_lookups(self, facts: WordFacts) -> NgramLookups:
         """N-gram lookups for a word table (each stream keeps its own table)."""
-        return NgramLookups(self._vocabularies, facts)
+        return NgramLookups(self._words, self._chars, facts)
 
     # -- features and scores --------------------------------------------------------------
     def feature_rows(self, encoded: EncodedTexts, contexts: np.ndarray, ngrams: NgramLookups) -> FeatureRows:
@@ -252,8 +267,8 @@ class Scorer:
         pipeline computes them (see :func:`moderation.model.pipeline.build_features`)."""
         a = self.arrays
         blocks = {
-            block: sublinear_tfidf(docs, features, encoded.count, a[f"{block}_idf"])
-            for block, (docs, features) in ngrams.occurrences(encoded).items()
+            block: tfidf_of_counts(docs, features, counts, encoded.count, a[f"{block}_idf"])
+            for block, (docs, features, counts) in ngrams.counts(encoded).items()
         }
         context = np.zeros((encoded.count, 0))
         if a["context_coef"].shape[1]:
