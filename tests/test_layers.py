@@ -1,0 +1,70 @@
+"""The package's layers import only downward, and nothing imports in a cycle."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "moderation"
+
+# Lower layers first; a module may import its own layer and the layers before it.
+LAYERS = [
+    {"comments", "errors", "shipped"},
+    {"features", "io"},
+    {"model"},
+    {"commands"},
+    {"server", "annotate"},
+    {"cli", "__main__"},
+]
+
+
+def layer_of(module: str) -> int:
+    top = module.split(".")[1] if module.count(".") else "__init__"
+    for number, names in enumerate(LAYERS):
+        if top in names:
+            return number
+    raise AssertionError(f"{module}: in no layer of tests/test_layers.py; add it to one")
+
+
+def imports() -> dict[str, set[str]]:
+    """Each module of the package, and the modules of the package it imports (anywhere in it)."""
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("moderation"):
+                names.add(node.module)
+                names |= {f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names if alias.name.startswith("moderation")}
+        found[module] = names
+    known = set(found)
+    return {module: {name for name in names if name in known and name != module} for module, names in found.items()}
+
+
+GRAPH = imports()
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if m != "moderation"))
+def test_no_module_imports_a_higher_layer(module):
+    upward = sorted(name for name in GRAPH[module] if name != "moderation" and layer_of(name) > layer_of(module))
+    assert not upward, f"{module} imports {upward} from a higher layer"
+
+
+def test_no_import_cycles():
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(module, path):
+        state[module] = 1
+        for name in GRAPH.get(module, ()):
+            if state.get(name) == 1:
+                raise AssertionError("import cycle: " + " → ".join([*path, module, name]))
+            if name not in state:
+                visit(name, [*path, module])
+        state[module] = 2
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module, [])
