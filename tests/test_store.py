@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from moderation.commands import models
-from moderation.commands.models import load_chosen_model
+from moderation.commands.models import load_chosen_model, load_prior
 from moderation.errors import ModelError
 from moderation.io.readers.lines import sha256_file
 from moderation.model import store
-from moderation.model.store import DEFAULT_MODEL_SHA256, load_model, npz_bytes, read_model
+from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, load_model, npz_bytes, read_model
 from tests.conftest import DEFAULT_MODEL
 
 
@@ -26,6 +26,16 @@ def copy_model(source, tmp_path):
 def test_shipped_model_matches_the_pinned_digest():
     assert sha256_file(DEFAULT_MODEL / "model.npz") == DEFAULT_MODEL_SHA256
     assert load_chosen_model(None).path == DEFAULT_MODEL
+
+
+def test_shipped_prior_matches_its_pinned_digest_and_a_swapped_one_is_refused(monkeypatch, tmp_path, trained_model):
+    assert sha256_file(DEFAULT_MODEL.parent / "hostility-prior" / "model.npz") == HOSTILITY_PRIOR_SHA256
+    assert load_prior().metadata["model_sha256"] == HOSTILITY_PRIOR_SHA256
+    fake = tmp_path / "models"
+    shutil.copytree(trained_model, fake / "hostility-prior")  # a valid model, but not the prior we ship
+    monkeypatch.setattr(models, "shipped_path", lambda name: fake)
+    with pytest.raises(ModelError, match=f"expected {HOSTILITY_PRIOR_SHA256}"):
+        load_prior()
 
 
 def test_tampered_arrays_are_refused_without_loading(tmp_path, trained_model):
