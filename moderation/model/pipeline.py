@@ -8,6 +8,7 @@ NumPy-only :class:`moderation.model.scorer.Scorer` on the arrays a fitted
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -186,14 +188,18 @@ class PerLabelClassifier(BaseEstimator):
                 weights[X.shape[1] - self.dense_columns + np.asarray(self.hidden[j])] = 0.0
             self.feature_weights_.append(weights)
             rows = X[known] @ sp.diags(weights)
-            self.classifiers_.append(
-                [
-                    # The dual problem: as many variables as comments, far fewer than n-grams,
-                    # so it solves several times faster than the primal, to the same optimum.
-                    LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000, random_state=0).fit(rows, y)
-                    for C in self.C_grid
-                ]
-            )
+            with warnings.catch_warnings():
+                # At the weakest regularization the dual solver may stop short of full convergence;
+                # cross-validation judges every C by its held-out quality, so that is no error.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.classifiers_.append(
+                    [
+                        # The dual problem: as many variables as comments, far fewer than n-grams,
+                        # so it solves several times faster than the primal, to the same optimum.
+                        LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000, random_state=0).fit(rows, y)
+                        for C in self.C_grid
+                    ]
+                )
         return self
 
     def _nb_ratios(self, X, y: np.ndarray) -> np.ndarray:
