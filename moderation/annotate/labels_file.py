@@ -32,11 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moderation.annotate.model_access import LABELS, Comment, InputError
+from moderation.io.readers.tabular import parse_label
 from moderation.io.writers import default_file_mode
 
 COLUMNS = ("text", "id", "thread_id", "parent_id", "author", "article", *LABELS)
-TRUE_VALUES = {"1", "true", "yes", "1.0"}
-FALSE_VALUES = {"0", "false", "no", "0.0"}
 BOM = b"\xef\xbb\xbf"
 
 
@@ -54,18 +53,6 @@ def comment_key(thread_id: str, id: str, text: str) -> str:
 def key_of(comment: Comment) -> str:
     """The key that identifies a comment across runs: thread, id and a digest of its text."""
     return comment_key(comment.thread_id, comment.id, comment.text)
-
-
-def parse_value(cell: str) -> int | None:
-    """``1``/``0`` (also true/false, yes/no), or None for an empty cell; ValueError otherwise."""
-    text = cell.strip().lower()
-    if text == "":
-        return None
-    if text in TRUE_VALUES:
-        return 1
-    if text in FALSE_VALUES:
-        return 0
-    raise ValueError(cell)
 
 
 @dataclass
@@ -96,7 +83,7 @@ def row_for(comment: Comment, labels: dict[str, int]) -> dict[str, str]:
 
 def row_labels(row: dict[str, str]) -> dict[str, int]:
     """The answered labels of a (validated) row."""
-    values = {label: parse_value(row[label]) for label in LABELS}
+    values = {label: parse_label(row[label], label, "labels file", 0, "row") for label in LABELS}
     return {label: value for label, value in values.items() if value is not None}
 
 
@@ -260,12 +247,7 @@ class LabelsFile:
             )
         row = dict(zip(self.header, record))
         for label in LABELS:
-            try:
-                parse_value(row[label])
-            except ValueError:
-                raise InputError(
-                    f"{label} = {row[label][:20]!r} is not a label value; use 1, 0 or leave it empty", self.path, number, unit="row"
-                ) from None
+            parse_label(row[label], label, str(self.path), number, "row")
         key = comment_key(row["thread_id"], row["id"], row["text"])
         if key in self.rows:
             first = list(self.rows).index(key) + 1
