@@ -2,10 +2,12 @@
 
 import csv
 import hashlib
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +33,9 @@ def digest(path) -> str:
 
 
 def start(*args, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "moderation", *map(str, args)], cwd=ROOT, stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "moderation", *map(str, args)], cwd=ROOT, stderr=subprocess.PIPE, text=True, **kwargs
+    )
 
 
 def wait_for(condition, timeout: float = 120.0) -> None:
@@ -41,13 +45,28 @@ def wait_for(condition, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("sent, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def open_files(pid: int) -> list[str]:
+    """What the process's descriptors point to (an anonymous file shows as "/dir/#123 (deleted)")."""
+    found = []
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.append(os.readlink(descriptor))
+        except OSError:
+            pass
+    return found
+
+
+def writing_into(process: subprocess.Popen, folder: Path) -> bool:
+    return any(target.startswith(str(folder)) for target in open_files(process.pid))
+
+
+@pytest.mark.parametrize("sent, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_interrupted_label_leaves_no_output_and_the_input_untouched(tmp_path, large_input, sent, code):
     before = digest(large_input)
     output = tmp_path / "labeled.csv"
     process = start("label", large_input, "--out", output, stdout=subprocess.DEVNULL)
-    # Signal while the output is being written: its temporary file exists.
-    wait_for(lambda: any(tmp_path.glob(".labeled.csv.*.partial")) or process.poll() is not None)
+    # Signal while the output is being written: the process holds a file in the output's folder.
+    wait_for(lambda: writing_into(process, tmp_path) or process.poll() is not None)
     assert process.poll() is None, "finished before it could be interrupted; use a larger input"
     process.send_signal(sent)
     _, stderr = process.communicate(timeout=120)
@@ -74,3 +93,4 @@ def test_ctrl_c_while_score_waits_for_input_exits_130():
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "Traceback" not in stderr
+
