@@ -344,3 +344,39 @@ def test_seed_thread_in_a_copy_with_another_name(tmp_path):
     copy = tmp_path / "copy.TXT"
     shutil.copyfile(SEED_THREAD, copy)
     assert [c.thread_id for c in read(copy)[0]][:1] == ["copy"]
+
+
+# Other shapes real exports take.
+
+
+def test_an_xml_declaration_naming_latin1_decides_the_encoding(tmp_path):
+    path = tmp_path / "old-blog.xml"
+    text = WORDPRESS_COM.read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace("Marta", "Martà")
+    path.write_bytes(text.encode("latin-1"))
+    comments, _ = read(path)
+    assert comments[0].author == "Martà" and comments[1].text.startswith("Beer traps, Martà.")
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["text;author\nyou idiot;me\n", "sep=;\ntext;author\nyou idiot;me\n", "text\tauthor\nyou idiot\tme\n", "text|author\nyou idiot|me\n"],
+    ids=["semicolon", "excel sep line", "tab", "pipe"],
+)
+def test_csv_with_other_delimiters(tmp_path, content):
+    path = tmp_path / "comments.csv"
+    path.write_text(content, encoding="utf-8")
+    (comment,) = read(path)[0]
+    assert (comment.text, comment.author) == ("you idiot", "me")
+
+
+def test_a_json_array_of_records(tmp_path):
+    path = tmp_path / "comments.json"
+    path.write_text('[\n  {"text": "you idiot", "id": 7, "meta": {"likes": [1, 2.50, true]}},\n  {"text": "fine", "hostile": 0}\n]\n', encoding="utf-8")
+    assert detect_format(path) == "jsonl"
+    comments, _ = read(path)
+    assert [(c.id, c.text, c.labels) for c in comments] == [("7", "you idiot", {}), ("3", "fine", {"hostile": 0})]  # ids default to the line
+    assert comments[0].row["meta"] == '{"likes": [1, 2.50, true]}'
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"text": "a"},\n "b"]', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.json, line 2: expected a JSON object in the array, got a string"):
+        read(bad)

@@ -1,9 +1,9 @@
 """Which format an input is, decided once, from its first characters and its name.
 
 A platform export is recognized by its content whatever its name (WordPress and Disqus by the
-XML root element and its namespace, Reddit by the shape of its JSON), then the extension
-decides (.csv, .jsonl/.ndjson, .txt), then the content again: a JSON object per line, a
-"N thoughts on …" line, else CSV. Blank space before the content (plugins add some before
+XML root element and its namespace, Reddit by the shape of its JSON), as is a JSON array of
+records (read like JSON Lines); then the extension decides (.csv/.tsv, .jsonl/.ndjson/.json,
+.txt), then the content again: a JSON object per line, a "N thoughts on …" line, else CSV. Blank space before the content (plugins add some before
 ``<?xml``) is skipped, and text that starts like XML but is not well-formed is reported as
 such instead of being read as CSV.
 """
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moderation.errors import InputError
+from moderation.io.readers.json_values import JSON_ARRAY_OF_OBJECTS
 
-EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "thread"}
+EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".txt": "thread"}
 SNIFF_CHARS = 1 << 20  # characters of content read to decide the format
 THREAD_SNIFF_LINES = 5000  # a "N thoughts on …" line must come within the first lines
 XML_START = re.compile(r"<[?!A-Za-z_]")
@@ -58,6 +59,8 @@ def detect_format(head: Head, file_name: str, name: str) -> str:
 
         if reddit_shape(text):
             return "reddit"
+        if JSON_ARRAY_OF_OBJECTS.match(text):
+            return "jsonl"  # an array of records, read like JSON Lines
     if extension in EXTENSIONS:
         return EXTENSIONS[extension]
     if text[0] == "{":

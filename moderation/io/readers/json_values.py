@@ -27,6 +27,7 @@ NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 NON_FINITE = ("NaN", "Infinity", "-Infinity")
 LITERALS = ("true", "false", "null", *NON_FINITE)
 STRING_OR_NON_FINITE = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN')
+JSON_ARRAY_OF_OBJECTS = re.compile(r"\[\s*[{\]]")  # how an array of records starts
 MAX_DEPTH = 100_000  # an explicit stack costs little per level; no export nests near this
 # Numbers and literals come back as text: JSONText keeps the text, so nothing is converted.
 _scan_value = json.scanner.make_scanner(json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str))
@@ -133,6 +134,7 @@ class _Buffer:
         self.ended = False
         self.line = 1  # of text[0]
         self.column = 0  # of text[0]
+        self._counted = (0, 1)  # (position, its line): where() counts on from the last answer
 
     def more(self, at_least: int = 1) -> bool:
         """Drop what was read, add at least ``at_least`` characters; False at the end."""
@@ -151,14 +153,16 @@ class _Buffer:
             added += len(chunk)
         self.text = "".join(parts)
         self.position = 0
+        self._counted = (0, self.line)
         return added > 0
 
     def where(self, position: int) -> tuple[int, int]:
         """The 1-based line and column of ``position`` in the text."""
+        counted, lines = self._counted if self._counted[0] <= position else (0, self.line)
+        lines += self.text.count("\n", counted, position)
+        self._counted = (position, lines)  # the next call counts on from here
         newline = self.text.rfind("\n", 0, position)
-        line = self.line + self.text.count("\n", 0, position)
-        column = position - newline if newline >= 0 else self.column + position + 1
-        return line, column
+        return lines, position - newline if newline >= 0 else self.column + position + 1
 
     def next_character(self) -> str:
         """The next character that is not white space, not consumed; "" at the end."""
@@ -213,20 +217,61 @@ def parse_document(chunks: Iterable[str], name: str, on_object: Callable[[dict],
     Malformed JSON raises :class:`InputError` with its line, column and ``what`` to do.
     """
     buffer = _Buffer(chunks)
-    try:
-        return _parse(buffer, on_object)
-    except JSONDecodeError as error:
-        line, column = buffer.where(error.pos)
-        raise InputError(f"malformed JSON at column {column} ({error.msg}); {what}", name, line) from None
-    except _DuplicateKey as error:
-        line, _ = buffer.where(buffer.position)
-        raise InputError(f"the key {str(error)!r} appears twice in one object, so which value counts is unclear; {what}", name, line) from None
+    values = _parse(buffer, on_object, items=False)
+    with _located(buffer, name, what):
+        while True:
+            try:
+                next(values)
+            except StopIteration as done:
+                return done.value
 
 
-def _parse(buffer: _Buffer, on_object: Callable[[dict], object]) -> object:
+def array_records(chunks: Iterable[str], name: str, what: str) -> Iterator[tuple[int, dict]]:
+    """``(line, record)`` for each object of a document that is a JSON array of objects, read
+    one at a time; records keep their values as :func:`json_object` does."""
+    buffer = _Buffer(chunks)
+    if buffer.next_character() != "[":
+        raise InputError(f"expected a JSON array of objects; {what}", name, buffer.where(buffer.position)[0])
+    with _located(buffer, name, what):
+        for line, item in _parse(buffer, lambda value: value, items=True):
+            if not isinstance(item, dict):
+                raise InputError(f"expected a JSON object in the array, got {describe_value(item)}; {what}", name, line)
+            yield line, {key: value if isinstance(value, str) else JSONText(json_text(value)) for key, value in item.items()}
+
+
+def describe_value(value) -> str:
+    if isinstance(value, list):
+        return "an array"
+    return "a string" if type(value) is str else JSONText(value).kind
+
+
+class _located:
+    """Turns the parser's errors into an :class:`InputError` with line and column."""
+
+    def __init__(self, buffer: _Buffer, name: str, what: str):
+        self.buffer, self.name, self.what = buffer, name, what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if isinstance(error, JSONDecodeError):
+            line, column = self.buffer.where(error.pos)
+            raise InputError(f"malformed JSON at column {column} ({error.msg}); {self.what}", self.name, line) from None
+        if isinstance(error, _DuplicateKey):
+            line, _ = self.buffer.where(self.buffer.position)
+            raise InputError(
+                f"the key {str(error)!r} appears twice in one object, so which value counts is unclear; {self.what}", self.name, line
+            ) from None
+
+
+def _parse(buffer: _Buffer, on_object: Callable[[dict], object], items: bool) -> Iterator[tuple[int, object]]:
+    """Parse one value; returns it (as the generator's value). With ``items``, the elements of
+    a top-level array are yielded as ``(line, element)`` as each is complete instead of kept."""
     stack: list[list] = []  # [container, pending key] per open object or array
     root: list = []
     expect = "value"  # or: "value or ]", "key", "key or }", ":", ", or end"
+    item_line = 0
 
     def add(value) -> str:
         if not stack:
@@ -241,6 +286,8 @@ def _parse(buffer: _Buffer, on_object: Callable[[dict], object]) -> object:
         return ", or end"
 
     while True:
+        if items and len(stack) == 1 and stack[0][0]:
+            yield item_line, stack[0][0].pop()
         character = buffer.next_character()
         at = buffer.position
         if expect == "end":
@@ -250,6 +297,8 @@ def _parse(buffer: _Buffer, on_object: Callable[[dict], object]) -> object:
         if not character:
             raise JSONDecodeError("Expecting value" if expect.startswith("value") else "Unexpected end of data", buffer.text, at)
         if expect in ("value", "value or ]"):
+            if items and len(stack) == 1 and character != "]":
+                item_line = buffer.where(at)[0]
             if character == "]" and expect == "value or ]":
                 buffer.position += 1
                 expect = add(stack.pop()[0])
@@ -292,6 +341,41 @@ def _parse(buffer: _Buffer, on_object: Callable[[dict], object]) -> object:
             else:
                 buffer.position = at
                 raise JSONDecodeError("Expecting ',' delimiter", buffer.text, at)
+
+
+def json_text(value) -> str:
+    """JSON text of a parsed value (JSONText scalars as they were read), without recursion."""
+    parts: list[str] = []
+    pending: list = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, _Markup):
+            parts.append(item.text)
+        elif type(item) is JSONText:
+            parts.append(item)
+        elif isinstance(item, str):
+            parts.append(json.dumps(item, ensure_ascii=False))
+        elif isinstance(item, dict):
+            pieces: list = [_Markup("{")]
+            for index, (key, element) in enumerate(item.items()):
+                pieces += [_Markup((", " if index else "") + json.dumps(key, ensure_ascii=False) + ": "), element]
+            pending.extend(reversed([*pieces, _Markup("}")]))
+        else:
+            pieces = [_Markup("[")]
+            for index, element in enumerate(item):
+                pieces += [_Markup(", ")] if index else []
+                pieces.append(element)
+            pending.extend(reversed([*pieces, _Markup("]")]))
+    return "".join(parts)
+
+
+class _Markup:
+    """Punctuation of :func:`json_text`'s output, told apart from string values."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
 
 
 def iter_json_lines(lines: Iterator[tuple[int, str]], name: str, what: str) -> Iterator[tuple[int, dict]]:

@@ -24,11 +24,17 @@ from pathlib import Path
 from typing import BinaryIO
 
 from moderation.errors import InputError, warn
-from moderation.io.readers.source import STDIN, ByteSource, read_chunk  # noqa: F401 - STDIN for score
+from moderation.io.readers.source import STDIN, ByteSource, read_chunk
 
+__all__ = [  # STDIN too: the commands reading lines take it from here
+    "LINE_LIMIT", "STDIN", "checked_encoding", "decoded_chunks", "decoded_lines", "encoding_and_bom", "iter_lines",
+    "keeps_ascii", "line_ends", "nul_error", "read_text_file", "sha256_file",
+]  # fmt: skip
 LINE_LIMIT = 10_000_000  # bytes (characters for UTF-16/32) held of one line: 100 times what is scored of a comment
 TEXT_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 UTF8_NAMES = ("utf-8", "utf-8-sig")
+XML_ENCODING = re.compile(rb"""[ \t\r\n]{0,100}<\?xml[^>]{0,200}?\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,40})["']""")
+HEAD_BYTES = 256  # enough for a byte-order mark and an XML declaration
 
 
 def checked_encoding(encoding: str) -> str:
@@ -49,17 +55,27 @@ def keeps_ascii(encoding: str) -> bool:
 
 
 def encoding_and_bom(head: bytes, encoding: str) -> tuple[str, int]:
-    """The encoding to decode with and how many byte-order-mark bytes to skip first."""
+    """The encoding to decode with and how many byte-order-mark bytes to skip first.
+
+    With UTF-8 asked for (the default), a UTF-16 or UTF-32 byte-order mark, or an XML
+    declaration naming another encoding (old WordPress blogs export ISO-8859-1), decides.
+    """
     name = checked_encoding(encoding)
     if name not in UTF8_NAMES:
         return encoding, 0
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8", 3
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         return "utf-32", 0
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", 0
-    return "utf-8", 0
+    bom = 3 if head.startswith(codecs.BOM_UTF8) else 0
+    declared = XML_ENCODING.match(head, bom)
+    if declared and not bom:
+        try:
+            if keeps_ascii(declared.group(1).decode("ascii")):
+                return declared.group(1).decode("ascii"), 0
+        except LookupError:
+            pass  # an unknown name: decode as asked, and let the XML parser judge the file
+    return "utf-8", bom
 
 
 def line_ends(data: bytes | str) -> int:
@@ -101,15 +117,15 @@ def decoded_lines(
     with ``on_overlong`` it is cut there instead, the rest skipped, and ``on_overlong(number)``
     called.
     """
-    encoding, bom = encoding_and_bom(stream.peek(4)[:4], encoding)
+    encoding, bom = encoding_and_bom(stream.peek(HEAD_BYTES)[:HEAD_BYTES], encoding)
     stream.read(bom)
     if keeps_ascii(encoding):
-        yield from byte_lines(stream, name, encoding, errors, limit, on_overlong, bom)
+        yield from _byte_lines(stream, name, encoding, errors, limit, on_overlong, bom)
     else:
-        yield from text_lines(stream, name, encoding, errors, limit, on_overlong)
+        yield from _text_lines(stream, name, encoding, errors, limit, on_overlong)
 
 
-def byte_lines(stream, name, encoding, errors, limit, on_overlong, offset) -> Iterator[tuple[int, str]]:
+def _byte_lines(stream, name, encoding, errors, limit, on_overlong, offset) -> Iterator[tuple[int, str]]:
     """:func:`decoded_lines` for encodings that keep ASCII bytes: split bytes, then decode each line."""
 
     def decode(raw: bytes, start: int, number: int) -> str:
@@ -124,7 +140,7 @@ def byte_lines(stream, name, encoding, errors, limit, on_overlong, offset) -> It
             ) from None
 
     number = 0
-    for raw, start, complete in split_lines(stream, name, b"", limit, lambda data: data.splitlines(keepends=True), offset):
+    for raw, start, complete in _split_lines(stream, name, b"", limit, lambda data: data.splitlines(keepends=True), offset):
         number += 1
         if complete:
             yield number, decode(raw, start, number)
@@ -135,11 +151,11 @@ def byte_lines(stream, name, encoding, errors, limit, on_overlong, offset) -> It
             yield number, codecs.getincrementaldecoder(encoding)(errors).decode(raw[:limit])
 
 
-def text_lines(stream, name, encoding, errors, limit, on_overlong) -> Iterator[tuple[int, str]]:
+def _text_lines(stream, name, encoding, errors, limit, on_overlong) -> Iterator[tuple[int, str]]:
     """:func:`decoded_lines` for encodings such as UTF-16: decode, then split."""
     number = 0
     first = True
-    for text, _, complete in split_lines(decoded_chunks(stream, name, encoding, errors), name, "", limit, TEXT_LINES.findall):
+    for text, _, complete in _split_lines(decoded_chunks(stream, name, encoding, errors), name, "", limit, TEXT_LINES.findall):
         if first:
             text, first = text.lstrip("\ufeff"), False
         number += 1
@@ -151,7 +167,7 @@ def text_lines(stream, name, encoding, errors, limit, on_overlong) -> Iterator[t
         yield number, text
 
 
-def split_lines(source, name: str, empty, limit: int, split, offset: int = 0) -> Iterator[tuple]:
+def _split_lines(source, name: str, empty, limit: int, split, offset: int = 0) -> Iterator[tuple]:
     """Yield ``(line, offset of its start, complete)`` from a byte stream (``empty`` = b"") or
     an iterator of text chunks (``empty`` = ""), holding at most ``limit`` units of a line.
 
@@ -205,7 +221,7 @@ def split_lines(source, name: str, empty, limit: int, split, offset: int = 0) ->
 def decoded_chunks(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: str = "strict") -> Iterator[str]:
     """The text of ``stream`` in chunks, for documents read as a whole (XML, JSON), with the
     same decoding, byte-order marks and NUL check as :func:`decoded_lines`."""
-    encoding, bom = encoding_and_bom(stream.peek(4)[:4], encoding)
+    encoding, bom = encoding_and_bom(stream.peek(HEAD_BYTES)[:HEAD_BYTES], encoding)
     stream.read(bom)
     decoder = codecs.getincrementaldecoder(encoding)(errors)
     bytewise = keeps_ascii(encoding)

@@ -8,15 +8,19 @@ other than strings are kept as their JSON text (see :mod:`moderation.io.readers.
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
-from moderation.io.readers.json_values import JSONText, json_object
+from moderation.io.readers.json_values import JSON_ARRAY_OF_OBJECTS, JSONText, array_records, json_object
 from moderation.io.readers.lines import LINE_LIMIT
 
+DELIMITERS = (",", ";", "\t", "|")
+EXCEL_SEPARATOR = re.compile(r"sep=(.)")
+LINE_END = re.compile(r"\r\n|\r|\n")
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
 FALSE_VALUES = {"0", "false", "no", "0.0"}
 csv.field_size_limit(LINE_LIMIT)  # a comment may be megabytes long, but not unbounded
@@ -83,14 +87,35 @@ def to_comment(record: dict, columns: Columns, labeled: tuple[str, ...], name: s
     )
 
 
+def delimiter_of(first_line: str, text_column: str) -> tuple[str, bool]:
+    """The delimiter of a CSV file given its first line, and whether that line is Excel's
+    "sep=;" line rather than the header: the delimiter that makes a header with the text
+    column (",", ";" as spreadsheets use where the comma is the decimal mark, tab, "|")."""
+    separator = EXCEL_SEPARATOR.fullmatch(first_line)
+    if separator:
+        return separator.group(1), True
+    for delimiter in DELIMITERS:
+        try:
+            names = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue  # e.g. a quote left open on the first line: the reader will say where
+        if text_column in (name.strip() for name in names):
+            return delimiter, False
+    return ",", False
+
+
 def read_csv(source, report=None) -> Iterator[Comment]:
-    """Comments from a CSV file with a header row (blank lines before it are skipped); ``id``
-    defaults to the row number."""
+    """Comments from a CSV file with a header row (blank lines before it are skipped; the
+    delimiter as :func:`delimiter_of` finds it); ``id`` defaults to the row number."""
     name, columns = source.name, source.options.columns
-    reader = csv.reader((line for _, line in source.lines()), strict=True)
+    delimiter, separator_line = delimiter_of(LINE_END.split(source.head().text, 1)[0], columns.text)
+    reader = csv.reader((line for _, line in source.lines()), strict=True, delimiter=delimiter)
     row = 0
     try:
-        header = next((values for values in reader if any(value.strip() for value in values)), None)
+        rows = (values for values in reader if any(value.strip() for value in values))
+        if separator_line:
+            next(rows, None)
+        header = next(rows, None)
         if header is None:
             raise InputError("empty file: expected a CSV header row with a 'text' column", name)
         header = [h.strip() for h in header]
@@ -127,21 +152,30 @@ def read_csv(source, report=None) -> Iterator[Comment]:
 
 
 def read_jsonl(source, report=None) -> Iterator[Comment]:
-    """Comments from JSON Lines: one object per line with at least ``text``."""
+    """Comments from JSON Lines: one object per line with at least ``text``; or from a JSON
+    array of such objects (read one object at a time), its rows numbered by the line each
+    object starts on."""
+    name, columns = source.name, source.options.columns
+    if JSON_ARRAY_OF_OBJECTS.match(source.head().text):
+        records = array_records(source.chunks(), name, "give an array of objects, or one object per line")
+    else:
+        records = ((number, json_object(line, name, number)) for number, line in source.lines() if line.strip())
     seen_any = False
-    for number, line in source.lines():
-        if not line.strip():
-            continue
+    for number, record in records:
         seen_any = True
-        yield parse_json_record(line, source.options.columns, source.name, number)
+        yield record_comment(record, columns, name, number)
     if not seen_any:
-        raise InputError("empty file: expected one JSON object per line", source.name)
+        raise InputError("empty file: expected one JSON object per line", name)
 
 
 def parse_json_record(line: str, columns: Columns, name: str, number: int) -> Comment:
     """The comment of one JSON Lines record; an :class:`InputError` naming the line if it is
     not a JSON object with a text field."""
-    record = json_object(line, name, number)
+    return record_comment(json_object(line, name, number), columns, name, number)
+
+
+def record_comment(record: dict, columns: Columns, name: str, number: int) -> Comment:
+    """The comment of a JSON record read from line ``number``."""
     if columns.text not in record:
         raise InputError(f"JSON object has no '{columns.text}' field; add it or name the field with --text-column", name, number)
     labeled = tuple(label for label in LABELS if label in record)
