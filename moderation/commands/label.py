@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ OUTPUT_COLUMNS = (*SCORE_COLUMNS, *FLAG_COLUMNS, "note")
 SUMMARY_THREADS = 10  # threads listed on stderr, most flagged first
 PARALLEL_MIN_COMMENTS = 20_000  # below this, starting worker processes costs more than it saves
 LARGE_THREAD = 20_000  # comments; larger threads are summarized in a pass of their own instead of held whole
+PLAIN_CELLS = (str, int, float)  # written into CSV as they are; anything else through csv_cell
 CHUNK = 700  # comments scored together: enough to amortize NumPy calls; a batch's temporaries grow with it
 
 
@@ -270,6 +271,7 @@ def label_file(
             workers = 1
         header = [*plan.keys, *names.values()]
         note_column = len(header) - 1
+        no_value = repeat("")  # a column a row does not have (JSON Lines) is an empty cell
         statuses = summary.statuses if comments.format in EXPORT_FORMATS else Counter()
         scored = scored_in_order(comments.comments(), plan, BatchScorer(model, shared), workers, dask, comments.name)
         with open_output(output, input_identity=comments.identity) as stream, progress("labeling", plan.comments, quiet) as advance:
@@ -289,7 +291,7 @@ def label_file(
                 if not writer:
                     stream.write(json_line(record))
                     continue
-                values = [csv_cell(record.get(column, "")) for column in header]
+                values = [value if type(value) in PLAIN_CELLS else csv_cell(value) for value in map(record.get, header, no_value)]
                 try:
                     writer.writerow(values)
                 except UnicodeEncodeError:  # raised before any of the row is written

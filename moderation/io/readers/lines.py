@@ -127,23 +127,19 @@ def decoded_lines(
 
 def _byte_lines(stream, name, encoding, errors, limit, on_overlong, offset) -> Iterator[tuple[int, str]]:
     """:func:`decoded_lines` for encodings that keep ASCII bytes: split bytes, then decode each line."""
-
-    def decode(raw: bytes, start: int, number: int) -> str:
-        try:
-            return raw.decode(encoding, errors)
-        except UnicodeDecodeError as error:
-            raise InputError(
-                f"invalid {encoding} at byte offset {start + error.start}; "
-                "pass --encoding with the file's encoding, or --errors replace to continue",
-                name,
-                number,
-            ) from None
-
     number = 0
     for raw, start, complete in _split_lines(stream, name, b"", limit, lambda data: data.splitlines(keepends=True), offset):
         number += 1
         if complete:
-            yield number, decode(raw, start, number)
+            try:
+                yield number, raw.decode(encoding, errors)
+            except UnicodeDecodeError as error:
+                raise InputError(
+                    f"invalid {encoding} at byte offset {start + error.start}; "
+                    "pass --encoding with the file's encoding, or --errors replace to continue",
+                    name,
+                    number,
+                ) from None
         elif on_overlong is None:
             raise overlong_error(name, number, limit)
         else:  # its start, up to a whole character; the rest is skipped

@@ -70,6 +70,8 @@ def to_comment(record: dict, columns: Columns, labeled: tuple[str, ...], name: s
 
     def field(key: str) -> str:
         value = record.get(key)
+        if type(value) is str:  # every CSV value, most JSON ones
+            return value
         return "" if is_null(value) else str(value)
 
     text = record.get(columns.text)
