@@ -272,3 +272,17 @@ def test_evaluate_on_unlabeled_data_says_so_in_one_line(tmp_path):
 def test_output_errors_are_one_line(tmp_path):
     with pytest.raises(InputError, match="is a directory"):
         OutputTarget(tmp_path)
+
+
+def test_help_into_a_full_device_is_one_line():
+    result = shell("moderation --help > /dev/full")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "moderation: error: no space left on the device of stdout; the output is incomplete"
+
+
+def test_a_csv_with_only_a_header_keeps_its_columns(tmp_path):
+    source = tmp_path / "empty.csv"
+    source.write_text("id,text,author\n", encoding="utf-8")
+    result = run_cli("label", source)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["id,text,author,off_topic_score,hostile_score,ad_hominem_score,off_topic_flag,hostile_flag,ad_hominem_flag,note"]

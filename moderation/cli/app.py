@@ -96,6 +96,19 @@ def say(message: str) -> None:
         print(message, file=sys.stderr)
 
 
+def run() -> None:
+    """Run the application, with the errors that arise outside a command (``--help`` written
+    to a full disk, a reader of ``--help`` gone) ended like those inside one."""
+    try:
+        app()
+    except ModerationError as error:
+        say(f"moderation: error: {error}")
+        sys.exit(error.exit_code)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        sys.exit(0)
+
+
 def handles_errors(command):
     """Turn our errors into one line on stderr and an exit code; never show a traceback
     unless --debug. Ctrl-C exits 130, a closed pipe (``| head``) exits quietly."""

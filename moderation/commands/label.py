@@ -256,6 +256,7 @@ def label_file(
         check_output(output, comments.identity)
         report = ReadReport(summary.skipped)
         plan = plan_threads(comments.comments(report))
+        plan.keys = dict.fromkeys([*report.columns, *plan.keys])  # a CSV's header, even without rows
         for note in report.notes:
             warn(f"note: {note}")
         names = output_names(plan.keys)

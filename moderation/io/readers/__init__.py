@@ -45,11 +45,12 @@ class ReadReport:
     ``skipped`` counts what was not given as a comment, by a singular noun phrase whose first
     word takes the plural ("pingback", "comment with status spam"); ``notes`` are lines for
     stderr about the input as a whole (e.g. a thread export's header counting other comments
-    than it holds).
+    than it holds); ``columns`` are a CSV file's header, rows or not.
     """
 
     skipped: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
 
 
 class InputSource:

@@ -131,6 +131,8 @@ def read_csv(source, report=None) -> Iterator[Comment]:
         if duplicates:
             raise InputError(f"duplicate column names in the header: {', '.join(duplicates[:20])}; rename them", name, reader.line_num)
         labeled = tuple(label for label in LABELS if label in header)
+        if report is not None:
+            report.columns = header
         for row, values in enumerate(reader, start=1):
             if len(values) != len(header):
                 if not any(v.strip() for v in values):
