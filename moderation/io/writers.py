@@ -85,6 +85,9 @@ class CheckedWriter(io.RawIOBase):
     def fileno(self) -> int:
         return self.descriptor
 
+    def isatty(self) -> bool:
+        return os.isatty(self.descriptor)
+
     def discard(self) -> None:
         """Drop whatever is written from now on (the output has failed)."""
         self.discarded = True
@@ -383,3 +386,8 @@ def current_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return umask
+
+
+def default_file_mode() -> int:
+    """What ``open()`` would give a new file: the mode for files written by other means."""
+    return 0o666 & ~current_umask()
