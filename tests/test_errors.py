@@ -1,6 +1,7 @@
 """Bad input: one line on stderr naming the file and what to do, exit code 2, no traceback,
 and no output file left behind."""
 
+import json
 import os
 
 import pytest
@@ -63,7 +64,7 @@ CASES = [
         "JSON line not an object",
         {"list.jsonl": b'{"text": "ok"}\n["text"]\n'},
         ["label", "{tmp}/list.jsonl", "--out", "{tmp}/out.csv"],
-        ["line 2: expected a JSON object, got list"],
+        ["line 2: expected a JSON object, got an array"],
     ),
     (
         "JSON line without text",
@@ -180,8 +181,8 @@ def test_a_label_with_too_few_positives_is_skipped_with_a_warning(tmp_path):
     assert "hostile" in result.stdout and "ad_hominem" not in result.stdout
 
 
-def test_huge_single_line_is_scored_on_its_start(tmp_path):
-    big = "you hypocrite " * (50 * 1024 * 1024 // 14)
+def test_huge_comment_is_scored_on_its_start_and_kept_whole(tmp_path):
+    big = "you hypocrite " * (5 * 1024 * 1024 // 14)
     source = write_bytes(tmp_path, "big.csv", f"text\n{big}\nsmall comment\n".encode())
     result = run_cli("label", source, "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
@@ -195,6 +196,20 @@ def test_huge_single_line_is_scored_on_its_start(tmp_path):
     assert run_cli("label", start, "--out", tmp_path / "start-out.csv").returncode == 0
     expected = list(csv.DictReader((tmp_path / "start-out.csv").open(encoding="utf-8")))
     assert rows[0]["hostile_score"] == expected[0]["hostile_score"]
+
+
+def test_a_line_beyond_what_can_be_held_is_refused_by_label_and_cut_by_score(tmp_path):
+    from moderation.io.readers.lines import LINE_LIMIT
+
+    endless = write_bytes(tmp_path, "endless.csv", b"text\n" + b"a" * (LINE_LIMIT + 1) + b"\nsmall comment\n")
+    label = run_cli("label", endless, "--out", tmp_path / "out.csv")
+    assert label.returncode == 2 and not (tmp_path / "out.csv").exists()
+    assert f"endless.csv, line 2: more than {LINE_LIMIT:,} bytes without a line break" in label.stderr
+    lines = write_bytes(tmp_path, "endless.txt", b"a" * (LINE_LIMIT + 1) + b"\nsmall comment\n")
+    score = run_cli("score", lines)
+    assert score.returncode == 0, score.stderr
+    assert [json.loads(line)["id"] for line in score.stdout.splitlines()] == ["1", "2"]  # one answer per line still
+    assert f"endless.txt, line 1: more than {LINE_LIMIT:,} bytes without a line break; read its start" in score.stderr
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from moderation.errors import InputError
 from moderation.commands.label import label_file
-from moderation.io.readers import read_comments
-from moderation.io.readers.tabular import read_csv, read_jsonl
+from moderation.io.readers import ReadOptions, read_comments
 from moderation.io.readers.thread_export import read_thread_export
 from moderation.commands.score import score_lines
 
@@ -49,13 +48,13 @@ def test_thread_export_parser(data):
 @SETTINGS
 @given(st.one_of(st.binary(), FORMAT_TEXT.map(lambda t: ("text,id\n" + t).encode("utf-8"))))
 def test_csv_reader(data):
-    only_comments_or_input_error(read_csv, data)
+    only_comments_or_input_error(lambda path: read_comments(path, ReadOptions(format="csv")), data)
 
 
 @SETTINGS
 @given(st.one_of(st.binary(), FORMAT_TEXT.map(lambda t: ('{"text": "a"}\n' + t).encode("utf-8"))))
 def test_jsonl_reader(data):
-    only_comments_or_input_error(read_jsonl, data)
+    only_comments_or_input_error(lambda path: read_comments(path, ReadOptions(format="jsonl")), data)
 
 
 @SETTINGS

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pyexpat
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -11,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from moderation.errors import InputError
+from moderation.io.writers import json_line
 from moderation.commands.label import label_file
-from moderation.io.readers import FORMATS, ReadOptions, detect_format, read_comments
-from moderation.io.readers.disqus import read_disqus
+from moderation.io.readers import FORMATS, ReadOptions, ReadReport, detect_format, read_comments
 from moderation.io.readers.html import html_to_text
-from moderation.io.readers.reddit import read_reddit
-from moderation.io.readers.wordpress import read_wordpress
+from moderation.io.readers.reddit import NOT_LOADED, NOT_SHOWN
 from tests.conftest import SEED_THREAD, run_cli
 from tests.seed_conversion import CONVERSIONS, seed_comments
 
@@ -25,6 +23,25 @@ WXR = FIXTURES / "wordpress-export.xml"
 DISQUS = FIXTURES / "disqus-export.xml"
 REDDIT_THREAD = FIXTURES / "reddit-thread.json"
 REDDIT_DUMP = FIXTURES / "reddit-comments.ndjson"
+
+
+def read(path, format=None, statuses=None):
+    """The comments of a file (read as ``format``; None: detected) and what reading skipped."""
+    report = ReadReport()
+    options = ReadOptions(format=format, statuses=frozenset(statuses) if statuses else None)
+    return list(read_comments(path, options, report)), report.skipped
+
+
+def read_wordpress(path, **kwargs):
+    return read(path, "wordpress", **kwargs)[0]
+
+
+def read_disqus(path, **kwargs):
+    return read(path, "disqus", **kwargs)[0]
+
+
+def read_reddit(path, **kwargs):
+    return read(path, "reddit", **kwargs)[0]
 
 
 # HTML → text
@@ -58,8 +75,7 @@ def test_html_with_newlines_as_breaks_follows_wordpress_display():
 
 
 def test_wordpress_comments_in_document_order():
-    skipped = Counter()
-    comments = list(read_wordpress(WXR, skipped=skipped))
+    comments, skipped = read(WXR, "wordpress")
     assert [(c.id, c.thread_id, c.parent_id, c.author) for c in comments] == [
         ("201", "101", "", "José Müller"),
         ("202", "101", "201", "Zoë"),
@@ -95,7 +111,7 @@ def test_wordpress_article_is_the_post_title_and_text():
 
 
 def test_wordpress_row_keeps_the_original_html_and_ids():
-    comment = next(read_wordpress(WXR))
+    comment = read_wordpress(WXR)[0]
     assert list(comment.row) == [
         "id", "thread_id", "parent_id", "author", "status", "text",
         "post_title", "link", "comment_date_gmt", "comment_type", "comment_content",
@@ -108,18 +124,18 @@ def test_wordpress_row_keeps_the_original_html_and_ids():
 
 
 def test_wordpress_statuses_filter_counts_what_it_leaves_out():
-    skipped = Counter()
-    comments = list(read_wordpress(WXR, statuses={"approved"}, skipped=skipped))
+    comments, skipped = read(WXR, "wordpress", statuses={"approved"})
     assert [c.id for c in comments] == ["201", "202", "208"]
-    assert skipped == Counter({"pingback": 1, "trackback": 1, "status spam": 1, "status pending": 1, "status trash": 1})
+    assert skipped == Counter(
+        {"pingback": 1, "trackback": 1, "comment with status spam": 1, "comment with status pending": 1, "comment with status trash": 1}
+    )
 
 
 # Disqus
 
 
 def test_disqus_posts_with_their_threads():
-    skipped = Counter()
-    comments = list(read_disqus(DISQUS, skipped=skipped))
+    comments, skipped = read(DISQUS, "disqus")
     assert [(c.id, c.thread_id, c.parent_id, c.author, c.row["status"]) for c in comments] == [
         ("6300118001", "9120034417", "", "José Müller", "approved"),
         ("6300118455", "9120034417", "6300118001", "Zoë", "approved"),
@@ -138,10 +154,9 @@ def test_disqus_posts_with_their_threads():
 
 
 def test_disqus_row_and_status_filter():
-    skipped = Counter()
-    comments = list(read_disqus(DISQUS, statuses={"approved"}, skipped=skipped))
+    comments, skipped = read(DISQUS, "disqus", statuses={"approved"})
     assert [c.id for c in comments] == ["6300118001", "6300118455", "6300150777"]
-    assert skipped == Counter({"status spam": 1, "status deleted": 1})
+    assert skipped == Counter({"comment with status spam": 1, "comment with status deleted": 1})
     row = comments[-1].row
     assert list(row) == ["id", "thread_id", "parent_id", "author", "status", "text", "thread_title", "link", "createdAt", "message"]
     assert row["message"] == "<p>Great save in the shoot-out.<br>Ref was poor all match though.</p>"
@@ -152,8 +167,7 @@ def test_disqus_row_and_status_filter():
 
 
 def test_reddit_thread_is_flattened_depth_first():
-    skipped = Counter()
-    comments = list(read_reddit(REDDIT_THREAD, skipped=skipped))
+    comments, skipped = read(REDDIT_THREAD, "reddit")
     assert [(c.id, c.thread_id, c.parent_id, c.author, c.row["status"]) for c in comments] == [
         ("kx9o2m4", "1b2c3d", "", "josemueller", "approved"),
         ("kx9p1a0", "1b2c3d", "kx9o2m4", "Zoe_rides", "approved"),
@@ -161,7 +175,7 @@ def test_reddit_thread_is_flattened_depth_first():
         ("kx9s4t1", "1b2c3d", "", "m_ueller_42", "approved"),
         ("kx9t0c8", "1b2c3d", "", "AutoModerator", "deleted"),
     ]
-    assert skipped == Counter({"more stub": 2})
+    assert skipped == Counter({NOT_LOADED: 5})  # the two "load more" stubs stand for 2 and 3 comments
     assert comments[1].text == (
         "> cars just park in painted lanes\n\nExactly. A kerb is the only thing drivers respect. Café owners on 5th even asked for it."
     )
@@ -174,14 +188,13 @@ def test_reddit_thread_is_flattened_depth_first():
         "id", "thread_id", "parent_id", "author", "status", "text", "thread_title", "permalink", "created_utc", "body",
     ]  # fmt: skip
     assert comments[0].row["body"].startswith("Worth it. Painted lanes are just parking for delivery vans &amp; cars")
-    assert comments[0].row["created_utc"] == 1709282500.0
+    assert comments[0].row["created_utc"] == "1709282500.0"  # the number as written in the file
 
 
 def test_reddit_statuses_filter():
-    skipped = Counter()
-    comments = list(read_reddit(REDDIT_THREAD, statuses={"approved"}, skipped=skipped))
+    comments, skipped = read(REDDIT_THREAD, "reddit", statuses={"approved"})
     assert [c.id for c in comments] == ["kx9o2m4", "kx9p1a0", "kx9s4t1"]
-    assert skipped == Counter({"more stub": 2, "status deleted": 2})
+    assert skipped == Counter({NOT_LOADED: 5, "comment with status deleted": 2})
 
 
 def test_reddit_dump_is_read_line_by_line():
@@ -206,7 +219,8 @@ def test_reddit_dump_with_labels_and_titles(tmp_path):
     (comment,) = read_reddit(path)
     assert comment.labels == {"hostile": 1, "ad_hominem": 0}
     assert comment.article == "Ferry & bus times\n\nNew times."
-    assert comment.row["hostile"] == 1 and comment.row["ad_hominem"] == "0" and comment.row["thread_title"] == "Ferry & bus times"
+    assert comment.row["hostile"] == "1" and comment.row["ad_hominem"] == "0" and comment.row["thread_title"] == "Ferry & bus times"
+    assert json.loads(json_line(comment.row))["hostile"] == 1  # a number in, a number out
 
 
 # Detection and dispatch
@@ -241,10 +255,10 @@ def test_other_formats_are_still_detected(tmp_path):
 
 def test_export_formats_can_be_named():
     assert {"wordpress", "disqus", "reddit"} <= set(FORMATS)
-    skipped = Counter()
-    comments = list(read_comments(WXR, ReadOptions(format="wordpress", statuses=frozenset({"approved"})), skipped))
+    report = ReadReport()
+    comments = list(read_comments(WXR, ReadOptions(format="wordpress", statuses=frozenset({"approved"})), report))
     assert [c.id for c in comments] == ["201", "202", "208"]
-    assert skipped["status spam"] == 1
+    assert report.skipped["comment with status spam"] == 1
     with pytest.raises(InputError, match="not a Disqus export"):  # the named format is used, not detection
         list(read_comments(WXR, ReadOptions(format="disqus")))
 
@@ -297,9 +311,13 @@ def test_malformed_json_names_its_line(tmp_path):
 
 def test_json_that_is_not_reddit_is_refused(tmp_path):
     path = tmp_path / "list.json"
-    path.write_text('[{"kind": "Listing", "data": {"children": []}}]\n', encoding="utf-8")
-    with pytest.raises(InputError, match="not a Reddit thread .json: expected a list of two Listings"):
+    path.write_text('[{"kind": "Listing", "data": {"children": [{"kind": "t5", "data": {}}]}}]\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not Reddit comments: found kind 't5' where Reddit has Listings and comments"):
         list(read_reddit(path))
+    numbers = tmp_path / "numbers.json"
+    numbers.write_text("[1, 2]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not Reddit comments: found the value '1'"):
+        list(read_reddit(numbers))
     submissions = tmp_path / "submissions.ndjson"
     submissions.write_text('{"id": "p9", "title": "A post", "selftext": ""}\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"line 1: not a Reddit comment"):
@@ -325,8 +343,7 @@ def test_exports_without_comments_are_refused(tmp_path):
         list(read_reddit(thread))
 
 
-@pytest.mark.skipif(pyexpat.version_info < (2, 4, 0), reason="expat before 2.4 expands billion laughs")
-def test_entity_expansion_is_refused(tmp_path):
+def test_entity_declarations_are_refused(tmp_path):
     entities = "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * 10}">' for n in range(1, 10))
     path = tmp_path / "laughs.xml"
     path.write_text(
@@ -334,8 +351,10 @@ def test_entity_expansion_is_refused(tmp_path):
         '<disqus xmlns="http://disqus.com">\n<post><message>&e9;</message></post>\n</disqus>\n',
         encoding="utf-8",
     )
-    with pytest.raises(InputError, match=r"line 4: malformed XML .*amplification"):
-        list(read_disqus(path))
+    with pytest.raises(InputError, match=r"laughs\.xml, line 2: the XML declares the entity 'e0'; .*refused"):
+        list(read_comments(path))  # detection refuses it
+    with pytest.raises(InputError, match=r"line 2: the XML declares the entity 'e0'"):
+        read_disqus(path)  # and so does the reader when the format is named
 
 
 def test_external_entities_are_not_read(tmp_path):
@@ -347,8 +366,18 @@ def test_external_entities_are_not_read(tmp_path):
         '<disqus xmlns="http://disqus.com">\n<post><message>&secret;</message></post>\n</disqus>\n',
         encoding="utf-8",
     )
-    with pytest.raises(InputError, match=r"line 4: malformed XML .*undefined entity"):
-        list(read_disqus(path))
+    with pytest.raises(InputError, match=r"line 2: the XML declares the entity 'secret'") as refused:
+        read_disqus(path)
+    assert "password" not in str(refused.value)
+
+
+def test_undefined_entities_are_malformed_xml(tmp_path):
+    path = tmp_path / "nbsp.xml"
+    text = DISQUS.read_text(encoding="utf-8").replace("<title>Cup final", "<title>Cup&nbsp;final")
+    path.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "&nbsp;" in row)
+    with pytest.raises(InputError, match=rf"nbsp\.xml, line {line}: malformed XML at column \d+ \(undefined entity\)"):
+        read_disqus(path)
 
 
 # The seed thread through every export

@@ -3,8 +3,16 @@
 import pytest
 
 from moderation.errors import InputError
-from moderation.io.readers import detect_format, read_comments
-from moderation.io.readers.tabular import Columns, read_csv, read_jsonl
+from moderation.io.readers import ReadOptions, detect_format, read_comments
+from moderation.io.readers.tabular import Columns
+
+
+def read_csv(path, columns=Columns()):
+    return read_comments(path, ReadOptions(format="csv", columns=columns))
+
+
+def read_jsonl(path):
+    return read_comments(path, ReadOptions(format="jsonl"))
 
 
 def write(tmp_path, name, text):
@@ -76,9 +84,9 @@ def test_jsonl_records(tmp_path):
     "line, message",
     [
         ("{bad json", "line 1: malformed JSON"),
-        ("[1, 2]", "line 1: expected a JSON object, got list"),
+        ("[1, 2]", "line 1: expected a JSON object, got an array"),
         ('{"body": "x"}', "line 1: JSON object has no 'text' field"),
-        ('{"text": 5}', "line 1: 'text' must be a string"),
+        ('{"text": 5}', "line 1: 'text' must be a string, got number"),
     ],
 )
 def test_jsonl_errors_name_the_line(tmp_path, line, message):

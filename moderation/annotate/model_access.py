@@ -7,9 +7,6 @@ else in :mod:`moderation.annotate`. Scikit-learn is imported only by :func:`trai
 
 from __future__ import annotations
 
-import shutil
-import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -37,20 +34,12 @@ __all__ = [
     "trained_labels",
 ]
 
-STDIN = "-"
-
-
 def read_input(path: str | Path, options: ReadOptions = ReadOptions()) -> list[Comment]:
     """Every comment of an input file in any format the readers accept, in file order; ``-``
-    reads stdin (spooled to a temporary file, since format detection reads the start twice)."""
+    reads stdin."""
     from moderation.io.readers import read_comments
 
-    if str(path) != STDIN:
-        return list(read_comments(path, options))
-    with tempfile.NamedTemporaryFile(prefix="moderation-annotate-stdin-") as spool:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
-        spool.flush()
-        return list(read_comments(spool.name, options))
+    return list(read_comments(path, options))
 
 
 def load_model(model_dir: Path | None):

@@ -3,10 +3,11 @@
 function in :mod:`moderation.commands` that the tests call too."""
 
 from moderation.cli import annotate, evaluate, info, label, score, serve, train  # noqa: F401 - registers the commands
-from moderation.cli.app import app, install_signal_handlers
+from moderation.cli.app import guard_standard_streams, install_signal_handlers, run
 
 
 def main() -> None:
     """The ``moderation`` console script."""
+    guard_standard_streams()
     install_signal_handlers()
-    app()
+    run()

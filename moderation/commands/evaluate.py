@@ -13,7 +13,7 @@ from moderation.model.metrics import CALIBRATION_BINS, label_metrics
 from moderation.io.readers import ReadOptions
 from moderation.model.store import LoadedModel
 from moderation.io.labeled import label_matrix, load_training_data
-from moderation.io.writers import atomic_output
+from moderation.io.writers import open_output
 
 
 def evaluate(
@@ -27,7 +27,7 @@ def evaluate(
     the model was not trained on, are left out rather than counted as negatives. With
     ``report``, also writes ``metrics.json`` and, per label, a precision–recall curve and a
     reliability diagram as PNG into that folder."""
-    comments = load_training_data(data_paths, options).comments
+    comments = load_training_data(data_paths, options, purpose="evaluation").comments
     Y = label_matrix(comments)
     scores = model.scorer.score_threads(comments)
     results, curves = {}, {}
@@ -59,14 +59,14 @@ def write_report(folder: Path, results: dict[str, dict], curves: dict[str, tuple
     except OSError as error:
         raise InputError(f"cannot create the report folder ({error.strerror or error})", folder) from None
     written = [folder / "metrics.json"]
-    with atomic_output(written[0]) as stream:
+    with open_output(written[0]) as stream:
         stream.write(json.dumps(results, indent=2) + "\n")
 
     def save(figure, axes, name: str, legend: str) -> None:
         axes.legend(loc=legend)
         figure.tight_layout()
         written.append(folder / name)
-        with atomic_output(written[-1], binary=True) as stream:
+        with open_output(written[-1], binary=True) as stream:
             figure.savefig(stream, format="png", dpi=100)
         plt.close(figure)
 

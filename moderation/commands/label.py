@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import csv
-import shutil
-import tempfile
 from collections import Counter, deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 
 import numpy as np
 
 from moderation.comments import LABELS, Comment
 from moderation.commands.label_workers import BatchScorer, scoring_backend
-from moderation.features.context import WholeThreads
 from moderation.commands.progress import progress
-from moderation.io.readers import ReadOptions, read_comments
-from moderation.io.readers.lines import STDIN, open_binary
 from moderation.commands.score import EMPTY_NOTE
-from moderation.model.store import LoadedModel
+from moderation.errors import InputError, warn
+from moderation.features.context import WholeThreads
 from moderation.features.text import MAX_TEXT_CHARS
-from moderation.io.writers import atomic_output, check_output_path, json_line
+from moderation.io.readers import EXPORT_FORMATS, ReadOptions, ReadReport, open_input
+from moderation.io.writers import SURROGATE_NOTE, check_output, csv_cell, json_line, open_output, without_surrogates
+from moderation.model.store import LoadedModel
 
 SCORE_COLUMNS = tuple(f"{label}_score" for label in LABELS)
 FLAG_COLUMNS = tuple(f"{label}_flag" for label in LABELS)
@@ -30,6 +27,7 @@ OUTPUT_COLUMNS = (*SCORE_COLUMNS, *FLAG_COLUMNS, "note")
 SUMMARY_THREADS = 10  # threads listed on stderr, most flagged first
 PARALLEL_MIN_COMMENTS = 20_000  # below this, starting worker processes costs more than it saves
 LARGE_THREAD = 20_000  # comments; larger threads are summarized in a pass of their own instead of held whole
+PLAIN_CELLS = (str, int, float)  # written into CSV as they are; anything else through csv_cell
 CHUNK = 700  # comments scored together: enough to amortize NumPy calls; a batch's temporaries grow with it
 
 
@@ -41,9 +39,13 @@ def batched(items, size: int):
 
 @dataclass
 class LabelSummary:
+    """What ``label`` did, for stderr: comments and flags per thread, how many of each status
+    (platform exports), and what the input held that was not labeled, by reason."""
+
     comments: int = 0
     flags: Counter = field(default_factory=Counter)
     threads: dict[str, Counter] = field(default_factory=dict)
+    statuses: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
 
     def count(self, comment: Comment, flagged: list[str]) -> None:
@@ -56,7 +58,7 @@ class LabelSummary:
             self.flags.update(flagged)
 
     def lines(self) -> list[str]:
-        """A short report for stderr: totals, the most flagged threads, what was skipped."""
+        """A short report for stderr: totals, the most flagged threads, statuses, what was skipped."""
         counts = ", ".join(f"{label} {self.flags[label]}" for label in LABELS)
         lines = [f"{plural(self.comments, 'comment')} labeled; flagged: {counts}"]
         if len(self.threads) > 1:
@@ -66,32 +68,40 @@ class LabelSummary:
                 lines.append(f"  thread {thread_id or '(none)'}: {plural(counts['comments'], 'comment')}; flagged: {flags}")
             if len(busiest) > SUMMARY_THREADS:
                 lines.append(f"  … and {len(busiest) - SUMMARY_THREADS} more threads")
+        if set(self.statuses) - {"approved"}:
+            statuses = ", ".join(f"{n:,} {status}" for status, n in sorted(self.statuses.items(), key=lambda item: -item[1]))
+            lines.append(f"labeled by status: {statuses} (--status approved labels only the approved ones)")
         if self.skipped:
-            lines.append("not labeled: " + ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items())))
+            lines.append("not labeled: " + ", ".join(plural(n, reason) for reason, n in sorted(self.skipped.items())))
         return lines
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
-
-@contextmanager
-def readable_path(path: Path):
-    """``path`` itself, or stdin copied to a temporary file (labeling reads its input twice)."""
-    if str(path) != STDIN:
-        yield path
-        return
-    with tempfile.NamedTemporaryFile(prefix="moderation-stdin-") as spool:
-        shutil.copyfileobj(open_binary(STDIN), spool)
-        spool.flush()
-        yield Path(spool.name)
+def plural(count: int, phrase: str) -> str:
+    """"1 pingback", "4 pingbacks", "2 comments with status spam": the phrase's first word counts."""
+    if count == 1:
+        return f"1 {phrase}"
+    word, _, rest = phrase.partition(" ")
+    word = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+    return f"{count:,} {word}" + (f" {rest}" if rest else "")
 
 
 def input_record(comment: Comment) -> dict:
     """The comment's input columns; thread exports have none, so give the canonical ones."""
     if comment.row is not None:
-        return {k: v for k, v in comment.row.items() if k not in OUTPUT_COLUMNS}
+        return comment.row
     return {"id": comment.id, "thread_id": comment.thread_id, "text": comment.text}
+
+
+def output_names(input_columns) -> dict[str, str]:
+    """Our column → its name in the output. Input columns are never overwritten: if any has
+    the name of one of ours, all of ours get the first suffix ``_2``, ``_3``, … that is free."""
+    taken = set(input_columns)
+    if not taken & set(OUTPUT_COLUMNS):
+        return {column: column for column in OUTPUT_COLUMNS}
+    suffix = 2
+    while any(f"{column}_{suffix}" in taken for column in OUTPUT_COLUMNS):
+        suffix += 1
+    return {column: f"{column}_{suffix}" for column in OUTPUT_COLUMNS}
 
 
 EMPTY_FIELDS = {**{c: "" for c in SCORE_COLUMNS}, **{c: "" for c in FLAG_COLUMNS}, "note": EMPTY_NOTE}
@@ -123,6 +133,7 @@ class ThreadPlan:
 
 
 def plan_threads(comments) -> ThreadPlan:
+    """The first pass: how many comments, the input columns, each thread's size and last row."""
     plan = ThreadPlan()
     for row, comment in enumerate(comments):
         plan.comments += 1
@@ -131,6 +142,10 @@ def plan_threads(comments) -> ThreadPlan:
             plan.last_row[comment.thread_id] = row
             plan.sizes[comment.thread_id] += 1
     return plan
+
+
+def changed_input(name: str) -> InputError:
+    return InputError("the input changed while it was being read; run again on a copy that nothing is writing to", name)
 
 
 def for_scoring(comment: Comment, articles: dict[str, str]) -> Comment:
@@ -142,14 +157,15 @@ def for_scoring(comment: Comment, articles: dict[str, str]) -> Comment:
     return Comment(comment.text, comment.id, comment.thread_id, comment.parent_id, comment.author, article)
 
 
-def scored_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: int, dask: str | None):
+def scored_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: int, dask: str | None, name: str = ""):
     """``(comment, scores)`` for every input row, in input order (scores None for empty texts).
 
     A comment is scored once every comment of its thread has been read, in batches of whole
     threads, and given back once it and all before it are scored: memory holds only threads
     still being read, little for exports grouped by thread. Threads larger than
     :data:`LARGE_THREAD` were summarized beforehand (``scorer.large``) and are scored as
-    they come.
+    they come. An input that no longer matches the plan (a file being written meanwhile) is
+    an :class:`InputError`.
     """
     large = plan.large_threads()
     open_threads: dict[str, list[tuple[int, Comment]]] = {}
@@ -175,6 +191,7 @@ def scored_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: in
                 row, comment = waiting.popleft()
                 yield comment, done.pop(row, None)
 
+        row = -1
         for row, comment in enumerate(comments):
             waiting.append((row, comment))
             if comment.text.strip():
@@ -182,14 +199,19 @@ def scored_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: in
                 if thread in large:
                     batches[False].append((row, for_scoring(comment, articles)))
                 else:
+                    last_row = plan.last_row.get(thread, -1)
+                    if row > last_row:
+                        raise changed_input(name)
                     open_threads.setdefault(thread, []).append((row, for_scoring(comment, articles)))
-                    if plan.last_row[thread] == row:
+                    if last_row == row:
                         batches[True] += open_threads.pop(thread)
                 for whole_threads, batch in batches.items():
                     if len(batch) >= CHUNK:
                         send(whole_threads)
                 collect(block=False)
             yield from ready()
+        if row + 1 != plan.comments or open_threads:
+            raise changed_input(name)
         for whole_threads, batch in batches.items():
             if batch:
                 send(whole_threads)
@@ -220,29 +242,40 @@ def label_file(
     quiet: bool = False,
 ) -> LabelSummary:
     """Label every comment of ``source`` and write them to ``output`` (CSV or JSONL by its
-    extension; CSV on stdout when None), in input order, atomically.
+    extension; CSV on stdout when None), in input order, with every input column kept.
 
-    The input is read in passes, never held whole: threads and output columns; statistics
-    of very large threads (if any); then scores, in batches of whole threads on ``workers``
-    processes or a Dask cluster for large inputs, written out in input order as they come.
+    The input is opened once and read in passes, never held whole: threads and output
+    columns; statistics of very large threads (if any); then scores, in batches of whole
+    threads on ``workers`` processes or a Dask cluster for large inputs, written out in input
+    order as they come. Notes about the input (and renamed output columns) go to stderr.
     """
-    if output is not None:
-        check_output_path(output, [source])
+    check_output(output)
     as_jsonl = output is not None and output.suffix.lower() in (".jsonl", ".ndjson")
     summary = LabelSummary()
-
-    def comments(skipped: Counter | None = None):
-        return read_comments(path, options, skipped)
-
-    with readable_path(source) as path:
-        plan = plan_threads(comments(summary.skipped))
+    with open_input(source, options) as comments:
+        check_output(output, comments.identity)
+        report = ReadReport(summary.skipped)
+        plan = plan_threads(comments.comments(report))
+        plan.keys = dict.fromkeys([*report.columns, *plan.keys])  # a CSV's header, even without rows
+        for note in report.notes:
+            warn(f"note: {note}")
+        names = output_names(plan.keys)
+        if names["note"] != "note":
+            clashing = ", ".join(column for column in OUTPUT_COLUMNS if column in plan.keys)
+            warn(
+                f"note: the input has columns named like label's ({clashing}); they are kept unchanged, "
+                f"and this run's columns are named {names[OUTPUT_COLUMNS[0]]} … {names['note']}"
+            )
         summary.comments = plan.comments
-        shared = large_thread_statistics(comments(), plan, model)
+        shared = large_thread_statistics(comments.comments(), plan, model)
         if plan.comments < PARALLEL_MIN_COMMENTS and not dask:
             workers = 1
-        header = [*plan.keys, *OUTPUT_COLUMNS]
-        scored = scored_in_order(comments(), plan, BatchScorer(model, shared), workers, dask)
-        with atomic_output(output) as stream, progress("labeling", plan.comments, quiet) as advance:
+        header = [*plan.keys, *names.values()]
+        note_column = len(header) - 1
+        no_value = repeat("")  # a column a row does not have (JSON Lines) is an empty cell
+        statuses = summary.statuses if comments.format in EXPORT_FORMATS else Counter()
+        scored = scored_in_order(comments.comments(), plan, BatchScorer(model, shared), workers, dask, comments.name)
+        with open_output(output, input_identity=comments.identity) as stream, progress("labeling", plan.comments, quiet) as advance:
             writer = None if as_jsonl else csv.writer(stream, lineterminator="\n")
             if writer:
                 writer.writerow(header)
@@ -250,12 +283,20 @@ def label_file(
                 fields = output_fields(comment, scores, thresholds)
                 flagged = [label for label in LABELS if fields[f"{label}_flag"] == 1]
                 summary.count(comment, flagged)
+                if comment.row is not None and "status" in comment.row:
+                    statuses[comment.row["status"]] += 1
                 advance()
                 if only_flagged and not flagged:
                     continue
-                record = {**input_record(comment), **fields}
-                if writer:
-                    writer.writerow([record.get(column, "") for column in header])
-                else:
+                record = {**input_record(comment), **{names[column]: value for column, value in fields.items()}}
+                if not writer:
                     stream.write(json_line(record))
+                    continue
+                values = [value if type(value) in PLAIN_CELLS else csv_cell(value) for value in map(record.get, header, no_value)]
+                try:
+                    writer.writerow(values)
+                except UnicodeEncodeError:  # raised before any of the row is written
+                    values = without_surrogates(values)
+                    values[note_column] = "; ".join(note for note in (values[note_column], SURROGATE_NOTE) if note)
+                    writer.writerow(values)
     return summary

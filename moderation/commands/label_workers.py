@@ -3,13 +3,23 @@
 ``label`` cuts its input into batches of whole threads (see :mod:`moderation.commands.label`), so a
 batch needs nothing but the model to be scored. Workers receive the model as its
 ``model.npz`` bytes and verify their sha256 before loading them, once per worker.
+
+Local workers are started with "spawn", as children of the ``label`` process, and ask the
+kernel to kill them when it dies (``PR_SET_PDEATHSIG`` on Linux; elsewhere a thread watches
+the parent): a ``label`` killed with SIGKILL leaves no workers, and with them gone the
+resource tracker ends too. ("forkserver" workers would be children of a server process that
+itself waits for them to end.)
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,10 +67,32 @@ class BatchScorer:
 _worker_scorer: BatchScorer | None = None
 
 
-def _start_worker(scorer: BatchScorer) -> None:
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_CHECK_SECONDS = 1.0
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` (the process that started it) ends, however it ends."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(PARENT_CHECK_SECONDS)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # it ended before we asked
+        os._exit(1)
+
+
+def _start_worker(scorer: BatchScorer, parent: int) -> None:
     global _worker_scorer
-    # Ctrl-C and SIGTERM are the main process's to handle; it shuts the pool down.
+    die_with_parent(parent)
+    # Ctrl-C, SIGTERM and SIGHUP are the main process's to handle; it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_scorer = scorer
 
@@ -92,8 +124,9 @@ def scoring_backend(scorer: BatchScorer, workers: int = 1, dask: str | None = No
             total = max(sum(client.nthreads().values()), 1)
             yield (lambda comments, whole: client.submit(_score_on_dask_worker, shared, comments, whole, pure=False)), total * IN_FLIGHT_PER_WORKER
     elif workers > 1:
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_start_worker, initargs=(scorer,))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(scorer, os.getpid())
+        )
         try:
             yield (lambda comments, whole: pool.submit(_score_in_worker, comments, whole)), workers * IN_FLIGHT_PER_WORKER
         finally:

@@ -11,12 +11,15 @@ import numpy as np
 
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError, warn
-from moderation.io.readers import ReadOptions, read_comments
-from moderation.io.readers.lines import sha256_file
-from moderation.io.readers.thread_export import read_thread_export
+from moderation.io.readers import ReadOptions, ReadReport, open_input
+from moderation.io.readers.source import STDIN
 from moderation.shipped import shipped_path
 
 THREADS_FOLDER = "threads"
+PURPOSES = {
+    "training": "train learns from your labels",
+    "evaluation": "evaluate compares the model's flags with your labels",
+}
 
 
 @dataclass
@@ -39,49 +42,64 @@ def data_files(path: Path) -> list[Path]:
     return [path]
 
 
-def thread_articles(folder: Path) -> dict[str, tuple[str, Path]]:
-    """Articles of the thread exports in ``folder/threads``, by thread id (the file stem)."""
+def thread_articles(folder: Path) -> dict[str, tuple[str, Path, str]]:
+    """Articles of the thread exports in ``folder/threads``, by thread id (the file stem),
+    with the export's path and sha256."""
     threads = folder / THREADS_FOLDER
     articles = {}
     for export in sorted(threads.glob("*.txt")) if threads.is_dir() else []:
-        first = next(iter(read_thread_export(export)))
-        articles[export.stem] = (first.article, export)
+        with open_input(export, ReadOptions(format="thread")) as source:
+            first = next(iter(source.comments()))
+            articles[export.stem] = (first.article, export, source.sha256())
     return articles
 
 
-def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions()) -> TrainingData:
-    """Labeled comments from files (any format ``label`` reads, read with ``options``; labels
-    as in the canonical schema) and folders of CSV/JSONL files.
+def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), purpose: str = "training") -> TrainingData:
+    """Labeled comments from files (any format ``label`` reads, read with ``options``; ``-``
+    for stdin; labels as in the canonical schema) and folders of CSV/JSONL files, for
+    ``purpose`` ("training" or "evaluation", which the errors name).
 
     In a folder, ``threads/<thread_id>.txt`` exports supply the article of rows that have no
     ``article`` of their own. Rows without text or without any label are left out, with a
-    count on stderr.
+    count on stderr; data without any labeled row is one error line.
     """
     comments: list[Comment] = []
     sources: list[dict] = []
+    unusable: list[tuple[str, int]] = []
     for path in map(Path, paths):
-        if not path.exists():
+        if str(path) != STDIN and not path.exists():
             raise InputError("no such file or folder; give labeled CSV files or a folder of them", path)
         articles = thread_articles(path) if path.is_dir() else {}
-        for file in data_files(path):
-            rows = list(read_comments(file, options))
-            unusable = 0
-            for comment in rows:
-                if not comment.article and comment.thread_id in articles:
-                    comment.article = articles[comment.thread_id][0]
-                if not comment.thread_id:
-                    comment.thread_id = str(file)  # a file without thread ids is one thread
-                if comment.text.strip() and any(v is not None for v in comment.labels.values()):
-                    comments.append(comment)
-                else:
-                    unusable += 1
-            if unusable:
-                warn(f"{file}: {unusable} row(s) without text or without any label were not used for training")
-            sources.append({"path": source_name(file), "sha256": sha256_file(file), "rows": len(rows)})
-        for article, export in articles.values():
-            sources.append({"path": source_name(export), "sha256": sha256_file(export), "rows": 0})
+        for file in [path] if str(path) == STDIN else data_files(path):
+            with open_input(file, options) as source:
+                report = ReadReport()
+                rows = 0
+                left_out = 0
+                for comment in source.comments(report):
+                    rows += 1
+                    if not comment.article and comment.thread_id in articles:
+                        comment.article = articles[comment.thread_id][0]
+                    if not comment.thread_id:
+                        comment.thread_id = source.name  # a file without thread ids is one thread
+                    if comment.text.strip() and any(v is not None for v in comment.labels.values()):
+                        comments.append(comment)
+                    else:
+                        left_out += 1
+                for note in report.notes:
+                    warn(f"note: {note}")
+                if left_out:
+                    unusable.append((source.name, left_out))
+                sources.append({"path": source_name(file), "sha256": source.sha256(), "rows": rows})
+        for _, export, digest in articles.values():
+            sources.append({"path": source_name(export), "sha256": digest, "rows": 0})
     if not comments:
-        raise InputError("no labeled comments found in " + ", ".join(map(str, paths)) + "; label some rows (1/0) first")
+        raise InputError(
+            f"no labeled comments in {', '.join(map(str, paths))}: no row has text and a 1 or 0 in an "
+            f"{', '.join(LABELS[:-1])} or {LABELS[-1]} column; {PURPOSES[purpose]}: label some rows first "
+            "(labels/GUIDELINES.md), or score unlabeled comments with `moderation label`"
+        )
+    for name, count in unusable:
+        warn(f"{name}: {count} row(s) without text or without any label were not used for {purpose}")
     combined = hashlib.sha256("".join(s["sha256"] for s in sources).encode()).hexdigest()
     return TrainingData(comments, sources, combined)
 
@@ -98,6 +116,8 @@ def source_name(path: Path) -> str:
     """How a model's metadata names a data file: the shipped labels by their place in the
     project, others relative to the current folder when inside it, so that no machine's
     absolute paths end up in a model."""
+    if str(path) == STDIN:
+        return "<stdin>"
     resolved = Path(path).resolve()
     for root in (shipped_path("labels").parent, Path.cwd()):
         try:

@@ -1,72 +1,393 @@
-"""Output files written atomically: complete, or not there at all."""
+"""Where output goes, and how values are written into it.
+
+:func:`open_output` writes a regular file atomically: into an anonymous temporary file in the
+same folder (``O_TMPFILE``; elsewhere a ``.<name>.<pid>.<random>.partial`` file that the next
+run removes if its process is gone), given the old file's permissions and owner, synced, and
+renamed into place only when complete. A failed or interrupted run leaves the previous output
+as it was. Anything that is not a regular file is written directly, never replaced: stdout,
+``/dev/stdout`` and other ``/dev/fd/N``, a FIFO, a character device such as ``/dev/null``.
+A file with other hard links, or one whose owner we cannot give back, is written in place
+once the new content is complete, since renaming would change what the path is.
+
+Write failures (disk full, quota, file size limit, a closed stdout) raise :class:`OutputError`:
+one line that says what failed and whether the previous output is intact.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import json
+import math
 import os
+import re
+import secrets
+import stat
 import sys
-import tempfile
 from pathlib import Path
 
-from moderation.errors import InputError
+from moderation.errors import InputError, ModerationError
+from moderation.io.readers.json_values import JSONText
+
+DESCRIPTOR_PATH = re.compile(r"/dev/(?:stdout|stderr|fd/(\d+))|/proc/self/fd/(\d+)")
+ESCAPED_IN_JSON = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+SURROGATES = re.compile("[\ud800-\udfff]")
+SURROGATE_NOTE = "invalid Unicode (lone surrogates) replaced with U+FFFD in this row"
+BUFFER = 1 << 16
 
 
-def check_output_path(output: Path, inputs: list[Path]) -> None:
-    """Refuse, before any work, an output we could not write or that would overwrite an input."""
-    for source in inputs:
-        if str(source) != "-" and output.exists() and output.resolve() == Path(source).resolve():
-            raise InputError("the output is the input file; write to another file", output)
-    if output.is_dir():
-        raise InputError("is a directory; give a file name for the output", output)
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"the output folder {folder} does not exist; create it first", output)
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"cannot write to the output folder {folder} (permission denied)", output)
+class OutputError(ModerationError):
+    """Output that could not be written: says what failed and what became of the previous output."""
+
+    exit_code = 2
+
+
+def failure(error: OSError, where: str, aftermath: str) -> OutputError:
+    """The :class:`OutputError` for an ``OSError`` while writing ``where``."""
+    if error.errno == errno.ENOSPC:
+        what = f"no space left on the device of {where}"
+    elif error.errno == errno.EDQUOT:
+        what = f"disk quota exceeded writing {where}"
+    elif error.errno == errno.EFBIG:
+        what = f"{where} would exceed the file size limit (see ulimit -f)"
+    else:
+        what = f"cannot write {where} ({error.strerror or error})"
+    return OutputError(f"{what}; {aftermath}")
+
+
+class CheckedWriter(io.RawIOBase):
+    """A raw writer on a descriptor whose failures become :class:`OutputError` (a reader that
+    went away stays a ``BrokenPipeError``, which the CLI ends quietly). Closing it closes the
+    descriptor if ``owns``; after :meth:`discard`, what is still buffered is dropped."""
+
+    def __init__(self, descriptor: int, where: str, aftermath: str, owns: bool = True):
+        self.descriptor = descriptor
+        self.where = where
+        self.aftermath = aftermath
+        self.owns = owns
+        self.discarded = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.discarded:
+            return len(data)
+        try:
+            return os.write(self.descriptor, data)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            self.discard()  # nothing more can be written; later flushes (at exit) must not fail again
+            raise failure(error, self.where, self.aftermath) from None
+
+    def fileno(self) -> int:
+        return self.descriptor
+
+    def isatty(self) -> bool:
+        return os.isatty(self.descriptor)
+
+    def discard(self) -> None:
+        """Drop whatever is written from now on (the output has failed)."""
+        self.discarded = True
+
+    def close(self) -> None:
+        if not self.closed and self.owns:
+            os.close(self.descriptor)
+        super().close()
+
+
+def text_stream(raw: io.RawIOBase, binary: bool, line_buffering: bool = False):
+    """A buffered binary stream, or a UTF-8 text stream, over ``raw``."""
+    buffered = io.BufferedWriter(raw, BUFFER)
+    if binary:
+        return buffered
+    return io.TextIOWrapper(buffered, encoding="utf-8", errors="strict", newline="", line_buffering=line_buffering, write_through=False)
+
+
+class ClosedStdout(io.TextIOBase):
+    """Stands in for stdout when the process started with it closed (``>&-``): writing to it is
+    an error, not silence."""
+
+    MESSAGE = "stdout is closed, so there is nowhere to write; give --out FILE (label) or run without >&-"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OutputError(self.MESSAGE)
+
+
+def checked_stdout(line_buffering: bool):
+    """A UTF-8 text stream on descriptor 1 whose write failures are :class:`OutputError`."""
+    raw = CheckedWriter(1, "stdout", "the output is incomplete", owns=False)
+    return text_stream(raw, binary=False, line_buffering=line_buffering)
+
+
+class OutputTarget:
+    """What ``--out`` names: stdout (None), a descriptor (``/dev/stdout``, ``/dev/fd/N``), a
+    stream to write directly (FIFO, character device), or a regular file to replace."""
+
+    def __init__(self, output: Path | None):
+        self.output = output
+        self.descriptor: int | None = None
+        self.existing: os.stat_result | None = None
+        self.kind = "stdout"
+        if output is None:
+            self.descriptor = 1
+            return
+        name = str(output)
+        match = DESCRIPTOR_PATH.fullmatch(name)
+        if match:
+            self.kind = "descriptor"
+            self.descriptor = int(match.group(1) or match.group(2) or (1 if name == "/dev/stdout" else 2))
+            return
+        try:
+            self.existing = os.stat(output)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise InputError(f"cannot use this output ({error.strerror})", output) from None
+        mode = self.existing.st_mode if self.existing else stat.S_IFREG
+        if stat.S_ISDIR(mode):
+            raise InputError("is a directory; give a file name for the output", output)
+        if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+            self.kind = "stream"
+        elif stat.S_ISREG(mode):
+            self.kind = "file"
+        else:
+            raise InputError("is a block device or socket; write to a file, a FIFO or a character device such as /dev/null", output)
+        self.real = Path(os.path.realpath(output))  # a symlink's target is replaced, not the link
+
+    def check(self, input_identity: tuple[int, int] | None = None) -> None:
+        """Refuse, before any work, an output we could not write or that is the input."""
+        if self.kind in ("stdout", "descriptor"):
+            if self.descriptor == 1 and isinstance(sys.stdout, ClosedStdout):
+                raise OutputError(ClosedStdout.MESSAGE)
+            try:
+                os.fstat(self.descriptor)
+            except OSError:
+                raise InputError(f"descriptor {self.descriptor} is not open", self.output) from None
+            return
+        if self.existing is not None and input_identity == (self.existing.st_dev, self.existing.st_ino):
+            raise InputError("the output is the input file; write to another file", self.output)
+        if self.kind == "file":
+            folder = self.real.parent
+            if not folder.is_dir():
+                raise InputError(f"the output folder {folder} does not exist; create it first", self.output)
+            if not os.access(folder, os.W_OK):
+                raise InputError(f"cannot write to the output folder {folder} (permission denied)", self.output)
+
+    def aftermath(self) -> str:
+        """What a failed write leaves, for messages."""
+        if self.kind == "file":
+            return "the previous output is intact" if self.existing else "no output was written"
+        return "the output is incomplete"
+
+
+def check_output(output: Path | None, input_identity: tuple[int, int] | None = None) -> None:
+    """Refuse, before any work, an output that cannot be written or that is the input."""
+    OutputTarget(output).check(input_identity)
 
 
 @contextlib.contextmanager
-def atomic_output(output: Path | None, binary: bool = False):
-    """A text stream (bytes if ``binary``) for ``output`` (stdout if None), renamed into place
-    only on success.
-
-    The temporary file lives in the output's folder so the final rename is atomic; on any
-    error or interruption it is removed and an existing output is left as it was.
-    """
-    if output is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent or ".")
-    except OSError as error:
-        raise InputError(f"cannot write the output here ({error.strerror or error}); choose another path", output) from None
-    try:
-        opened = os.fdopen(descriptor, "wb") if binary else os.fdopen(descriptor, "w", encoding="utf-8", newline="")
-        with opened as stream:
+def open_output(output: Path | None, binary: bool = False, input_identity: tuple[int, int] | None = None):
+    """A UTF-8 text stream (bytes if ``binary``) for ``output`` (stdout if None), written as the
+    module docstring says; write failures raise :class:`OutputError`."""
+    target = OutputTarget(output)
+    target.check(input_identity)
+    where = "stdout" if output is None else str(output)
+    if target.kind == "file":
+        with staged_file(target, binary) as stream:
             yield stream
-        os.chmod(temporary, default_file_mode())
-        os.replace(temporary, output)
+        return
+    if target.kind == "stream":
+        try:
+            descriptor = os.open(output, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
+        except OSError as error:
+            raise failure(error, where, "no output was written") from None
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):  # replaced meanwhile: never write into a file unstaged
+            os.close(descriptor)
+            raise InputError("changed from a device or FIFO to a file; run again", output)
+    else:
+        descriptor = os.dup(target.descriptor)
+    raw = CheckedWriter(descriptor, where, target.aftermath())
+    stream = text_stream(raw, binary)
+    try:
+        yield stream
+        stream.flush()
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        raw.discard()
         raise
+    finally:
+        stream.close()
+
+
+@contextlib.contextmanager
+def staged_file(target: OutputTarget, binary: bool):
+    """The atomic (or, for hard-linked files, in-place) writing of a regular file."""
+    folder, name = target.real.parent, target.real.name
+    remove_stale_partials(folder, name)
+    aftermath = target.aftermath()
+    try:
+        descriptor, partial = temporary_file(folder, name)
+    except OSError as error:
+        raise InputError(f"cannot write the output here ({error.strerror or error}); choose another path", target.output) from None
+    raw = CheckedWriter(descriptor, str(target.output), aftermath)
+    stream = text_stream(raw, binary)
+    try:
+        in_place = False
+        if target.existing is not None:
+            os.fchmod(descriptor, stat.S_IMODE(target.existing.st_mode))
+            in_place = target.existing.st_nlink > 1 or not give_owner(descriptor, target.existing)
+        yield stream
+        stream.flush()
+        try:
+            os.fsync(descriptor)
+            if in_place:
+                copy_in_place(descriptor, target.real)
+            else:
+                if partial is None:
+                    partial = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+                    name_anonymous_file(descriptor, partial)
+                os.replace(partial, target.real)
+            partial = None
+        except OSError as error:
+            raise failure(error, str(target.output), "the output may be incomplete" if in_place else aftermath) from None
+    except BaseException:
+        raw.discard()
+        raise
+    finally:
+        stream.close()
+        if partial is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(partial)
+
+
+def temporary_file(folder: Path, name: str) -> tuple[int, Path | None]:
+    """A new file to write the output into: anonymous (``O_TMPFILE``, path None) where the
+    system can name it later, else named ``.<name>.<pid>.<random>.partial``."""
+    if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+        try:
+            return os.open(folder, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o666), None
+        except OSError as error:
+            if error.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    partial = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+    return os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), partial
+
+
+def name_anonymous_file(descriptor: int, path: Path) -> None:
+    """Give an ``O_TMPFILE`` file a name (``linkat`` with ``AT_SYMLINK_FOLLOW`` on its
+    /proc/self/fd link: ``os.link`` asks for that only when given a directory descriptor)."""
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.link(f"/proc/self/fd/{descriptor}", path.name, dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
+
+
+def remove_stale_partials(folder: Path, name: str) -> None:
+    """Remove the ``.partial`` files of this output left by runs that were killed."""
+    for partial in folder.glob(f".{name}.*.partial"):
+        pid = partial.name[len(name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                partial.unlink()
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def give_owner(descriptor: int, existing: os.stat_result) -> bool:
+    """Give the new file the old one's owner and group; False if we may not."""
+    if (existing.st_uid, existing.st_gid) == (os.geteuid(), os.getegid()):
+        return True
+    try:
+        os.fchown(descriptor, existing.st_uid, existing.st_gid)
+        return True
+    except PermissionError:
+        return False
+
+
+def copy_in_place(descriptor: int, path: Path) -> None:
+    """Copy the finished output over the existing file's content."""
+    with open(path, "r+b") as target:
+        target.truncate(0)
+        offset = 0
+        while block := os.pread(descriptor, BUFFER, offset):
+            target.write(block)
+            offset += len(block)
 
 
 def json_line(record: dict) -> str:
-    """One JSON object on one line. U+0085, U+2028 and U+2029 are escaped as well: JSON allows
-    them raw, but many line readers (Python's splitlines, JavaScript) would break the line there."""
-    text = json.dumps(record, ensure_ascii=False)
-    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
+    """One JSON object on one line.
+
+    :class:`JSONText` values are written as the JSON they were read as; NaN and infinities as
+    the strings "NaN", "Infinity", "-Infinity" (JSON has no such numbers); lone surrogates as
+    ``\\udXXX`` escapes, so that invalid Unicode from a JSON input goes back out unchanged and
+    the line stays UTF-8. U+0085, U+2028 and U+2029 are escaped as well: JSON allows them raw,
+    but many line readers (Python's splitlines, JavaScript) would break the line there.
+    """
+    if any(type(value) is JSONText for value in record.values()):
+        text = "{" + ", ".join(f"{json.dumps(key, ensure_ascii=False)}: {json_value(value)}" for key, value in record.items()) + "}"
+    else:
+        try:
+            text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            text = json.dumps(finite(record), ensure_ascii=False, allow_nan=False)
+    return ESCAPED_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
+
+
+def json_value(value) -> str:
+    if type(value) is JSONText:
+        return str(value)
+    return json.dumps(finite(value), ensure_ascii=False, allow_nan=False)
+
+
+def finite(value):
+    """``value`` with NaN and infinities (in our own records) as the strings JSON can hold."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finite(item) for item in value]
+    return value
+
+
+def csv_cell(value):
+    """How a value is written in a CSV cell: JSON values as their JSON text (null as empty),
+    never as a Python repr."""
+    if type(value) is str or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if value is None or (type(value) is JSONText and value == "null"):
+        return ""
+    if isinstance(value, str):
+        return str(value)
+    return json.dumps(finite(value), ensure_ascii=False)
+
+
+def without_surrogates(values: list) -> list:
+    """The cells with lone surrogates (invalid Unicode, which UTF-8 cannot hold) replaced by U+FFFD."""
+    return [SURROGATES.sub("\ufffd", value) if isinstance(value, str) else value for value in values]
 
 
 def current_umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
     umask = os.umask(0)
     os.umask(umask)
     return umask
 
 
 def default_file_mode() -> int:
-    """What ``open()`` would give a new file: mkstemp's 0600 would hide output from others."""
+    """What ``open()`` would give a new file: the mode for files written by other means."""
     return 0o666 & ~current_umask()

@@ -1,182 +1,236 @@
-"""Reddit comments: a thread's ``.json`` file, or a newline-delimited dump of comments.
+"""Reddit comments: the JSON Reddit's API gives, or a newline-delimited dump of comments.
 
-A thread's ``.json`` (its URL with ``.json`` appended) is a list of two Listings, each
-``{"kind": "Listing", "data": {"children": [...]}}``: the first holds the submission (kind
-``t3``: ``id``, ``title``, ``selftext``, ``author``), the second the comments (kind ``t1``:
+The API's JSON comes in several shapes, all read here:
+
+* a thread's ``.json`` (its URL with ``.json`` appended): a list of two Listings, the
+  submission (kind ``t3``: ``id``, ``title``, ``selftext``) then the comments;
+* a Listing of comments (a user's page, ``/r/sub/comments.json``), or a list of Listings;
+* a ``morechildren`` response: ``{"json": {"data": {"things": [...]}}}``.
+
+A Listing is ``{"kind": "Listing", "data": {"children": [...]}}``; a comment (kind ``t1``) has
 ``id``, ``name``, ``parent_id`` and ``link_id`` with their ``t1_``/``t3_`` prefixes,
-``author``, ``body``, ``body_html``, ``created_utc``, ``permalink``, and ``replies``, a Listing
-of the replies or ""). Comments are read depth-first in display order; ``more`` stubs stand for
-comments that were not loaded and are counted as skipped ("more stub"). The file is read whole: a thread's
-``.json`` is small.
+``author``, ``body``, ``created_utc``, ``permalink``, and ``replies``, a Listing of the replies
+or "". Comments are read depth-first in display order. The document is parsed without
+recursion and each comment is shrunk to the fields used as soon as it is read, so a reply
+chain thousands deep is fine and memory holds little more than the comments' text.
+
+``more`` objects stand for comments the file does not contain: Reddit's "load more comments"
+(``count`` of them) and "continue this thread" (a count of 0: replies deeper than the page
+showed). Both are counted, so the summary says how many comments were not checked.
 
 A dump (as in public archives) has one comment object per line with the same fields and no
 ``replies``; it is streamed. A dump comment's article is its ``title`` and ``selftext`` when
-the record has them, else empty. Records may carry our label fields (off_topic, hostile,
-ad_hominem).
+the record has them; a comment of a Listing without its submission has its ``link_title``.
+Records may carry our label fields (off_topic, hostile, ad_hominem).
 
-Reddit bodies are markdown, kept as they are except for the ``&amp;``, ``&lt;``, ``&gt;`` that
-Reddit escapes. A body of ``[removed]`` or ``[deleted]`` has status "deleted" and empty text
-(the comment itself is gone); every other comment is "approved". A thread's id is the
-submission id, and a parent id is "" when the parent is the submission.
+Reddit escapes ``&``, ``<`` and ``>`` in bodies and titles, and a body may hold HTML entities
+that Reddit displays as characters (``&#3232;_&#3232;`` is ಠ_ಠ): the text is the body as
+displayed. A body of ``[removed]`` or ``[deleted]`` has status "deleted" and empty text (the
+comment itself is gone); every other comment is "approved". A thread's id is the submission
+id, and a parent id is "" when the parent is the submission.
 
 ``Comment.row`` keys, in this order: ``id``, ``thread_id``, ``parent_id``, ``author`` (as
-given, e.g. "[deleted]"), ``status``, ``text`` (the body unescaped), ``thread_title``,
+given, e.g. "[deleted]"), ``status``, ``text`` (the body as displayed), ``thread_title``,
 ``permalink``, ``created_utc`` (seconds since 1970, as given), ``body`` (the body exactly as
 in the file), then any of off_topic, hostile, ad_hominem the record has.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
+from html import unescape
+from typing import NamedTuple
 
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
-from moderation.io.readers.lines import iter_lines
-from moderation.io.readers.tabular import parse_label
+from moderation.io.readers.json_values import JSONText, json_object, parse_document
+from moderation.io.readers.tabular import is_null, parse_label
 
 REMOVED = {"[removed]", "[deleted]"}
-ESCAPED = re.compile(r"&(amp|lt|gt);")
-UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
 COMMENT_FIELDS = {"body", "link_id", "parent_id"}
-THREAD_START = re.compile(r'\[\s*\{\s*"kind"\s*:\s*"Listing"')
+KINDS = ("Listing", "t1", "t3", "more")
+KIND_PATTERN = re.compile(r'"kind"\s*:\s*"(?:Listing|t1|t3|more)"|"things"\s*:')
+KEPT_FIELDS = ("id", "name", "parent_id", "link_id", "link_title", "author", "body", "permalink", "created_utc", *LABELS)
+NOT_LOADED = "comment not in the file (Reddit's \"load more comments\")"
+NOT_SHOWN = "link to replies not in the file (Reddit's \"continue this thread\")"
+DOCUMENT_HINT = "save the API's response again (the thread's URL with .json appended)"
 
 
-def looks_like_reddit(first_lines: list[str]) -> bool:
-    """True if these first lines start a Reddit thread ``.json`` or a dump of Reddit comments."""
-    text = "".join(first_lines).lstrip()
-    if text.startswith("["):
-        return THREAD_START.match(text) is not None
+class Listing(NamedTuple):
+    children: list
+
+
+class Thing(NamedTuple):
+    """A comment (t1), submission (t3) or ``more`` stub, with only the fields we use."""
+
+    kind: str
+    data: dict
+    replies: list
+
+
+def first_record(head: str) -> dict | None:
+    """The JSON object on the first line of ``head``, if the line is complete and is one."""
+    line_end = head.find("\n")
+    if not head.startswith("{") or line_end < 0:
+        return None
     try:
-        record = json.loads(text.split("\n", 1)[0])
-    except ValueError:
-        return False
-    return isinstance(record, dict) and COMMENT_FIELDS <= record.keys()
+        return json_object(head[:line_end], "", 1)
+    except InputError:
+        return None
 
 
-def read_reddit(
-    path: str | Path,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    statuses: set[str] | None = None,
-    skipped: Counter | None = None,
-) -> Iterator[Comment]:
-    """Yield the comments of a Reddit thread ``.json`` or dump in order (see the module docstring).
+def reddit_shape(head: str) -> str | None:
+    """"document" or "dump" if the start of a file is Reddit's JSON, else None."""
+    record = first_record(head)
+    if record is not None:
+        if COMMENT_FIELDS <= record.keys() and "kind" not in record:
+            return "dump"
+        return "document" if record.get("kind") in KINDS or "json" in record else None
+    return "document" if KIND_PATTERN.search(head) else None
 
-    ``statuses`` keeps only comments with these statuses (None keeps all); ``skipped`` counts
-    each comment not yielded by reason.
+
+def shrink(value: dict):
+    """A Reddit object as the parser closes it: Listings and things shrunk to what we use."""
+    kind, data = value.get("kind"), value.get("data")
+    if kind not in KINDS or not isinstance(data, dict):
+        return value
+    if kind == "Listing":
+        children = data.get("children")
+        return Listing(children if isinstance(children, list) else [])
+    replies = data.get("replies")
+    kept = KEPT_FIELDS if kind == "t1" else ("count", "children") if kind == "more" else ("id", "name", "title", "selftext")
+    fields = {key: data[key] for key in kept if key in data}
+    if kind == "more":
+        fields["children"] = len(fields["children"]) if isinstance(fields.get("children"), list) else 0
+    return Thing(kind, fields, replies.children if isinstance(replies, Listing) else [])
+
+
+def read_reddit(source, report) -> Iterator[Comment]:
+    """Yield the comments of Reddit JSON or a dump in order (see the module docstring).
+
+    ``source.options.statuses`` keeps only comments with these statuses (None keeps all);
+    ``report.skipped`` counts each comment not yielded, and the comments ``more`` stubs stand for.
     """
-    name = str(path)
-    skipped = Counter() if skipped is None else skipped
-    first_line = next((line for _, line in iter_lines(path, encoding, errors) if line.strip()), "")
-    if not first_line:
-        raise InputError("empty file: expected a Reddit thread .json or one comment object per line", name)
-    if first_line.lstrip().startswith("["):
-        records = thread_records(path, name, encoding, errors, skipped)
+    name, statuses = source.name, source.options.statuses
+    first = first_record(source.head().text)
+    if first is not None and "kind" not in first and "json" not in first:
+        records = dump_records(source)
     else:
-        records = dump_records(path, name, encoding, errors)
+        records = document_records(source, report)
     found = 0
     for line, record, thread_title, article in records:
         found += 1
         comment = to_comment(record, name, line, thread_title, article)
         if statuses is not None and comment.row["status"] not in statuses:
-            skipped[f"status {comment.row['status']}"] += 1
+            report.skipped[f"comment with status {comment.row['status']}"] += 1
             continue
         yield comment
     if not found:
         raise InputError("no comments in this file; download the thread's .json again once it has comments", name)
 
 
-def thread_records(path: str | Path, name: str, encoding: str, errors: str, skipped: Counter) -> Iterator[tuple]:
-    """``(None, comment record, thread title, article)`` for each comment of a thread ``.json``."""
-    text = "".join(line for _, line in iter_lines(path, encoding, errors))
-    try:
-        listings = json.loads(text)
-    except ValueError as error:
-        raise InputError(
-            f"malformed JSON at column {error.colno} ({error.msg}); download the thread's .json again",
-            name,
-            error.lineno,
-        ) from None
-    if not isinstance(listings, list) or len(listings) != 2:
-        raise not_a_thread(name, "expected a list of two Listings (the submission, then the comments)")
-    submission = next(iter(listing_children(listings[0], name)), None)
-    if not (isinstance(submission, dict) and submission.get("kind") == "t3" and isinstance(submission.get("data"), dict)):
-        raise not_a_thread(name, "the first Listing holds no submission (kind t3)")
-    title, article = title_and_article(submission["data"])
-    for record in comment_tree(listing_children(listings[1], name), name, skipped):
-        yield None, record, title, article
+def document_records(source, report) -> Iterator[tuple]:
+    """``(None, comment record, thread title, article)`` for each comment of a JSON document."""
+    name = source.name
+    root = parse_document(source.chunks(), name, shrink, DOCUMENT_HINT)
+    if isinstance(root, list):
+        stack = [iter(root)]
+    elif isinstance(root, (Listing, Thing)) or (isinstance(root, dict) and "json" in root):
+        stack = [iter([root])]
+    else:
+        raise not_reddit(name, "expected a Listing, a list of Listings, a morechildren response or comments")
+    submissions: dict[str, tuple[str, str]] = {}  # "t3_<id>" → (title, article)
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+        elif isinstance(node, Listing):
+            stack.append(iter(node.children))
+        elif isinstance(node, dict) and "json" in node:
+            stack.append(iter(morechildren_things(node, name)))
+        elif not isinstance(node, Thing):
+            raise not_reddit(name, f"found {describe(node)} where Reddit has Listings and comments")
+        elif node.kind == "t3":
+            title, article = title_and_article(node.data)
+            submissions["t3_" + str(node.data.get("id", ""))] = (title, article)
+        elif node.kind == "more":
+            count = as_count(node.data.get("count")) or node.data.get("children", 0)
+            if count:
+                report.skipped[NOT_LOADED] += count
+            else:
+                report.skipped[NOT_SHOWN] += 1
+        else:  # a comment, then its replies
+            record = node.data
+            link_title = displayed(record.get("link_title"))
+            title, article = submissions.get(str(record.get("link_id")), (link_title, link_title))
+            yield None, record, title, article
+            stack.append(iter(node.replies))
 
 
-def comment_tree(children: list, name: str, skipped: Counter) -> Iterator[dict]:
-    """The comment records under a Listing's children, depth-first in display order."""
-    for child in children:
-        kind = child.get("kind") if isinstance(child, dict) else None
-        if kind == "more":
-            skipped["more stub"] += 1  # comments Reddit did not include in this file
-            continue
-        if kind != "t1" or not isinstance(child.get("data"), dict):
-            raise not_a_thread(name, f"expected comments (kind t1) in the comment Listing, found kind {kind!r}")
-        record = child["data"]
-        yield record
-        if isinstance(record.get("replies"), dict):
-            yield from comment_tree(listing_children(record["replies"], name), name, skipped)
+def morechildren_things(response: dict, name: str) -> list:
+    things = response.get("json")
+    for key in ("data", "things"):
+        things = things.get(key) if isinstance(things, dict) else None
+    if not isinstance(things, list):
+        raise not_reddit(name, 'a morechildren response without {"json": {"data": {"things": [...]}}}')
+    return things
 
 
-def listing_children(value, name: str) -> list:
-    if not (isinstance(value, dict) and value.get("kind") == "Listing" and isinstance(value.get("data"), dict)):
-        raise not_a_thread(name, "expected a Listing ({\"kind\": \"Listing\", \"data\": …})")
-    children = value["data"].get("children")
-    if not isinstance(children, list):
-        raise not_a_thread(name, "a Listing has no list of children")
-    return children
+def describe(value) -> str:
+    if isinstance(value, dict):
+        kind = value.get("kind")
+        return f"kind {kind!r}" if kind is not None else "an object without a kind"
+    return "an array" if isinstance(value, list) else f"the value {str(value)[:20]!r}"
 
 
-def not_a_thread(name: str, why: str) -> InputError:
-    return InputError(f"not a Reddit thread .json: {why}; save the thread's URL with .json appended", name)
+def as_count(value) -> int:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
-def dump_records(path: str | Path, name: str, encoding: str, errors: str) -> Iterator[tuple]:
+def not_reddit(name: str, why: str) -> InputError:
+    return InputError(f"not Reddit comments: {why}; {DOCUMENT_HINT}", name)
+
+
+def dump_records(source) -> Iterator[tuple]:
     """``(line, comment record, thread title, article)`` for each line of a dump."""
-    for number, line in iter_lines(path, encoding, errors):
+    what = "each line must be one Reddit comment object"
+    for number, line in source.lines():
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise InputError(
-                f"malformed JSON at column {error.colno} ({error.msg}); each line must be one Reddit comment object",
-                name,
-                number,
-            ) from None
-        if not isinstance(record, dict) or not COMMENT_FIELDS <= record.keys():
+        record = json_object(line, source.name, number, what)
+        if not COMMENT_FIELDS <= record.keys():
             raise InputError(
                 f"not a Reddit comment: a comment object has {', '.join(sorted(COMMENT_FIELDS))}; "
                 "give a dump of comments (not submissions), or pick another --format",
-                name,
+                source.name,
                 number,
             )
         yield number, record, *title_and_article(record)
 
 
+def displayed(value) -> str:
+    """Reddit text as displayed: its escaping undone, then the entities it shows as characters."""
+    return "" if is_null(value) else unescape(unescape(str(value)))
+
+
 def title_and_article(record: dict) -> tuple[str, str]:
     """The title of a submission (or dump record) and its article: the title, a blank line, the selftext."""
-    title = unescape(str(record.get("title") or "")).strip()
-    selftext = unescape(str(record.get("selftext") or "")).strip()
+    title = displayed(record.get("title")).strip()
+    selftext = displayed(record.get("selftext")).strip()
     return title, "\n\n".join(part for part in (title, selftext) if part)
 
 
 def to_comment(record: dict, name: str, line: int | None, thread_title: str, article: str) -> Comment:
     body = record.get("body")
-    if not isinstance(body, str):
-        raise InputError(f"'body' must be a string, got {type(body).__name__}", name, line)
-    comment_id = str(record.get("id") or "")
+    if not isinstance(body, str) or isinstance(body, JSONText):
+        kind = body.kind if isinstance(body, JSONText) else "nothing"
+        raise InputError(f"'body' must be a string, got {kind}", name, line)
+    comment_id = "" if is_null(record.get("id")) else str(record.get("id"))
     if not comment_id:
         raise InputError("a comment has no 'id'; download or dump the comments again", name, line)
-    author = str(record.get("author") or "")
+    author = "" if is_null(record.get("author")) else str(record.get("author"))
     removed = body.strip() in REMOVED
     labeled = [label for label in LABELS if label in record]
     row = {
@@ -185,9 +239,9 @@ def to_comment(record: dict, name: str, line: int | None, thread_title: str, art
         "parent_id": "" if str(record.get("parent_id")).startswith("t3_") else without_prefix(record.get("parent_id")),
         "author": author,
         "status": "deleted" if removed else "approved",
-        "text": "" if removed else unescape(body),
+        "text": "" if removed else displayed(body),
         "thread_title": thread_title,
-        "permalink": str(record.get("permalink") or ""),
+        "permalink": "" if is_null(record.get("permalink")) else str(record.get("permalink")),
         "created_utc": record.get("created_utc", ""),
         "body": body,
         **{label: record[label] for label in labeled},
@@ -206,8 +260,4 @@ def to_comment(record: dict, name: str, line: int | None, thread_title: str, art
 
 def without_prefix(fullname) -> str:
     """"t1_abc" → "abc": Reddit's type-prefixed ids ("fullnames") without the type."""
-    return str(fullname or "").split("_", 1)[-1]
-
-
-def unescape(text: str) -> str:
-    return ESCAPED.sub(lambda match: UNESCAPED[match.group(1)], text)
+    return "" if is_null(fullname) else str(fullname).split("_", 1)[-1]

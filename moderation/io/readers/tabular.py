@@ -1,25 +1,29 @@
 """CSV and JSON Lines in the canonical schema (see the README), with column renaming.
 
 Both readers stream: one record at a time, each turned into a :class:`Comment` that keeps the
-original record in ``row`` so output can repeat every input column unchanged.
+original record in ``row`` so output can repeat every input column unchanged. JSON values
+other than strings are kept as their JSON text (see :mod:`moderation.io.readers.json_values`).
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import sys
+import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
-from moderation.io.readers.lines import iter_lines
+from moderation.io.readers.json_values import JSON_ARRAY_OF_OBJECTS, JSONText, array_records, json_object
+from moderation.io.readers.lines import LINE_LIMIT
 
+DELIMITERS = (",", ";", "\t", "|")
+EXCEL_SEPARATOR = re.compile(r"sep=(.)")
+LINE_END = re.compile(r"\r\n|\r|\n")
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
 FALSE_VALUES = {"0", "false", "no", "0.0"}
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a comment may be megabytes long
+csv.field_size_limit(LINE_LIMIT)  # a comment may be megabytes long, but not unbounded
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,15 @@ class Columns:
     article: str = "article"
 
 
+def is_null(value) -> bool:
+    """True for a missing value: None or JSON null."""
+    return value is None or (isinstance(value, JSONText) and value == "null")
+
+
 def parse_label(value, label: str, name: str, row: int, unit: str) -> int | None:
-    if value is None:
+    """1, 0, or None (not annotated: empty, missing or null) for a label cell; anything else is
+    an :class:`InputError` naming the row."""
+    if is_null(value):
         return None
     if isinstance(value, bool):
         return int(value)
@@ -55,15 +66,19 @@ def parse_label(value, label: str, name: str, row: int, unit: str) -> int | None
 
 
 def to_comment(record: dict, columns: Columns, labeled: tuple[str, ...], name: str, row: int, unit: str) -> Comment:
+    """The comment of one CSV row or JSON record (kept whole as ``row``)."""
+
     def field(key: str) -> str:
         value = record.get(key)
-        return "" if value is None else str(value)
+        if type(value) is str:  # every CSV value, most JSON ones
+            return value
+        return "" if is_null(value) else str(value)
 
     text = record.get(columns.text)
-    if text is not None and not isinstance(text, str):
-        raise InputError(f"'{columns.text}' must be a string, got {type(text).__name__}", name, row, unit=unit)
+    if isinstance(text, JSONText) and not is_null(text):
+        raise InputError(f"'{columns.text}' must be a string, got {text.kind}", name, row, unit=unit)
     return Comment(
-        text=text or "",
+        text=field(columns.text),
         id=field(columns.id) or str(row),
         thread_id=field(columns.thread_id),
         parent_id=field(columns.parent_id),
@@ -74,27 +89,50 @@ def to_comment(record: dict, columns: Columns, labeled: tuple[str, ...], name: s
     )
 
 
-def read_csv(path: str | Path, columns: Columns = Columns(), encoding: str = "utf-8", errors: str = "strict") -> Iterator[Comment]:
-    """Comments from a CSV file with a header row; ``id`` defaults to the row number."""
-    name = "<stdin>" if str(path) == "-" else str(path)
-    lines = (line for _, line in iter_lines(path, encoding, errors))
-    reader = csv.reader(lines, strict=True)
+def delimiter_of(first_line: str, text_column: str) -> tuple[str, bool]:
+    """The delimiter of a CSV file given its first line, and whether that line is Excel's
+    "sep=;" line rather than the header: the delimiter that makes a header with the text
+    column (",", ";" as spreadsheets use where the comma is the decimal mark, tab, "|")."""
+    separator = EXCEL_SEPARATOR.fullmatch(first_line)
+    if separator:
+        return separator.group(1), True
+    for delimiter in DELIMITERS:
+        try:
+            names = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue  # e.g. a quote left open on the first line: the reader will say where
+        if text_column in (name.strip() for name in names):
+            return delimiter, False
+    return ",", False
+
+
+def read_csv(source, report=None) -> Iterator[Comment]:
+    """Comments from a CSV file with a header row (blank lines before it are skipped; the
+    delimiter as :func:`delimiter_of` finds it); ``id`` defaults to the row number."""
+    name, columns = source.name, source.options.columns
+    delimiter, separator_line = delimiter_of(LINE_END.split(source.head().text, 1)[0], columns.text)
+    reader = csv.reader((line for _, line in source.lines()), strict=True, delimiter=delimiter)
     row = 0
     try:
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
+        rows = (values for values in reader if any(value.strip() for value in values))
+        if separator_line:
+            next(rows, None)
+        header = next(rows, None)
+        if header is None:
             raise InputError("empty file: expected a CSV header row with a 'text' column", name)
         header = [h.strip() for h in header]
         if columns.text not in header:
+            shown = ", ".join(header[:50]) + (f", … ({len(header):,} columns)" if len(header) > 50 else "")
             raise InputError(
-                f"no '{columns.text}' column; found columns: {', '.join(header)}; "
-                "name the text column with --text-column",
+                f"no '{columns.text}' column; found columns: {shown}; name the text column with --text-column",
                 name,
             )
-        duplicates = sorted({h for h in header if header.count(h) > 1})
+        duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
         if duplicates:
-            raise InputError(f"duplicate column names in the header: {', '.join(duplicates)}; rename them", name, 1, unit="line")
+            raise InputError(f"duplicate column names in the header: {', '.join(duplicates[:20])}; rename them", name, reader.line_num)
         labeled = tuple(label for label in LABELS if label in header)
+        if report is not None:
+            report.columns = header
         for row, values in enumerate(reader, start=1):
             if len(values) != len(header):
                 if not any(v.strip() for v in values):
@@ -108,34 +146,40 @@ def read_csv(path: str | Path, columns: Columns = Columns(), encoding: str = "ut
                 )
             yield to_comment(dict(zip(header, values)), columns, labeled, name, row, "row")
     except csv.Error as error:
+        why = f"a field longer than {LINE_LIMIT:,} characters" if "field limit" in str(error) else str(error)
         raise InputError(
-            f"malformed CSV ({error}) near line {reader.line_num}; check the quotes in this row",
+            f"malformed CSV ({why}) near line {reader.line_num}; check the quotes in this row",
             name,
             row + 1,
             unit="row",
         ) from None
 
 
-def read_jsonl(path: str | Path, columns: Columns = Columns(), encoding: str = "utf-8", errors: str = "strict") -> Iterator[Comment]:
-    """Comments from JSON Lines: one object per line with at least ``text``."""
-    name = "<stdin>" if str(path) == "-" else str(path)
+def read_jsonl(source, report=None) -> Iterator[Comment]:
+    """Comments from JSON Lines: one object per line with at least ``text``; or from a JSON
+    array of such objects (read one object at a time), its rows numbered by the line each
+    object starts on."""
+    name, columns = source.name, source.options.columns
+    if JSON_ARRAY_OF_OBJECTS.match(source.head().text):
+        records = array_records(source.chunks(), name, "give an array of objects, or one object per line")
+    else:
+        records = ((number, json_object(line, name, number)) for number, line in source.lines() if line.strip())
     seen_any = False
-    for number, line in iter_lines(path, encoding, errors):
-        if not line.strip():
-            continue
+    for number, record in records:
         seen_any = True
-        yield parse_json_record(line, columns, name, number)
+        yield record_comment(record, columns, name, number)
     if not seen_any:
         raise InputError("empty file: expected one JSON object per line", name)
 
 
 def parse_json_record(line: str, columns: Columns, name: str, number: int) -> Comment:
-    try:
-        record = json.loads(line)
-    except ValueError as error:
-        raise InputError(f"malformed JSON ({error}); each line must be one JSON object", name, number) from None
-    if not isinstance(record, dict):
-        raise InputError(f"expected a JSON object, got {type(record).__name__}; write one object per line", name, number)
+    """The comment of one JSON Lines record; an :class:`InputError` naming the line if it is
+    not a JSON object with a text field."""
+    return record_comment(json_object(line, name, number), columns, name, number)
+
+
+def record_comment(record: dict, columns: Columns, name: str, number: int) -> Comment:
+    """The comment of a JSON record read from line ``number``."""
     if columns.text not in record:
         raise InputError(f"JSON object has no '{columns.text}' field; add it or name the field with --text-column", name, number)
     labeled = tuple(label for label in LABELS if label in record)

@@ -12,6 +12,11 @@ seed thread in ``labels/threads/``)::
         another paragraph of the same comment
       • next comment
     Comments are closed.
+
+Only the page's structure ends the thread or starts a comment, never a commenter's text: a
+comment starts with a bullet at the indentation of the first comment's bullet, its other
+lines are indented deeper, and "Comments are closed." ends the thread only when it is not
+indented as a comment's line. A "•" or "Comments are closed." inside a comment is text.
 """
 
 from __future__ import annotations
@@ -22,10 +27,10 @@ from pathlib import Path
 
 from moderation.comments import Comment
 from moderation.errors import InputError
-from moderation.io.readers.lines import iter_lines
+from moderation.io.readers.lines import LINE_LIMIT
 
 COMMENTS_HEADER = re.compile(
-    r"^\s*(?:\d[\d,.]*|one|no)\s+(?:thoughts?|comments?|responses?|replies|reactions?)\s+(?:on|to)\b",
+    r"^\s*(\d[\d,.]*|one|no)\s+(?:thoughts?|comments?|responses?|replies|reactions?)\s+(?:on|to)\b",
     re.IGNORECASE,
 )
 BULLET = "•"
@@ -37,23 +42,38 @@ def looks_like_thread_export(first_lines: list[str]) -> bool:
     return any(COMMENTS_HEADER.match(line) for line in first_lines)
 
 
-def read_thread_export(
-    path: str | Path, thread_id: str | None = None, encoding: str = "utf-8", errors: str = "strict"
-) -> Iterator[Comment]:
+def header_count(line: str) -> int | None:
+    """The number of comments a "N thoughts on …" line announces (None if it is not a number)."""
+    word = COMMENTS_HEADER.match(line).group(1).lower()
+    if word in ("one", "no"):
+        return 1 if word == "one" else 0
+    digits = re.sub(r"[,.]", "", word)
+    return int(digits) if digits.isdigit() and len(digits) < 10 else None
+
+
+def indentation(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def thread_comments(source, report) -> Iterator[Comment]:
     """Yield the comments of a thread export in order, each carrying the article text.
 
-    Comment ids are their 1-based positions; the thread id defaults to the file name without
-    its extension. Raises :class:`InputError` for text that is not a thread export.
+    Comment ids are their 1-based positions; the thread id is the file name without its
+    extension. Raises :class:`InputError` for text that is not a thread export, and notes in
+    ``report`` when the header announces another number of comments than the file holds.
     """
-    name = "<stdin>" if str(path) == "-" else str(path)
-    if thread_id is None:
-        thread_id = "stdin" if name == "<stdin>" else Path(path).stem
-    lines = iter_lines(path, encoding, errors)
+    name, thread_id = source.name, source.stem
+    lines = source.lines()
     article_lines: list[str] = []
+    article_size = 0
     for number, line in lines:
         if COMMENTS_HEADER.match(line):
+            announced = header_count(line)
             break
         article_lines.append(line.rstrip())
+        article_size += len(line)
+        if article_size > LINE_LIMIT:
+            raise InputError(f'not a thread export: no "N thoughts on …" line in the first {LINE_LIMIT:,} characters', name, number)
     else:
         raise InputError(
             'not a thread export: no "N thoughts on …" (or "N comments on …") line before the comments; '
@@ -66,6 +86,8 @@ def read_thread_export(
 
     count = 0
     parts: list[str] = []  # lines of the comment being read; "" marks a paragraph break
+    bullet_indent: int | None = None  # set by the first comment
+    comment_size = 0
 
     def finish() -> Comment:
         nonlocal count
@@ -75,21 +97,27 @@ def read_thread_export(
 
     for number, line in lines:
         stripped = line.strip()
-        if stripped.startswith(BULLET):
-            if parts:
-                yield finish()
-            parts = [stripped[len(BULLET):].strip()]
-        elif not stripped:
+        indent = indentation(line)
+        if not stripped:
             if parts and parts[-1]:
                 parts.append("")
+        elif stripped.startswith(BULLET) and (bullet_indent is None or indent == bullet_indent):
+            if parts:
+                yield finish()
+            bullet_indent = indent
+            parts = [stripped[len(BULLET) :].strip()]
+            comment_size = len(stripped)
+        elif parts and indent > bullet_indent:
+            parts.append(stripped)
+            comment_size += len(stripped)
+            if comment_size > LINE_LIMIT:
+                raise InputError(f"a comment longer than {LINE_LIMIT:,} characters; is this the right file?", name, number)
         elif stripped.lower() in END_MARKERS:
             break
-        elif parts and line[:1].isspace():
-            parts.append(stripped)
         else:
             raise InputError(
-                f"expected a comment starting with '{BULLET}' or an indented continuation line, got {stripped[:40]!r}; "
-                "fix the export or convert it to CSV",
+                f"expected a comment starting with '{BULLET}' or a line indented deeper than the comments' bullets, "
+                f"got {stripped[:40]!r}; fix the export or convert it to CSV",
                 name,
                 number,
             )
@@ -97,3 +125,15 @@ def read_thread_export(
         yield finish()
     if count == 0:
         raise InputError("the thread export has a comments header but no comments", name)
+    if announced is not None and announced != count:
+        report.notes.append(
+            f"{name}: the header announces {announced:,} comments but the file holds {count:,}; "
+            "the page may have been saved before every comment loaded, or with some hidden"
+        )
+
+
+def read_thread_export(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> Iterator[Comment]:
+    """The comments of the thread export at ``path`` (see :func:`thread_comments`)."""
+    from moderation.io.readers import ReadOptions, read_comments
+
+    yield from read_comments(path, ReadOptions(format="thread", encoding=encoding, errors=errors))

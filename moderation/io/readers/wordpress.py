@@ -1,6 +1,7 @@
 """WordPress export files (WXR: Tools → Export in the WordPress dashboard).
 
-WXR is RSS 2.0 with the ``wp`` namespace ``http://wordpress.org/export/<version>/``. Each
+WXR is RSS 2.0 with the ``wp`` namespace ``http://wordpress.org/export/<version>/`` (``https``
+on WordPress.com, which WordPress's importer accepts too). Each
 ``item`` of the ``channel`` is a post, page or attachment, and holds its comments::
 
     <item>
@@ -12,7 +13,7 @@ WXR is RSS 2.0 with the ``wp`` namespace ``http://wordpress.org/export/<version>
         <wp:comment_author><![CDATA[José Müller]]></wp:comment_author>
         <wp:comment_date_gmt>2024-03-01 09:15:00</wp:comment_date_gmt>
         <wp:comment_content><![CDATA[comment HTML]]></wp:comment_content>
-        <wp:comment_approved>1</wp:comment_approved>   1, 0 (pending), spam, trash
+        <wp:comment_approved>1</wp:comment_approved>   1, 0 (pending), spam, trash; none: 1
         <wp:comment_type>comment</wp:comment_type>      "", comment, pingback, trackback, …
         <wp:comment_parent>0</wp:comment_parent>        0 = top level
       </wp:comment>
@@ -22,7 +23,9 @@ WordPress stores comments and classic-editor posts with bare newlines that it sh
 and paragraph breaks (``wpautop``), so their HTML is converted with newlines kept as breaks;
 block-editor posts (``<!-- wp:… -->`` markup) are shown as plain HTML. The article
 of a comment is its post's title, a blank line and the post's text. Pingbacks and trackbacks
-are not comments anyone wrote here: they are skipped and counted.
+are not comments anyone wrote here: they are skipped and counted. A comment without
+``wp:comment_approved`` is approved, as WordPress's importer takes it. Comments are held until
+their post's ``item`` ends (its title and text may follow them), one post at a time.
 
 ``Comment.row`` keys, in this order: ``id``, ``thread_id`` (the post id), ``parent_id`` ("" at
 top level), ``author``, ``status`` (approved, pending, spam or trash), ``text`` (the plain
@@ -33,91 +36,99 @@ text), ``post_title``, ``link`` (the post's URL), ``comment_date_gmt``, ``commen
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 from moderation.comments import Comment
 from moderation.errors import InputError
 from moderation.io.readers.html import html_to_text
-from moderation.io.readers.xml_stream import child_text, xml_elements, xml_root
+from moderation.io.readers.xml_stream import XMLRecord, XMLRoot, xml_records
 
-WP_NAMESPACE = re.compile(r"^http://wordpress\.org/export/[\d.]+/$")
-CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-STATUSES = {"1": "approved", "0": "pending", "spam": "spam", "trash": "trash", "post-trashed": "trash"}
+WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/[\d.]+/$")
+CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"
+STATUSES = {"1": "approved", "": "approved", "0": "pending", "spam": "spam", "trash": "trash", "post-trashed": "trash"}
 SKIPPED_TYPES = {"pingback", "trackback"}
 BLOCK_MARKUP = "<!-- wp:"
+ITEM = ("rss", "channel", "item")
+COMMENT = (*ITEM, "wp:comment")
+FIELDS = {
+    ITEM: frozenset({"title", "link", "content:encoded", "wp:post_id"}),
+    COMMENT: frozenset(
+        "wp:" + name
+        for name in ("comment_id", "comment_author", "comment_date_gmt", "comment_content", "comment_approved", "comment_type", "comment_parent")
+    ),
+}
 
 
-def wxr_namespace(root: tuple[str, set[str]] | None) -> str | None:
-    """The ``wp`` namespace of a WXR file given its :func:`xml_root`, or None if it is not WXR."""
-    if root is None or root[0] != "rss":
+def wxr_namespace(root: XMLRoot | None) -> str | None:
+    """The ``wp`` namespace of a WXR file given its root element, or None if it is not WXR."""
+    if root is None or root.name != "rss" or root.namespace:
         return None
-    return next((namespace for namespace in sorted(root[1]) if WP_NAMESPACE.match(namespace)), None)
+    return next((namespace for namespace in sorted(root.declared) if WP_NAMESPACE.match(namespace)), None)
 
 
-def read_wordpress(
-    path: str | Path,
-    encoding: str = "utf-8",
-    errors: str = "strict",
-    statuses: set[str] | None = None,
-    skipped: Counter | None = None,
-) -> Iterator[Comment]:
+def prefix_of(namespace: str) -> str | None:
+    if WP_NAMESPACE.match(namespace):
+        return "wp"
+    return "content" if namespace == CONTENT_NAMESPACE else None
+
+
+def read_wordpress(source, report) -> Iterator[Comment]:
     """Yield the comments of a WXR file in document order (see the module docstring).
 
-    ``statuses`` keeps only comments with these statuses (None keeps all); ``skipped`` counts
-    each comment not yielded by reason.
+    ``source.options.statuses`` keeps only comments with these statuses (None keeps all);
+    ``report.skipped`` counts each comment not yielded by reason.
     """
-    name = str(path)
-    skipped = Counter() if skipped is None else skipped
-    namespace = wxr_namespace(xml_root(path, encoding, errors))
-    if namespace is None:
-        raise InputError(
-            "not a WordPress export (WXR): expected an <rss> document with the http://wordpress.org/export/ namespace; "
-            "export with Tools → Export in WordPress, or pick another --format",
-            name,
-        )
-    wp = "{" + namespace + "}"
+    name, statuses = source.name, source.options.statuses
+
+    def check_root(root: XMLRoot) -> None:
+        if wxr_namespace(root) is None:
+            raise InputError(
+                "not a WordPress export (WXR): expected an <rss> document with the http(s)://wordpress.org/export/ namespace; "
+                "export with Tools → Export in WordPress, or pick another --format",
+                name,
+            )
+
     found = 0
-    for number, item in xml_elements(path, depth=2, encoding=encoding, errors=errors):
-        comments = item.findall(wp + "comment")
-        if item.tag != "item" or not comments:
+    comments: list[XMLRecord] = []  # of the item being read
+    for record in xml_records(source.chunks(), name, FIELDS, prefix_of, check_root):
+        if record.tag == "wp:comment":
+            comments.append(record)
             continue
-        post_id = child_text(item, wp + "post_id")
-        post_title = html_to_text(child_text(item, "title"))
-        post_html = child_text(item, CONTENT_ENCODED)
+        post_id = record.text("wp:post_id")
+        post_title = html_to_text(record.text("title"))
+        post_html = record.text("content:encoded")
         body = html_to_text(post_html, newlines_are_breaks=BLOCK_MARKUP not in post_html)
         article = "\n\n".join(part for part in (post_title, body) if part)
         for element in comments:
             found += 1
-            comment_type = child_text(element, wp + "comment_type")
+            comment_type = element.text("wp:comment_type")
             if comment_type in SKIPPED_TYPES:
-                skipped[comment_type] += 1
+                report.skipped[comment_type] += 1
                 continue
-            approved = child_text(element, wp + "comment_approved")
-            status = STATUSES.get(approved, approved)
+            approved = element.text("wp:comment_approved")
+            status = STATUSES.get(approved.lower(), approved.lower())
             if statuses is not None and status not in statuses:
-                skipped[f"status {status}"] += 1
+                report.skipped[f"comment with status {status}"] += 1
                 continue
-            comment_id = child_text(element, wp + "comment_id")
+            comment_id = element.text("wp:comment_id")
             if not comment_id:
                 raise InputError(
                     f"a comment of post {post_id or '?'} (which ends on this line) has no wp:comment_id; export the site again",
                     name,
-                    number,
+                    element.line,
                 )
-            parent = child_text(element, wp + "comment_parent")
-            content = element.findtext(wp + "comment_content") or ""
+            parent = element.text("wp:comment_parent")
+            content = element.fields.get("wp:comment_content", "")
             row = {
                 "id": comment_id,
                 "thread_id": post_id,
                 "parent_id": "" if parent in ("", "0") else parent,
-                "author": child_text(element, wp + "comment_author"),
+                "author": element.text("wp:comment_author"),
                 "status": status,
                 "text": html_to_text(content, newlines_are_breaks=True),
                 "post_title": post_title,
-                "link": child_text(item, "link"),
-                "comment_date_gmt": child_text(element, wp + "comment_date_gmt"),
+                "link": record.text("link"),
+                "comment_date_gmt": element.text("wp:comment_date_gmt"),
                 "comment_type": comment_type,
                 "comment_content": content,
             }
@@ -130,5 +141,6 @@ def read_wordpress(
                 article=article,
                 row=row,
             )
+        comments = []
     if not found:
         raise InputError("the export has no comments; export All content (posts with their comments) from WordPress", name)
