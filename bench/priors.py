@@ -131,12 +131,14 @@ class Priors:
         self.log(f"building a hostility prior without {name} (cached in {folder})", file=sys.stderr)
         started = time.perf_counter()
         try:
-            run_checked(
+            output = run_checked(
                 [sys.executable, str(self.script), "--data", str(self.data_dir), "--without", name, "--out", str(building / "prior")],
                 building,
                 f"build_prior.py --without {name}",
                 self.runner,
             )
+            if not (building / "prior").is_dir():
+                raise RuntimeError(f"build_prior.py --without {name} wrote no prior: {output.strip()[-500:]}")
             (building / "prior").rename(folder)  # complete or absent
         finally:
             shutil.rmtree(building, ignore_errors=True)
