@@ -1,3 +1,4 @@
 from moderation.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process of `serve` imports the main module
+    main()

@@ -85,3 +85,18 @@ def test_streaming_compares_with_earlier_comments_only():
     assert rows[1, COLUMN["thread_similarity"]] == pytest.approx(2 / math.sqrt(6))  # against A alone
     # The last comment sees the whole thread before it, as in the batch form.
     np.testing.assert_allclose(rows[2], context_features(comments)[2], atol=1e-12)
+
+
+def test_streaming_statistics_added_together_equal_those_added_one_by_one():
+    comments = thread("ferry schedule delayed", "the ferry schedule", "pizza recipe", "ferry pizza tonight")
+    facts = WordFacts()
+    together, one_by_one = EarlierComments(facts), EarlierComments(facts)
+    together.add(comments[:3])
+    for comment in comments[:3]:
+        one_by_one.add([comment])
+    last = comments[3:]
+    np.testing.assert_allclose(
+        together.features(last, *encoded_comments(facts, last)), one_by_one.features(last, *encoded_comments(facts, last)), atol=1e-12
+    )
+    assert together.threads["t"].norm2 == pytest.approx(one_by_one.threads["t"].norm2)
+    assert together.threads["t"].words == one_by_one.threads["t"].words == 5  # ferry, schedule, delay(ed), pizza, recipe

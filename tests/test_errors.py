@@ -93,7 +93,7 @@ CASES = [
         "no label can be trained",
         {"few.csv": b"text,hostile\na,1\nb,0\nc,0\n"},
         ["train", "{tmp}/few.csv", "--model", "{tmp}/out.csv"],
-        ["no label has at least 5 examples of each class", "hostile: 1 of 3"],
+        ["no label has enough examples of each class", "hostile: 1 of 3", "at least 6 of each class"],
     ),
     (
         "model folder would replace a data folder",

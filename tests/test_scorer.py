@@ -75,3 +75,32 @@ def test_explain_lists_the_largest_positive_contributions(fitted):
     everything = scorer.contributions(rows, 36, "hostile")
     assert [c.weight for c in top] == sorted((c.weight for c in everything if c.weight > 0), reverse=True)[:3]
     assert "context hostile_words" in [c.feature for c in top]
+
+
+def test_scoring_after_earlier_comments_equals_streaming_them(fitted):
+    _, scorer, seed = fitted
+    stream = scorer.stream()
+    for comment in seed[:10]:
+        stream.score(comment)
+    np.testing.assert_allclose(scorer.score_after(seed[10:11], seed[:10])[0], stream.score(seed[10]).scores, rtol=0, atol=1e-12)
+
+
+def test_a_stream_keeps_a_bounded_number_of_recent_comments(fitted):
+    _, scorer, seed = fitted
+    stream = scorer.stream(remembered=5)
+    for comment in seed[:12]:
+        stream.score(comment)
+    # At ten comments it started afresh with the last five (5..9), then took in 10 and 11.
+    assert [c.id for c in stream.recent] == [c.id for c in seed[5:12]]
+    np.testing.assert_allclose(stream.score(seed[12]).scores, scorer.score_after(seed[12:13], seed[5:12])[0], rtol=0, atol=1e-12)
+
+
+def test_batch_scoring_starts_a_new_word_table_past_the_limit(fitted, monkeypatch):
+    from moderation.model import scorer as scorer_module
+
+    _, scorer, seed = fitted
+    before = scorer.score_threads(seed[:5])
+    table = scorer.facts.table
+    monkeypatch.setattr(scorer_module, "WORD_TABLE_LIMIT", len(table) - 1)
+    np.testing.assert_allclose(scorer.score_threads(seed[:5]), before, rtol=0, atol=1e-12)
+    assert scorer.facts.table is not table

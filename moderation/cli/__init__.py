@@ -2,7 +2,7 @@
 :data:`moderation.cli.app.app`, parsing and validating its options, then calling the plain
 function in :mod:`moderation.commands` that the tests call too."""
 
-from moderation.cli import evaluate, info, label, score, train  # noqa: F401 - registers the commands
+from moderation.cli import evaluate, info, label, score, serve, train  # noqa: F401 - registers the commands
 from moderation.cli.app import app, install_signal_handlers
 
 

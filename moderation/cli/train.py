@@ -48,6 +48,14 @@ def train_command(
         help="Fix the logistic regressions' inverse regularization strength (default: chosen per label by cross-validation).",
         show_default=False,
     ),
+    prior: Path = typer.Option(
+        None,
+        "--prior",
+        metavar="DIR",
+        help="Build on this hostility-prior model folder instead of the shipped one (for measurements).",
+        show_default=False,
+    ),
+    no_prior: bool = typer.Option(False, "--no-prior", help="Train without the hostility prior: only your labels teach hostility."),
     quiet: bool = QUIET_OPTION,
     read_options=None,
 ) -> None:
@@ -62,7 +70,11 @@ def train_command(
 
     target = model or user_model_dir()
     command = "moderation " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
-    metadata = train(data or [shipped_path("labels")], target, precision_target, c, command, read_options, quiet=quiet)
+    if prior is not None and no_prior:
+        raise typer.BadParameter("give --prior or --no-prior, not both", param_hint="--prior")
+    metadata = train(
+        data or [shipped_path("labels")], target, precision_target, c, command, read_options, quiet=quiet, prior=prior, use_prior=not no_prior
+    )
     print(f"trained on {metadata['data']['comments']} comments; quality by cross-validation: {metadata['training']['cv']}")
     print(f"{'label':<12} {'ROC-AUC':>8} {'avg.prec':>8} {'F1':>6} {'threshold':>9}")
     for label, m in metadata["cv_metrics"].items():

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.model.store import DEFAULT_MODEL_SHA256, METADATA_FILE, LoadedModel, load_model
-from moderation.shipped import default_model_dir
+from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, METADATA_FILE, LoadedModel, load_model
+from moderation.shipped import default_model_dir, shipped_path
 
 
 def user_model_dir() -> Path:
@@ -45,3 +45,11 @@ def load_chosen_model(model: Path | None) -> LoadedModel:
     """The verified model :func:`choose_model` picks (the shipped one must match its pinned digest)."""
     choice = choose_model(model)
     return load_model(choice.path, DEFAULT_MODEL_SHA256 if choice.shipped else None)
+
+
+def load_prior(prior: Path | None = None) -> LoadedModel:
+    """The hostility prior training builds on: the shipped one (verified against its pinned
+    digest), or another prior model folder (``--prior``, for measurements)."""
+    if prior is not None:
+        return load_model(Path(prior))
+    return load_model(shipped_path("models") / "hostility-prior", HOSTILITY_PRIOR_SHA256)

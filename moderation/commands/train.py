@@ -10,11 +10,12 @@ import numpy as np
 
 from moderation import __version__
 from moderation.comments import LABELS
+from moderation.commands.models import load_prior
 from moderation.commands.progress import progress
 from moderation.errors import InputError, warn
 from moderation.io.labeled import label_matrix, load_training_data, source_name
 from moderation.io.readers import ReadOptions
-from moderation.model.store import check_model_target, write_model
+from moderation.model.store import LoadedModel, check_model_target, write_model
 
 
 def library_versions() -> dict[str, str]:
@@ -42,33 +43,42 @@ def train(
     command: str | None = None,
     options: ReadOptions = ReadOptions(),
     quiet: bool = True,
+    prior: Path | None = None,
+    use_prior: bool = True,
 ) -> dict:
     """Train on labeled data and write the model folder; returns its metadata.
 
-    Labels with fewer than five examples of either class are skipped with a warning; it is
-    an error only when no label can be trained.
+    The model builds on the shipped hostility prior (or the prior folder ``prior``; none if
+    not ``use_prior``). Labels with fewer than five examples of either class are skipped with
+    a warning; it is an error only when no label can be trained.
     """
     from moderation.model.card import model_card
     from moderation.model.metrics import label_metrics
     from moderation.model.pipeline import ModerationClassifier
 
     check_model_target(Path(model_dir))  # before minutes of training, not after
+    hostility_prior = load_prior(prior) if use_prior else None
     data = load_training_data(data_paths, options)
     Y = label_matrix(data.comments)
-    classifier = ModerationClassifier(precision_target=precision_target, **({"C_grid": (C,)} if C else {}))
+    classifier = ModerationClassifier(
+        precision_target=precision_target,
+        prior=hostility_prior.scorer.arrays if hostility_prior else None,
+        **({"C_grid": (C,)} if C else {}),
+    )
     with progress("training (cross-validation folds, then the final fit)", quiet=quiet) as advance:
         classifier.fit(data.comments, Y, progress=advance)
     if not classifier.trained_labels_:
         counts = ", ".join(f"{label}: {int(np.nansum(Y[:, j]))} of {int((~np.isnan(Y[:, j])).sum())}" for j, label in enumerate(LABELS))
         raise InputError(
-            f"no label has at least {classifier.min_class_size} examples of each class ({counts}); label more comments"
+            f"no label has enough examples of each class to train and cross-validate ({counts}); "
+            f"label more comments: at least {classifier.min_class_size + 1} of each class"
         )
     for j, label in enumerate(LABELS):
         known = Y[~np.isnan(Y[:, j]), j]
         if label not in classifier.trained_labels_ and len(known):  # unannotated labels are no news
             warn(
                 f"warning: {label} not trained: {int(known.sum())} positive and {int(len(known) - known.sum())} negative "
-                f"examples, at least {classifier.min_class_size} of each are needed"
+                f"examples; at least {classifier.min_class_size} of each must remain when cross-validation holds some out"
             )
     oof = classifier.oof_scores()
     metrics = {}
@@ -93,6 +103,7 @@ def train(
                 for j, label in enumerate(LABELS)
             },
         },
+        "prior": prior_description(hostility_prior),
         "training": {
             "C": classifier.chosen_C(),
             "C_grid": list(classifier.C_grid),
@@ -103,3 +114,15 @@ def train(
         "command": command or "moderation train " + " ".join(shlex.quote(source_name(p)) for p in data_paths) + f" --model {shlex.quote(str(model_dir))}",
     }
     return write_model(model_dir, classifier.arrays(), metadata, model_card)
+
+
+def prior_description(prior: LoadedModel | None) -> dict | None:
+    """What a model's metadata and card say of the hostility prior it builds on."""
+    if prior is None:
+        return None
+    return {
+        "path": source_name(prior.path),
+        "model_sha256": prior.metadata["model_sha256"],
+        "comments": prior.metadata["data"]["comments"],
+        "sources": [{key: s[key] for key in ("path", "license", "rows")} for s in prior.metadata["data"]["sources"]],
+    }

@@ -25,13 +25,16 @@ from moderation.features.wordlists import (
     GROUP_ADDRESS_PHRASES,
     GROUP_ADDRESS_TRIGGERS,
     HOSTILE_WORDS,
+    REACTION_WORDS,
     SECOND_PERSON,
     STOP_WORDS,
 )
 
 CONTEXT_FEATURES = (
     "article_similarity",
+    "article_evidence",
     "thread_similarity",
+    "thread_evidence",
     "second_person",
     "names_participant",
     "addresses_group",
@@ -43,9 +46,16 @@ CONTEXT_FEATURES = (
 """Feature names in column order. Missing context (no article, a thread of one) is NaN.
 
 - article_similarity: cosine between the comment's content words and its article's. Off-topic
-  comments share few words with the article, whatever the subject.
-- thread_similarity: the same against the sum of the thread's other comments. Catches
-  comments that leave the subject of a discussion, also where no article text is available.
+  comments share few words with the article, whatever the subject — but only when both have
+  words to compare: a three-word title or a two-word comment says little.
+- article_evidence: how much that cosine can say, c/(c + 3) × a/(a + 30) with c and a the
+  distinct content words of the comment and of the article (0 without an article). The model
+  does not weigh it: it shrinks the similarity toward the value it assumes when there is no
+  article, fill + evidence × (similarity − fill), so a title-only article counts little.
+- thread_similarity, thread_evidence: the same against the sum of the thread's other comments
+  (the earlier ones when streaming), with t, the distinct content words of those comments
+  (other than the comment's own), in place of a. Catches comments that leave the subject of
+  a discussion; a reply that engages its thread shares its words.
 - second_person: log(1 + "you"/"your"… count). Attacks on a fellow commenter address them.
 - names_participant: log(1 + mentions of another participant's name): thread authors, and
   words that several comments use to address someone ("nidal, …").
@@ -58,6 +68,12 @@ CONTEXT_FEATURES = (
 - addresses_parent: for a reply whose parent's author is known, log(1 + "you" count + mentions
   of that author's name); 0 otherwise. In a reply, "you" is aimed at the person replied to.
 """
+
+SHRUNK_BY = {"article_similarity": "article_evidence", "thread_similarity": "thread_evidence"}
+"""The similarity columns and the evidence column each is shrunk by (see :data:`CONTEXT_FEATURES`)."""
+
+COMMENT_WORDS_HALF = 3.0  # content words at which a comment's similarity counts half
+CONTEXT_WORDS_HALF = 30.0  # the same for an article's, or a thread's, content words
 
 # "Nidal, …", "No nidal.", "Correction nidal!": a word on its own at the start of a comment.
 OPENING_VOCATIVE = re.compile(
@@ -75,7 +91,7 @@ CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER, DISPARAGING_WORD = 1, 
 
 def word_flags(word: str) -> int:
     flags = 0
-    if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
+    if len(word) > 2 and word not in STOP_WORDS and word not in REACTION_WORDS and not word.isdigit():
         flags |= CONTENT
     if word in SECOND_PERSON:
         flags |= SECOND_PERSON_WORD
@@ -196,12 +212,13 @@ class Thread:
     """What is known of one thread: how many comments, who wrote them, which words address
     someone, and which comment ids belong to which author (to recognize replies)."""
 
-    __slots__ = ("number", "size", "norm2", "authors", "vocatives", "names", "comment_authors", "name_ids")
+    __slots__ = ("number", "size", "norm2", "words", "authors", "vocatives", "names", "comment_authors", "name_ids")
 
     def __init__(self, number: int):
         self.number = number
         self.size = 0
         self.norm2 = 0.0  # |S|² of the thread's summed comment vectors S
+        self.words = 0  # distinct content words of its comments
         self.authors: set[str] = set()
         self.vocatives: Counter = Counter()  # word → comments that open by addressing it
         self.names: set[str] = set()  # authors' name parts and words addressed in several comments
@@ -240,6 +257,7 @@ class ThreadStatistics:
         self.threads: dict[str, Thread] = {}
         self.thread_list: list[Thread] = []
         self.articles: dict[str, int] = {}
+        self.article_words: list[int] = []  # distinct content words of each article
 
     @property
     def table(self) -> WordTable:
@@ -261,6 +279,7 @@ class ThreadStatistics:
             number = self.articles[article] = len(self.articles)
             _, words, weights = self.facts.content_vectors(self.table.encode([article]))
             self.article_sums.add(pack(np.full(len(words), number), words), weights)
+            self.article_words.append(len(words))
         return number
 
     def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None, vectors=None) -> None:
@@ -303,19 +322,27 @@ class ThreadStatistics:
         article_weights = self.article_sums.lookup(pack(np.maximum(articles[docs], 0), words))
         article_similarity = sum_by(docs, weights * article_weights * has_article[docs], n)
         article_similarity[~has_article] = np.nan
+        comment_evidence = evidence(np.bincount(docs, minlength=n), COMMENT_WORDS_HALF)
+        article_words = np.array(self.article_words + [0])[articles]  # -1 (no article): 0 words
+        article_evidence = comment_evidence * evidence(article_words, CONTEXT_WORDS_HALF)
 
-        overlap = sum_by(docs, weights * self.thread_sums.lookup(pack(numbers[docs], words)), n)
+        thread_weights = self.thread_sums.lookup(pack(numbers[docs], words))
+        overlap = sum_by(docs, weights * thread_weights, n)
         norm2 = self._norm2(threads)
         others = np.array([t.size for t in threads], dtype=np.int64)
+        thread_words = np.array([t.words for t in threads], dtype=float)
         if self.leaves_out_own:
             # Take the comment out of its thread: |S - v|² = |S|² - 2 v·S + |v|², |v|² = 1 if v ≠ 0.
             own = (np.bincount(docs, minlength=n) > 0).astype(float)
             norm2 = norm2 - 2 * overlap + own
             overlap = overlap - own
             others = others - 1
+            # Words whose thread sum is the comment's own weight are its alone.
+            thread_words -= sum_by(docs, np.abs(thread_weights - weights) < 1e-9, n)
         safe = norm2 > 1e-12
         thread_similarity = np.where(safe, overlap / np.sqrt(np.where(safe, norm2, 1.0)), 0.0)
         thread_similarity[others < 1] = np.nan
+        thread_evidence = np.where(others >= 1, comment_evidence * evidence(thread_words, CONTEXT_WORDS_HALF), 0.0)
 
         flags = self.facts.flags()[encoded.ids]
         second_person = sum_by(encoded.docs, (flags & SECOND_PERSON_WORD) != 0, n)
@@ -330,7 +357,9 @@ class ThreadStatistics:
         return np.column_stack(
             [
                 article_similarity,
+                article_evidence,
                 thread_similarity,
+                thread_evidence,
                 np.log1p(second_person),
                 np.log1p(names),
                 np.log1p(group_address),
@@ -401,8 +430,9 @@ class WholeThreads(ThreadStatistics):
             self.thread_sums.merge()
             numbers, _ = unpack(self.thread_sums.keys)
             norm2 = sum_by(numbers, self.thread_sums.values**2, len(self.thread_list))
-            for thread, value in zip(self.thread_list, norm2.tolist()):
-                thread.norm2 = value
+            words = np.bincount(numbers, minlength=len(self.thread_list))
+            for thread, value, count in zip(self.thread_list, norm2.tolist(), words.tolist()):
+                thread.norm2, thread.words = value, count
             self._norms_stale = False
 
 
@@ -414,12 +444,26 @@ class EarlierComments(ThreadStatistics):
         super().__init__(facts, RunningSums)
 
     def _add_vectors(self, keys, weights, docs, threads) -> None:
-        # Keep |S|² current: |S + v|² = |S|² + 2 v·S + |v|², |v|² = 1 if v ≠ 0.
-        overlap = sum_by(docs, weights * self.thread_sums.lookup(keys), len(threads))
-        own = np.bincount(docs, minlength=len(threads)) > 0
-        for row, thread in enumerate(threads):
-            thread.norm2 += 2 * overlap[row] + own[row]
-        self.thread_sums.add(keys, weights)
+        # Keep each thread's |S|² current. Adding the batch's sum V of a thread's new vectors:
+        # |S + V|² = |S|² + 2 V·S + |V|², per (thread, word) key.
+        distinct, where = np.unique(keys, return_inverse=True)
+        added = sum_by(where.reshape(-1), weights, len(distinct))
+        before = self.thread_sums.lookup(distinct)
+        numbers, thread_of_key = np.unique(unpack(distinct)[0], return_inverse=True)
+        thread_of_key = thread_of_key.reshape(-1)
+        growth = sum_by(thread_of_key, added * (2 * before + added), len(numbers))
+        new_words = np.bincount(thread_of_key[before == 0], minlength=len(numbers))
+        by_number = {thread.number: thread for thread in threads}
+        for number, change, words in zip(numbers.tolist(), growth.tolist(), new_words.tolist()):
+            by_number[number].norm2 += change
+            by_number[number].words += words
+        self.thread_sums.add(distinct, added)
+
+
+def evidence(words, half: float) -> np.ndarray:
+    """words / (words + half): 0 without words, ½ at ``half`` words, toward 1 beyond."""
+    words = np.asarray(words, dtype=float)
+    return words / (words + half)
 
 
 def encoded_comments(facts: WordFacts, comments: Sequence[Comment]) -> tuple[EncodedTexts, tuple]:

@@ -167,7 +167,8 @@ class WordTable:
 
     def encode_tokens(self, token_lists) -> EncodedTexts:
         """The word ids of texts already tokenized (sequences of words)."""
-        return self._encoded((map(self.id_of, tokens) for tokens in token_lists), len(token_lists))
+        get, id_of = self.ids.get, self.id_of
+        return self._encoded(([get(w) if w in self.ids else id_of(w) for w in tokens] for tokens in token_lists), len(token_lists))
 
     def _encoded(self, ids_per_text, count: int) -> EncodedTexts:
         ids: list[int] = []

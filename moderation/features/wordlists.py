@@ -28,6 +28,20 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# Words of reacting to a piece or a discussion ("Great article.", "I agree with the author.",
+# "Thanks for the link."): they name no topic, so they are not content words, and a comment
+# made of them has nothing to compare with its article or thread.
+REACTION_WORDS = frozenset(
+    """
+    article articles author authors writer writers story stories piece post posts link links
+    read reading column columnist editorial report reporting journalist headline comment
+    comments commenter agree agreed agrees disagree disagreed great good nice excellent
+    interesting fantastic brilliant awesome amazing wonderful terrible awful bad best worst
+    thanks thank thx appreciate appreciated well said exactly true totally absolutely indeed
+    correct wrong point points lol haha lmao hahaha
+    """.split()
+)
+
 # Words that address the reader directly: the commonest form of attacking a fellow commenter.
 SECOND_PERSON = frozenset(
     "you your yours yourself yourselves you're you've you'd you'll ya u ur yall y'all".split()

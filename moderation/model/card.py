@@ -30,6 +30,25 @@ def number(value) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
 
+def prior_lines(prior: dict | None) -> list[str]:
+    """The card's section on the hostility prior a model builds on."""
+    if not prior:
+        return ["Trained without the hostility prior: only the labels below teach hostility.", ""]
+    return [
+        "## Hostility prior",
+        "",
+        f"Hostile and ad_hominem also weigh the score of the hostility prior `{prior['path']}` "
+        f"(sha256 `{prior['model_sha256'][:16]}…`), a regression fitted on {prior['comments']:,} public comments; its "
+        "weight is penalized far less than the n-grams', so the labels below reweigh it but cannot wash it out. "
+        "Its n-grams are part of this model's arrays. Its data:",
+        "",
+        "| source | license | rows |",
+        "|---|---|---:|",
+        *(f"| {s['path']} | {s['license']} | {s['rows']:,} |" for s in prior["sources"]),
+        "",
+    ]
+
+
 def model_card(metadata: dict) -> str:
     data = metadata["data"]
     lines = [
@@ -40,14 +59,18 @@ def model_card(metadata: dict) -> str:
         "## Model",
         "",
         "Per label: TF-IDF over word 1–2-grams and within-word character 2–5-grams, plus context "
-        "features (similarity to the article and to the thread's other comments, second-person "
-        "address, participant names, group address, hostility word list, length), feeding a "
-        "logistic regression with balanced class weights, with Platt-scaled probabilities "
+        "features (similarity to the article and to the thread's other comments, each weighed by "
+        "how many content words there are to compare; second-person address, participant names, "
+        "group address, hostility word lists, length), "
+        + ("plus the hostility prior's score (below) for hostile and ad_hominem, " if metadata.get("prior") else "")
+        + "feeding a logistic regression with balanced class weights, with Platt-scaled probabilities "
         "fitted on cross-validated scores. Regularization per label, chosen by cross-validated "
         f"ROC-AUC from C ∈ {metadata['training']['C_grid']}: "
         + ", ".join(f"{label} C = {c}" for label, c in metadata["training"]["C"].items())
-        + ".",
+        + ". A comment without content words (\"Great article.\") gets the base rate of off_topic: "
+        "it has nothing to compare with its article or thread.",
         "",
+        *prior_lines(metadata.get("prior")),
         "## Data",
         "",
         f"{data['comments']} labeled comments in {data['threads']} thread(s); sha256 of the sources: `{data['sha256']}`.",

@@ -13,40 +13,106 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator
+from threadpoolctl import threadpool_limits
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GroupKFold, LeaveOneOut
+from sklearn.model_selection import GroupKFold, LeaveOneOut, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from moderation.comments import LABELS, Comment
-from moderation.features.context import CONTEXT_FEATURES, WordFacts, whole_thread_features
+from moderation.features.context import CONTENT, CONTEXT_FEATURES, SHRUNK_BY, WordFacts, whole_thread_features
 from moderation.features.text import char_ngrams, word_ngrams
-from moderation.model.scorer import encode_strings
+from moderation.model.scorer import Scorer, encode_strings
 from moderation.model.vectorizer import NgramTfidf
 
 LEAVE_ONE_OUT_MAX_ROWS = 100
 FOLDS = 5
 MANY_ROWS = 20_000
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+PRIOR_FEATURE = "prior_hostile"
+PRIOR_WEIGHT = 10.0
+"""The standardized prior column is multiplied by this before the logistic regressions, so
+its weight is penalized PRIOR_WEIGHT² times less than any n-gram's: a few labels reweigh
+the hostility prior but cannot wash it out."""
+PRIOR_LABELS = ("hostile", "ad_hominem")
+"""Labels whose regressions weigh the hostility prior; off-topic is about the subject, not the
+manner, and the seed's off-topic comments would otherwise teach it that insults are off topic."""
+CONTENT_LABELS = ("off_topic",)
+"""Labels that need content words to judge: a comment with none ("Great article.") has
+nothing to compare with its article or thread, so it gets the label's base rate."""
 
 
-def feature_frame(comments: list[Comment]) -> pd.DataFrame:
-    """The pipeline's input: each comment's tokens and its context features against its
-    whole thread, from one tokenization of each text."""
+def feature_frame(comments: list[Comment], prior: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The pipeline's input, from one tokenization of each text: each comment's tokens, its
+    context features against its whole thread, with ``prior`` the prior's decision value, and
+    how many content words it has."""
     facts = WordFacts()
     encoded, context = whole_thread_features(facts, comments)
     frame = pd.DataFrame(context, columns=list(CONTEXT_FEATURES), dtype=float)
     frame.insert(0, "tokens", pd.Series(facts.table.tokens(encoded), dtype=object))
+    if prior is not None:
+        scorer = Scorer(prior, "hostility prior", facts=facts)
+        decisions = scorer.decisions(scorer.feature_rows(encoded, context, scorer.ngrams))
+        frame[PRIOR_FEATURE] = decisions[:, LABELS.index("hostile")]
+    content = (facts.flags()[encoded.ids] & CONTENT) != 0
+    frame["content_words"] = np.bincount(encoded.docs[content], minlength=len(comments))
     return frame
 
 
-def build_features(context: bool = True, reference: bool = False) -> ColumnTransformer:
-    """Word 1–2-grams and within-word char 2–5-grams (TF-IDF), plus scaled context features.
+class SimilarityShrink(TransformerMixin, BaseEstimator):
+    """Similarity columns shrunk toward their mean by their evidence columns (see
+    :data:`moderation.features.context.CONTEXT_FEATURES`): fill + evidence × (similarity −
+    fill). Missing context (evidence 0) is exactly the mean, as imputed; a similarity measured
+    on a title or on a two-word comment stays close to it. The evidence columns are then set
+    to 0, so no regression weighs them (they would stand in for length)."""
+
+    def __init__(self, pairs: tuple[tuple[int, int], ...] = ()):
+        self.pairs = pairs
+
+    def fit(self, X, y=None):
+        self.fill_ = np.asarray(X, dtype=float).mean(axis=0)
+        return self
+
+    def transform(self, X):
+        X = np.array(X, dtype=float, copy=True)
+        for similarity, evidence in self.pairs:
+            fill = self.fill_[similarity]
+            X[:, similarity] = fill + X[:, evidence] * (X[:, similarity] - fill)
+            X[:, evidence] = 0.0
+        return X
+
+
+class LastColumnWeight(TransformerMixin, BaseEstimator):
+    """Multiplies the last column by ``weight`` (when ``weight`` is not None): a lighter
+    penalty on that column's coefficient."""
+
+    def __init__(self, weight: float | None = None):
+        self.weight = weight
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+    def transform(self, X):
+        X = np.array(X, dtype=float, copy=True)
+        if self.weight is not None:
+            X[:, -1] *= self.weight
+        return X
+
+
+def dense_columns(context: bool, prior: bool) -> list[str]:
+    """The frame's columns the context step of :func:`build_features` takes, in order."""
+    return [*(CONTEXT_FEATURES if context else ()), *([PRIOR_FEATURE] if prior else [])]
+
+
+def build_features(context: bool = True, reference: bool = False, prior: bool = False) -> ColumnTransformer:
+    """Word 1–2-grams and within-word char 2–5-grams (TF-IDF), plus the context features
+    imputed, shrunk and scaled, and the hostility prior's column, weighted.
 
     ``reference=True`` uses scikit-learn's own TfidfVectorizer (a Python loop per n-gram)
     instead of :class:`NgramTfidf`: the same matrix, slower; the benchmarks compare against it.
@@ -57,15 +123,19 @@ def build_features(context: bool = True, reference: bool = False) -> ColumnTrans
     else:
         words, chars = NgramTfidf("words"), NgramTfidf("chars")
     parts = [("words", words, "tokens"), ("chars", chars, "tokens")]
-    if context:
+    columns = dense_columns(context, prior)
+    if columns:
+        pairs = tuple((columns.index(s), columns.index(e)) for s, e in SHRUNK_BY.items() if s in columns)
         scaled = Pipeline(
             [
                 # Missing context (no article, a thread of one) counts as an average comment.
                 ("impute", SimpleImputer(strategy="mean", keep_empty_features=True)),
+                ("shrink", SimilarityShrink(pairs)),
                 ("scale", StandardScaler()),
+                ("weigh", LastColumnWeight(PRIOR_WEIGHT if prior else None)),
             ]
         )
-        parts.append(("context", scaled, list(CONTEXT_FEATURES)))
+        parts.append(("context", scaled, columns))
     return ColumnTransformer(parts)
 
 
@@ -75,8 +145,10 @@ class PerLabelClassifier(BaseEstimator):
 
     ``Y`` has one column per label with 1, 0 or NaN (not annotated). A label with fewer than
     ``min_class_size`` examples of either class is skipped: its decision values are NaN.
-    :meth:`decision_function` gives one value per row, label and C (shape n × labels × C's);
-    :class:`ModerationClassifier` picks each label's C by cross-validation.
+    ``hidden`` gives, per label, dense columns (counted from the first dense column) that its
+    regressions do not see. :meth:`decision_function` gives one value per row, label and C
+    (shape n × labels × C's); :class:`ModerationClassifier` picks each label's C by
+    cross-validation.
     """
 
     def __init__(
@@ -86,19 +158,21 @@ class PerLabelClassifier(BaseEstimator):
         min_class_size: int = 5,
         nb_weighting: bool = False,
         dense_columns: int = 0,
+        hidden: tuple[tuple[int, ...], ...] = (),
     ):
         self.C_grid = C_grid
         self.class_weight = class_weight
         self.min_class_size = min_class_size
         self.nb_weighting = nb_weighting
         self.dense_columns = dense_columns
+        self.hidden = hidden
 
     def fit(self, X, Y):
         Y = np.asarray(Y, dtype=float)
         X = sp.csr_matrix(X)
         self.classifiers_ = []
         self.feature_weights_ = []
-        for column in Y.T:
+        for j, column in enumerate(Y.T):
             known = ~np.isnan(column)
             y = column[known]
             if min(int(y.sum()), int(len(y) - y.sum())) < self.min_class_size:
@@ -106,11 +180,16 @@ class PerLabelClassifier(BaseEstimator):
                 self.feature_weights_.append(None)
                 continue
             weights = self._nb_ratios(X[known], y) if self.nb_weighting else np.ones(X.shape[1])
+            if j < len(self.hidden) and self.hidden[j]:
+                # A column weighted 0 is invisible to the regression: its coefficient stays 0.
+                weights[X.shape[1] - self.dense_columns + np.asarray(self.hidden[j])] = 0.0
             self.feature_weights_.append(weights)
             rows = X[known] @ sp.diags(weights)
             self.classifiers_.append(
                 [
-                    LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", random_state=0).fit(rows, y)
+                    # The dual problem: as many variables as comments, far fewer than n-grams,
+                    # so it solves several times faster than the primal, to the same optimum.
+                    LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000, random_state=0).fit(rows, y)
                     for C in self.C_grid
                 ]
             )
@@ -158,20 +237,23 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float | None = None) -> float:
+def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float | None = None, floor: float = 0.0) -> float:
     """The flag threshold on calibrated scores, chosen on out-of-fold predictions.
 
     Default: the threshold with the best F1. With ``precision_target``: the lowest threshold
     whose precision is at least the target, or 1.0 (flag nothing) if none reaches it. A
     chosen threshold sits halfway between the lowest flagged score and the next score below,
-    so it does not depend on one example's exact score.
+    so it does not depend on one example's exact score. Scores at or below ``floor`` are
+    never flagged.
     """
     order = np.argsort(-scores, kind="stable")
     ranked, truth = scores[order], y[order]
     true_positives = np.cumsum(truth)
     flagged = np.arange(1, len(ranked) + 1)
-    # Only cut between distinct scores: equal scores are flagged together.
-    cuts = np.flatnonzero(np.append(ranked[1:] < ranked[:-1], True))
+    # Only cut between distinct scores (equal scores are flagged together), above the floor.
+    cuts = np.flatnonzero(np.append(ranked[1:] < ranked[:-1], True) & (ranked > floor))
+    if len(cuts) == 0:
+        return 1.0
     precision = true_positives[cuts] / flagged[cuts]
     recall = true_positives[cuts] / max(truth.sum(), 1)
     if precision_target is None:
@@ -186,30 +268,49 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float 
     return float((ranked[best] + below) / 2)
 
 
-def cv_splits(comments: list[Comment], random_state: int):
-    """Leave-one-out for a labeled thread or two, grouped 5-fold by thread beyond that, and
-    for large data one grouped hold-out of a fifth (thousands of held-out comments are plenty
-    for calibration and thresholds, and every fold refits everything)."""
+def cv_splits(comments: list[Comment], Y: np.ndarray, random_state: int) -> tuple[list, str]:
+    """The cross-validation folds, and how to describe them in the model card.
+
+    Leave-one-out up to :data:`LEAVE_ONE_OUT_MAX_ROWS` comments; beyond, 5 folds grouped by
+    thread, so that quality is measured on threads the model never saw, and for large data a
+    single grouped hold-out of a fifth (thousands of held-out comments are plenty for
+    calibration and thresholds, and every fold refits everything). Data with fewer threads
+    than folds (a file without thread ids is one thread) cannot be grouped: its folds are
+    stratified by the label with the fewest positives instead.
+    """
     rows = np.arange(len(comments))
     if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS:
-        return list(LeaveOneOut().split(rows))
+        return list(LeaveOneOut().split(rows)), "leave-one-out"
     groups = [c.thread_id or c.id for c in comments]
-    folds = list(GroupKFold(n_splits=min(FOLDS, len(set(groups))), shuffle=True, random_state=random_state).split(rows, groups=groups))
-    return folds[:1] if len(comments) > MANY_ROWS else folds
+    threads = len(set(groups))
+    if threads >= FOLDS:
+        folds = list(GroupKFold(n_splits=FOLDS, shuffle=True, random_state=random_state).split(rows, groups=groups))
+        grouped = "grouped by thread"
+    else:
+        positives = np.nan_to_num(Y, nan=0.0)
+        rarest = np.argmin(np.where(positives.sum(axis=0) > 0, positives.sum(axis=0), np.inf))
+        strata = np.where(np.isnan(Y[:, rarest]), 2, Y[:, rarest])
+        folds = list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=random_state).split(rows, strata))
+        grouped = f"stratified by {LABELS[rarest]}, not grouped by thread: the data has {threads} thread{'s' if threads > 1 else ''}"
+    if len(comments) > MANY_ROWS:
+        return folds[:1], f"hold-out of {len(folds[0][1])} comments, {grouped}"
+    return folds, f"{FOLDS}-fold, {grouped}"
 
 
-def cv_scheme(splits, rows: int) -> str:
-    if len(splits) == rows:
-        return "leave-one-out"
-    if len(splits) == 1:
-        return f"grouped hold-out of {len(splits[0][1])} comments"
-    return f"{len(splits)}-fold grouped by thread"
+def usable_cores() -> int:
+    """The cores this process may run on (fewer than the machine's in a container or under taskset)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def fit_part(pipeline: Pipeline, X: pd.DataFrame, Y: np.ndarray, train: np.ndarray, test: np.ndarray | None):
-    """Fit on ``train``; return the decision values of ``test``, or the pipeline if there is none."""
-    pipeline.fit(X.iloc[train], Y[train])
-    return pipeline if test is None else pipeline.decision_function(X.iloc[test])
+    """Fit on ``train``; return the decision values of ``test``, or the pipeline if there is none.
+
+    One BLAS thread: the work is sparse and already spread over processes, and BLAS threads
+    that spin while waiting for a core slow everything down on a busy machine.
+    """
+    with threadpool_limits(1):
+        pipeline.fit(X.iloc[train], Y[train])
+        return pipeline if test is None else pipeline.decision_function(X.iloc[test])
 
 
 class ModerationClassifier(BaseEstimator):
@@ -233,8 +334,10 @@ class ModerationClassifier(BaseEstimator):
         reference: bool = False,
         n_jobs: int | None = None,
         nb_weighting: bool = True,
+        prior: dict | None = None,
     ):
         self.nb_weighting = nb_weighting
+        self.prior = prior
         self.C_grid = C_grid
         self.context = context
         self.precision_target = precision_target
@@ -246,28 +349,35 @@ class ModerationClassifier(BaseEstimator):
     def _pipeline(self) -> Pipeline:
         return Pipeline(
             [
-                ("features", build_features(self.context, self.reference)),
+                ("features", build_features(self.context, self.reference, self.prior is not None)),
                 (
                     "classifiers",
                     PerLabelClassifier(
                         C_grid=tuple(self.C_grid),
                         min_class_size=self.min_class_size,
                         nb_weighting=self.nb_weighting,
-                        dense_columns=len(CONTEXT_FEATURES) if self.context else 0,
+                        dense_columns=len(dense_columns(self.context, self.prior is not None)),
+                        hidden=self._hidden_prior(),
                     ),
                 ),
             ]
         )
 
+    def _hidden_prior(self) -> tuple[tuple[int, ...], ...]:
+        """Per label: the prior's dense column, for labels that do not weigh it."""
+        if self.prior is None:
+            return ()
+        column = len(dense_columns(self.context, True)) - 1
+        return tuple(() if label in PRIOR_LABELS else (column,) for label in LABELS)
+
     def fit(self, comments: list[Comment], Y: np.ndarray, progress=None):
         """``progress(steps, total)``, if given, learns the number of fits (folds and the final
         one) first and is called after each."""
         Y = np.asarray(Y, dtype=float)
-        X = feature_frame(comments)
-        splits = cv_splits(comments, self.random_state)
-        self.cv_scheme_ = cv_scheme(splits, len(comments))
+        X = feature_frame(comments, self.prior)
+        splits, self.cv_scheme_ = cv_splits(comments, Y, self.random_state)
         # The folds and the final fit are independent: run them on all cores for large data.
-        jobs = self.n_jobs or (1 if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS else min(os.cpu_count() or 1, len(splits) + 1))
+        jobs = self.n_jobs or (1 if len(comments) <= LEAVE_ONE_OUT_MAX_ROWS else min(usable_cores(), len(splits) + 1))
         tasks = [(train, test) for train, test in splits] + [(np.arange(len(comments)), None)]
         if progress:
             progress(0, total=len(tasks))
@@ -282,42 +392,61 @@ class ModerationClassifier(BaseEstimator):
                 oof[test] = result
             if progress:
                 progress()
-        trained = [grid is not None for grid in self.pipeline_.named_steps["classifiers"].classifiers_]
+        # A label is trained when the final fit could fit it and cross-validation scored both
+        # classes (with leave-one-out, 5 examples of a class leave 4 in every fold: too few).
+        trained = [
+            grid is not None and len(np.unique(Y[~np.isnan(Y[:, j]) & ~np.isnan(oof[:, j, 0]), j])) == 2
+            for j, grid in enumerate(self.pipeline_.named_steps["classifiers"].classifiers_)
+        ]
         self.chosen_C_ = np.zeros(Y.shape[1], dtype=int)
         self.oof_decision_ = np.full(Y.shape, np.nan)
         self.calibration_ = np.full((Y.shape[1], 2), np.nan)
         self.thresholds_ = np.full(Y.shape[1], np.nan)
+        self.base_rate_ = np.array([np.nanmean(column) if (~np.isnan(column)).any() else 0.0 for column in Y.T])
+        self.needs_content_ = np.array([label in CONTENT_LABELS for label in LABELS])
+        self.oof_content_words_ = X["content_words"].to_numpy()
         for j in np.flatnonzero(trained):
             rows = ~np.isnan(Y[:, j]) & ~np.isnan(oof[:, j, 0])
             aucs = [roc_auc_score(Y[rows, j], oof[rows, j, g]) for g in range(len(self.C_grid))]
             self.chosen_C_[j] = int(np.argmax(aucs))  # the first best: the strongest regularization
             self.oof_decision_[:, j] = oof[:, j, self.chosen_C_[j]]
-            a, b = platt_scaling(self.oof_decision_[rows, j], Y[rows, j])
-            self.calibration_[j] = a, b
-            scores = sigmoid(a * self.oof_decision_[rows, j] + b)
-            self.thresholds_[j] = choose_threshold(scores, Y[rows, j], self.precision_target)
+            self.calibration_[j] = platt_scaling(self.oof_decision_[rows, j], Y[rows, j])
+            floor = self.base_rate_[j] if self.needs_content_[j] else 0.0
+            self.thresholds_[j] = choose_threshold(self.oof_scores()[rows, j], Y[rows, j], self.precision_target, floor)
         self.trained_labels_ = tuple(label for label, ok in zip(LABELS, trained) if ok)
         return self
+
+    def _scores(self, decisions: np.ndarray, content_words: np.ndarray) -> np.ndarray:
+        """Calibrated scores of decision values; labels that need content give comments
+        without content words their base rate."""
+        scores = sigmoid(self.calibration_[:, 0] * decisions + self.calibration_[:, 1])
+        return np.where(self.needs_content_ & (content_words == 0)[:, None], self.base_rate_, scores)
 
     def chosen_C(self) -> dict[str, float]:
         return {label: self.C_grid[self.chosen_C_[LABELS.index(label)]] for label in self.trained_labels_}
 
     def oof_scores(self) -> np.ndarray:
         """Calibrated out-of-fold scores (NaN where a label was not annotated or not trained)."""
-        return sigmoid(self.calibration_[:, 0] * self.oof_decision_ + self.calibration_[:, 1])
+        return np.where(np.isnan(self.oof_decision_), np.nan, self._scores(self.oof_decision_, self.oof_content_words_))
 
     def decision_function(self, comments: list[Comment]) -> np.ndarray:
         """Decision values at each label's chosen C: one row per comment, one column per label."""
-        grid = self.pipeline_.decision_function(feature_frame(comments))
+        return self._decisions(feature_frame(comments, self.prior))
+
+    def _decisions(self, frame: pd.DataFrame) -> np.ndarray:
+        grid = self.pipeline_.decision_function(frame)
         return np.take_along_axis(grid, self.chosen_C_[None, :, None], axis=2)[:, :, 0]
 
     def predict_proba(self, comments: list[Comment]) -> np.ndarray:
-        return sigmoid(self.calibration_[:, 0] * self.decision_function(comments) + self.calibration_[:, 1])
+        """Calibrated scores, as the exported :class:`moderation.model.scorer.Scorer` gives them."""
+        frame = feature_frame(comments, self.prior)
+        return self._scores(self._decisions(frame), frame["content_words"].to_numpy())
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The fitted model as the arrays :class:`moderation.model.scorer.Scorer` scores with:
         vocabularies, idf weights, coefficients (Naive Bayes ratios folded in), the context
-        features' imputation and scaling, calibration, thresholds."""
+        features' imputation and scaling, calibration, thresholds, and the hostility prior's
+        n-grams as blocks of their own (its weight folded in): one linear model."""
         features = self.pipeline_.named_steps["features"]
         classifiers = self.pipeline_.named_steps["classifiers"]
         heads, feature_weights = classifiers.classifiers_, classifiers.feature_weights_
@@ -325,36 +454,65 @@ class ModerationClassifier(BaseEstimator):
         word_terms = sorted(words.vocabulary_, key=words.vocabulary_.get)
         char_terms = sorted(chars.vocabulary_, key=chars.vocabulary_.get)
         n_words, n_chars = len(word_terms), len(char_terms)
-        n_context = len(CONTEXT_FEATURES) if self.context else 0
-        coef = np.zeros((len(heads), n_words + n_chars + n_context))
+        n_dense = len(dense_columns(self.context, self.prior is not None))
+        coef = np.zeros((len(heads), n_words + n_chars + n_dense))
         intercept = np.zeros(len(heads))
+        trained = np.array([label in self.trained_labels_ for label in LABELS])
         for j, grid in enumerate(heads):
-            if grid is not None:
+            if trained[j]:
                 head = grid[self.chosen_C_[j]]
                 # Feature weights (Naive Bayes ratios) fold into the coefficients: one linear model.
                 coef[j], intercept[j] = head.coef_[0] * feature_weights[j], head.intercept_[0]
-        if n_context:
+        n_context = len(CONTEXT_FEATURES) if self.context else 0
+        fill = mean = np.zeros(n_context)
+        scale = np.ones(n_context)
+        if n_dense:
             context = features.named_transformers_["context"]
             fill = context.named_steps["impute"].statistics_
             mean, scale = context.named_steps["scale"].mean_, context.named_steps["scale"].scale_
-        else:
-            fill = mean = np.zeros(0)
-            scale = np.ones(0)
-        trained = np.array([head is not None for head in heads])
-        return {
+        context_coef = coef[:, n_words + n_chars : n_words + n_chars + n_context]
+        arrays = {
             "word_vocabulary": encode_strings(word_terms),
             "word_idf": words.idf_,
             "word_coef": np.ascontiguousarray(coef[:, :n_words].T),
             "char_vocabulary": encode_strings(char_terms),
             "char_idf": chars.idf_,
             "char_coef": np.ascontiguousarray(coef[:, n_words : n_words + n_chars].T),
-            "context_fill": np.asarray(fill, dtype=float),
-            "context_mean": np.asarray(mean, dtype=float),
-            "context_scale": np.asarray(scale, dtype=float),
-            "context_coef": np.ascontiguousarray(coef[:, n_words + n_chars :]),
+            "context_fill": np.asarray(fill[:n_context], dtype=float),
+            "context_mean": np.asarray(mean[:n_context], dtype=float),
+            "context_scale": np.asarray(scale[:n_context], dtype=float),
+            "context_coef": np.ascontiguousarray(context_coef),
             "intercept": intercept,
             "calibration": np.nan_to_num(self.calibration_, nan=0.0),
             "trained": trained,
             # An untrained label flags nothing: its threshold is never compared with a score.
             "thresholds": np.where(trained, np.nan_to_num(self.thresholds_, nan=1.0), 1.0),
+            "base_rate": self.base_rate_,
+            "needs_content": self.needs_content_,
         }
+        if self.prior is not None:
+            # Each label weighs the standardized, weighted prior decision d:
+            # w (d - m) / s × PRIOR_WEIGHT = k d - k m with k = w × PRIOR_WEIGHT / s.
+            k = coef[:, -1] * PRIOR_WEIGHT / scale[-1]
+            arrays |= fold_prior(self.prior, k, mean[-1], arrays)
+        return arrays
+
+
+def fold_prior(prior: dict[str, np.ndarray], k: np.ndarray, prior_mean: float, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The arrays that add k × (the prior's hostile decision − ``prior_mean``) to each label's
+    decision: the prior's n-gram blocks scaled by k, and its intercept and word-list weights
+    folded into the model's intercept and context coefficients."""
+    hostile = LABELS.index("hostile")
+    lexicon = prior["context_coef"][hostile]
+    # The prior reads raw counts of never-missing, never-shrunk columns (its word lists); in the
+    # model they are standardized: a x = a (s z + m).
+    if any(lexicon[CONTEXT_FEATURES.index(name)] for name in (*SHRUNK_BY, *SHRUNK_BY.values())):
+        raise ValueError("a hostility prior may weigh only context features that are never missing or shrunk")
+    intercept = arrays["intercept"] + k * (prior["intercept"][hostile] - prior_mean + lexicon @ arrays["context_mean"])
+    context_coef = arrays["context_coef"] + np.outer(k, lexicon * arrays["context_scale"])
+    folded = {"intercept": intercept, "context_coef": context_coef, "prior_weight": k}
+    for kind in ("word", "char"):
+        folded[f"prior_{kind}_vocabulary"] = prior[f"{kind}_vocabulary"]
+        folded[f"prior_{kind}_idf"] = prior[f"{kind}_idf"]
+        folded[f"prior_{kind}_coef"] = prior[f"{kind}_coef"][:, hostile : hostile + 1]
+    return folded

@@ -20,7 +20,9 @@ import numpy as np
 from moderation.comments import LABELS, Comment
 from moderation.errors import ModelError
 from moderation.features.context import (
+    CONTENT,
     CONTEXT_FEATURES,
+    SHRUNK_BY,
     EarlierComments,
     WholeThreads,
     WordFacts,
@@ -39,13 +41,12 @@ REMEMBERED_COMMENTS = 20_000
 REMEMBERED_ARTICLES = 2_000
 """Distinct articles a stream keeps vectors of."""
 
+NGRAM_SOURCES = ("", "prior_")
+"""Vocabularies a model can hold: its own n-grams, and the hostility prior's (optional). The
+prior's blocks have one column of coefficients, which ``prior_weight`` scales per label."""
+BLOCK_ARRAYS = ("vocabulary", "idf", "coef")
 ARRAY_NAMES = (
-    "word_vocabulary",
-    "word_idf",
-    "word_coef",
-    "char_vocabulary",
-    "char_idf",
-    "char_coef",
+    *(f"{kind}_{part}" for kind in ("word", "char") for part in BLOCK_ARRAYS),
     "context_fill",
     "context_mean",
     "context_scale",
@@ -54,7 +55,11 @@ ARRAY_NAMES = (
     "calibration",
     "trained",
     "thresholds",
+    "base_rate",
+    "needs_content",
 )
+OPTIONAL_ARRAY_NAMES = (*(f"prior_{kind}_{part}" for kind in ("word", "char") for part in BLOCK_ARRAYS), "prior_weight")
+SHRINK = [(CONTEXT_FEATURES.index(similarity), CONTEXT_FEATURES.index(evidence)) for similarity, evidence in SHRUNK_BY.items()]
 
 
 def encode_strings(strings: list[str]) -> np.ndarray:
@@ -75,27 +80,30 @@ def check_arrays(arrays: dict[str, np.ndarray], source: str) -> None:
     def refuse(problem: str) -> ModelError:
         return ModelError(f"{source}: not a model this moderation can use ({problem}); retrain it with `moderation train`")
 
-    if set(arrays) != set(ARRAY_NAMES):
-        missing, extra = sorted(set(ARRAY_NAMES) - set(arrays)), sorted(set(arrays) - set(ARRAY_NAMES))
+    optional = set(arrays) & set(OPTIONAL_ARRAY_NAMES)
+    missing = sorted(set(ARRAY_NAMES) - set(arrays)) + sorted(set(OPTIONAL_ARRAY_NAMES) - optional if optional else [])
+    extra = sorted(set(arrays) - set(ARRAY_NAMES) - set(OPTIONAL_ARRAY_NAMES))
+    if missing or extra:
         raise refuse(", ".join(filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unexpected {', '.join(extra)}"])))
     for name, array in arrays.items():
-        expected = np.uint8 if name.endswith("vocabulary") else bool if name == "trained" else np.floating
+        expected = np.uint8 if name.endswith("vocabulary") else bool if name in ("trained", "needs_content") else np.floating
         if not np.issubdtype(array.dtype, expected):
             raise refuse(f"{name} has type {array.dtype}")
         if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
             raise refuse(f"{name} holds NaN or infinite values")
     labels, context = len(LABELS), arrays["context_coef"].shape[-1] if arrays["context_coef"].ndim == 2 else -1
-    try:
-        words, chars = len(decode_strings(arrays["word_vocabulary"])), len(decode_strings(arrays["char_vocabulary"]))
-    except UnicodeDecodeError:
-        raise refuse("a vocabulary is not UTF-8") from None
-    shapes = {
-        "word_vocabulary": (arrays["word_vocabulary"].size,),
-        "char_vocabulary": (arrays["char_vocabulary"].size,),
-        "word_idf": (words,),
-        "word_coef": (words, labels),
-        "char_idf": (chars,),
-        "char_coef": (chars, labels),
+    shapes = {}
+    for block in (f"{source}{kind}" for source in NGRAM_SOURCES for kind in ("word", "char")):
+        if f"{block}_vocabulary" in arrays:
+            try:
+                terms = len(decode_strings(arrays[f"{block}_vocabulary"]))
+            except UnicodeDecodeError:
+                raise refuse(f"{block}_vocabulary is not UTF-8") from None
+            columns = 1 if block.startswith("prior_") else labels
+            shapes |= {f"{block}_vocabulary": (arrays[f"{block}_vocabulary"].size,), f"{block}_idf": (terms,), f"{block}_coef": (terms, columns)}
+    if "prior_weight" in arrays:
+        shapes["prior_weight"] = (labels,)
+    shapes |= {
         "context_fill": (context,),
         "context_mean": (context,),
         "context_scale": (context,),
@@ -104,6 +112,8 @@ def check_arrays(arrays: dict[str, np.ndarray], source: str) -> None:
         "calibration": (labels, 2),
         "trained": (labels,),
         "thresholds": (labels,),
+        "base_rate": (labels,),
+        "needs_content": (labels,),
     }
     for name, shape in shapes.items():
         if arrays[name].shape != shape:
@@ -125,11 +135,13 @@ class Contribution:
 @dataclass
 class FeatureRows:
     """Texts as the model's features: each n-gram block as sparse (text, feature, value)
-    triples, and the context features imputed and standardized."""
+    triples, the context features imputed, shrunk and standardized, and how many content
+    words each text has."""
 
     count: int
-    blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # "word"/"char" → (texts, features, values)
+    blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # "word", "char", "prior_word"… → (texts, features, values)
     context: np.ndarray
+    content_words: np.ndarray
 
 
 class NgramIds:
@@ -174,6 +186,18 @@ class NgramIds:
         return {"word": (np.concatenate(word_docs), np.concatenate(word_features)), "char": (np.repeat(docs, counts), char_features)}
 
 
+class NgramLookups:
+    """The n-gram lookups of each of a model's vocabularies, on one word table."""
+
+    def __init__(self, vocabularies: dict[str, tuple[list[str], dict[str, int]]], facts: WordFacts):
+        self.facts = facts
+        self.sources = {source: NgramIds(word_terms, char_index, facts) for source, (word_terms, char_index) in vocabularies.items()}
+
+    def occurrences(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """(text, feature id) of every n-gram occurrence, by block ("word", "char", "prior_word"…)."""
+        return {source + kind: found for source, ids in self.sources.items() for kind, found in ids.occurrences(encoded).items()}
+
+
 class Scorer:
     """Scores comments from a model's arrays, exactly as the training pipeline would.
 
@@ -186,24 +210,32 @@ class Scorer:
     def __init__(self, arrays: dict[str, np.ndarray], source: str = "model", facts: WordFacts | None = None):
         check_arrays(arrays, source)
         self.arrays = arrays
-        self.word_terms = decode_strings(arrays["word_vocabulary"])
-        self.char_terms = decode_strings(arrays["char_vocabulary"])
-        self.char_index = {term: i for i, term in enumerate(self.char_terms)}
+        self.terms = {
+            block: decode_strings(arrays[f"{block}_vocabulary"])
+            for block in (f"{source}{kind}" for source in NGRAM_SOURCES for kind in ("word", "char"))
+            if f"{block}_vocabulary" in arrays
+        }
+        self._vocabularies = {
+            source: (self.terms[f"{source}word"], {term: i for i, term in enumerate(self.terms[f"{source}char"])})
+            for source in NGRAM_SOURCES
+            if f"{source}word" in self.terms
+        }
         self.trained = arrays["trained"].astype(bool)
         self.thresholds = {label: float(t) for label, t, ok in zip(LABELS, arrays["thresholds"], self.trained) if ok}
-        self.ngrams = self.ngram_ids(facts or WordFacts())
+        self.ngrams = self.ngram_lookups(facts or WordFacts())
 
     @property
     def facts(self) -> WordFacts:
         return self.ngrams.facts
 
-    def ngram_ids(self, facts: WordFacts) -> NgramIds:
+    def ngram_lookups(self, facts: WordFacts) -> NgramLookups:
         """N-gram lookups for a word table (each stream keeps its own table)."""
-        return NgramIds(self.word_terms, self.char_index, facts)
+        return NgramLookups(self._vocabularies, facts)
 
     # -- features and scores --------------------------------------------------------------
-    def feature_rows(self, encoded: EncodedTexts, contexts: np.ndarray, ngrams: NgramIds) -> FeatureRows:
-        """The model's features of encoded texts with their context features."""
+    def feature_rows(self, encoded: EncodedTexts, contexts: np.ndarray, ngrams: NgramLookups) -> FeatureRows:
+        """The model's features of encoded texts with their context features, as the training
+        pipeline computes them (see :func:`moderation.model.pipeline.build_features`)."""
         a = self.arrays
         blocks = {
             block: sublinear_tfidf(docs, features, encoded.count, a[f"{block}_idf"])
@@ -212,9 +244,14 @@ class Scorer:
         context = np.zeros((encoded.count, 0))
         if a["context_coef"].shape[1]:
             raw = np.asarray(contexts, dtype=float).reshape(encoded.count, -1)
-            raw = np.where(np.isnan(raw), a["context_fill"], raw)  # as the pipeline's imputer
-            context = (raw - a["context_mean"]) / a["context_scale"]  # and its scaler
-        return FeatureRows(encoded.count, blocks, context)
+            raw = np.where(np.isnan(raw), a["context_fill"], raw)  # imputed,
+            for similarity, evidence in SHRINK:  # shrunk by their evidence,
+                fill = a["context_fill"][similarity]
+                raw[:, similarity] = fill + raw[:, evidence] * (raw[:, similarity] - fill)
+                raw[:, evidence] = 0.0
+            context = (raw - a["context_mean"]) / a["context_scale"]  # and standardized
+        content = (ngrams.facts.flags()[encoded.ids] & CONTENT) != 0
+        return FeatureRows(encoded.count, blocks, context, np.bincount(encoded.docs[content], minlength=encoded.count))
 
     def decisions(self, rows: FeatureRows) -> np.ndarray:
         """Linear decision values: one row per text, one column per label."""
@@ -222,15 +259,24 @@ class Scorer:
         total = np.tile(a["intercept"], (rows.count, 1))
         for block, (docs, features, values) in rows.blocks.items():
             coef = a[f"{block}_coef"]
+            if block.startswith("prior_"):
+                total += np.outer(sum_by(docs, values * coef[features, 0], rows.count), a["prior_weight"])
+                continue
             for j in range(total.shape[1]):
                 total[:, j] += sum_by(docs, values * coef[features, j], rows.count)
         return total + rows.context @ a["context_coef"].T
 
     def scores_of(self, rows: FeatureRows) -> np.ndarray:
-        """Calibrated probabilities, one row per text; NaN for labels the model was not trained on."""
-        calibration = self.arrays["calibration"]
-        z = calibration[:, 0] * self.decisions(rows) + calibration[:, 1]
-        return np.where(self.trained, 1.0 / (1.0 + np.exp(-z)), np.nan)
+        """Calibrated probabilities, one row per text; NaN for labels the model was not trained on.
+
+        A label that needs content (off_topic) gives a text without content words its base
+        rate: such a text has nothing to compare with its article or thread.
+        """
+        a = self.arrays
+        z = a["calibration"][:, 0] * self.decisions(rows) + a["calibration"][:, 1]
+        scores = 1.0 / (1.0 + np.exp(-z))
+        scores = np.where(a["needs_content"] & (rows.content_words == 0)[:, None], a["base_rate"], scores)
+        return np.where(self.trained, scores, np.nan)
 
     def thread_statistics(self) -> WholeThreads:
         """Empty statistics on this scorer's word table, to gather threads too large to score
@@ -240,14 +286,37 @@ class Scorer:
     def score_threads(self, comments: Sequence[Comment], threads: WholeThreads | None = None) -> np.ndarray:
         """Scores of comments (one row each, NaN rows for empty texts), each against its whole
         thread: the comments of ``comments`` with its thread id, or ``threads`` if given."""
-        if threads is None and len(self.facts.table) > WORD_TABLE_LIMIT:
-            # Nothing outlives a batch of whole threads, so memory need not grow with the input.
-            self.ngrams = self.ngram_ids(WordFacts())
+        if threads is None:  # statistics gathered beforehand number words with this table
+            self._bound_word_table()
         rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
         scores = np.full((len(comments), len(LABELS)), np.nan)
         if rows:
             scores[rows] = self.scores_of(self.thread_features([comments[r] for r in rows], threads))
         return scores
+
+    def score_after(self, comments: Sequence[Comment], earlier: Sequence[Comment]) -> np.ndarray:
+        """Scores of comments (one row each, NaN rows for empty texts), each against its article
+        and the ``earlier`` comments of its thread, as if they came next; nothing is remembered."""
+        self._bound_word_table()
+        statistics = EarlierComments(self.facts)
+        earlier = [comment for comment in earlier if comment.text.strip()]
+        if earlier:
+            statistics.add(earlier)
+        rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
+        scores = np.full((len(comments), len(LABELS)), np.nan)
+        if rows:
+            chosen = [comments[r] for r in rows]
+            encoded, vectors = encoded_comments(self.facts, chosen)
+            contexts = statistics.features(chosen, encoded, vectors)
+            scores[rows] = self.scores_of(self.feature_rows(encoded, contexts, self.ngrams))
+        return scores
+
+    def _bound_word_table(self) -> None:
+        """Start a new word table when this one grew past :data:`WORD_TABLE_LIMIT`: nothing
+        outlives a call of :meth:`score_threads` or :meth:`score_after`, so memory need not
+        grow with everything ever scored."""
+        if len(self.facts.table) > WORD_TABLE_LIMIT:
+            self.ngrams = self.ngram_lookups(WordFacts())
 
     def thread_features(self, comments: Sequence[Comment], threads: WholeThreads | None = None) -> FeatureRows:
         """The features of comments (all with non-empty text) against their whole threads, as
@@ -266,12 +335,11 @@ class Scorer:
         j = LABELS.index(label)
         parts = []
         for block, (docs, features, values) in rows.blocks.items():
-            terms, name = (self.word_terms, "{}") if block == "word" else (self.char_terms, "chars '{}'")
-            mine = docs == row
-            parts += [
-                Contribution(name.format(terms[f]), float(v * a[f"{block}_coef"][f, j]))
-                for f, v in zip(features[mine].tolist(), values[mine].tolist())
-            ]
+            prior = block.startswith("prior_")
+            name = ("prior: " if prior else "") + ("chars '{}'" if block.endswith("char") else "{}")
+            coef = a[f"{block}_coef"][:, 0] * a["prior_weight"][j] if prior else a[f"{block}_coef"][:, j]
+            terms, mine = self.terms[block], docs == row
+            parts += [Contribution(name.format(terms[f]), float(v * coef[f])) for f, v in zip(features[mine].tolist(), values[mine].tolist())]
         if rows.context.shape[1]:
             parts += [
                 Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a["context_coef"][j])
@@ -307,7 +375,7 @@ class ScoreStream:
         self._restart([])
 
     def _restart(self, recent: list[Comment]) -> None:
-        self.ngrams = self.scorer.ngram_ids(WordFacts())
+        self.ngrams = self.scorer.ngram_lookups(WordFacts())
         self.earlier = EarlierComments(self.ngrams.facts)
         self.recent: deque[Comment] = deque(recent)
         if recent:

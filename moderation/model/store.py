@@ -41,8 +41,11 @@ MAX_ARRAY_BYTES = 1 << 30
 """Limits on a model file and on its arrays once decompressed, checked before reading: a
 small compressed file can unpack to gigabytes."""
 
-DEFAULT_MODEL_SHA256 = "96a42c0503f92a2f3eb1affa9ccaa84afbd9ccb05d67fa007bef0fb53eef4e40"
+DEFAULT_MODEL_SHA256 = "fc9076052676b419aee1708459e25778961e7840d752702cf0e520dd0f8f94d4"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
+
+HOSTILITY_PRIOR_SHA256 = "cf73a0aa3ce14d33fbf0bcfa5071f6124721e2dd2c4f8733df53f10c74399278"
+"""sha256 of the shipped ``models/hostility-prior/model.npz``, which every trained model builds on."""
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """An ``.npz`` with fixed member timestamps, so the same arrays give the same bytes."""

@@ -15,9 +15,38 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from moderation.features.sparse import pack, sublinear_tfidf, unpack
-from moderation.features.text import PerWordIds, WordTable, char_ngrams_of_word
+from moderation.features.text import WordTable, char_ngrams_of_word
 
 NGRAM_KINDS = ("words", "chars")
+
+
+class NgramNumbers:
+    """Numbers for words and for char n-grams, shared by every vectorizer in the process.
+
+    Cross-validation refits a vectorizer on overlapping rows many times; numbering each word
+    and working out each word's char n-grams once per process, not once per fit, is most of
+    what makes a fold cheap. Numbers are not features: each fit still picks its own vocabulary.
+    """
+
+    def __init__(self) -> None:
+        self.words = WordTable()
+        self.grams = WordTable()
+        self._grams_of_word: list[np.ndarray] = []  # by word number
+
+    def encode(self, token_lists):
+        return self.words.encode_tokens(token_lists)
+
+    def char_grams(self, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(how many char n-grams each word has, their numbers in word order)."""
+        words, known = self.words.words, self._grams_of_word
+        for word in words[len(known) :]:
+            known.append(np.array([self.grams.id_of(g) for g in char_ngrams_of_word(word)], dtype=np.int64))
+        per_word = [known[i] for i in word_ids.tolist()]
+        counts = np.array([len(g) for g in per_word], dtype=np.int64)
+        return counts, np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
+
+
+NUMBERS = NgramNumbers()
 
 
 class NgramTfidf(TransformerMixin, BaseEstimator):
@@ -36,22 +65,26 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         many texts; the numbering is this call's own."""
         if self.ngrams not in NGRAM_KINDS:
             raise ValueError(f"ngrams must be one of {NGRAM_KINDS}, got {self.ngrams!r}")
-        table = WordTable()
-        encoded = table.encode_tokens(list(token_lists))
+        encoded = NUMBERS.encode(list(token_lists))
         ids, docs = encoded.ids, encoded.docs
+        words = NUMBERS.words.words
         if self.ngrams == "words":
             same_text = docs[1:] == docs[:-1]
-            pairs, pair_numbers = np.unique(pack(ids[:-1][same_text], ids[1:][same_text]), return_inverse=True)
-            firsts, seconds = unpack(pairs)
-            words = table.words
-            grams = words + [f"{words[a]} {words[b]}" for a, b in zip(firsts.tolist(), seconds.tolist())]
-            numbers = np.concatenate([ids, len(words) + pair_numbers.reshape(-1)])
-            return np.concatenate([docs, docs[:-1][same_text]]), numbers, grams, encoded.count
-        gram_numbers: dict[str, int] = {}
-        counts, numbers = PerWordIds(table).gather(
-            ids, lambda word: [gram_numbers.setdefault(gram, len(gram_numbers)) for gram in char_ngrams_of_word(word)]
-        )
-        return np.repeat(docs, counts), numbers, list(gram_numbers), encoded.count
+            keys = np.concatenate([ids, pack(ids[:-1][same_text] + 1, ids[1:][same_text])])  # bigrams: (first + 1, second)
+            present, numbers = np.unique(keys, return_inverse=True)
+            firsts, seconds = unpack(present)
+            grams = [words[b] if a == 0 else f"{words[a - 1]} {words[b]}" for a, b in zip(firsts.tolist(), seconds.tolist())]
+            return np.concatenate([docs, docs[:-1][same_text]]), numbers.reshape(-1), grams, encoded.count
+        distinct, word_of_token = np.unique(ids, return_inverse=True)
+        counts, grams_of_distinct = NUMBERS.char_grams(distinct)
+        present, local = np.unique(grams_of_distinct, return_inverse=True)
+        # Each token's grams are its word's: gather them through the distinct words' runs.
+        ends = np.cumsum(counts)
+        token_counts = counts[word_of_token.reshape(-1)]
+        starts = np.repeat(ends[word_of_token.reshape(-1)] - token_counts - (np.cumsum(token_counts) - token_counts), token_counts)
+        numbers = local.reshape(-1)[starts + np.arange(int(token_counts.sum()))]
+        all_grams = NUMBERS.grams.words
+        return np.repeat(docs, token_counts), numbers, [all_grams[g] for g in present.tolist()], encoded.count
 
     def fit(self, token_lists, y=None):
         docs, numbers, grams, n_docs = self._occurrences(token_lists)

@@ -1,0 +1,61 @@
+"""``moderation serve``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from moderation.cli.app import app, handles_errors
+from moderation.cli.options import MODEL_OPTION
+from moderation.errors import InputError
+
+
+@app.command("serve")
+@handles_errors
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but loopback needs --api-keys."),
+    port: int = typer.Option(8080, "--port", "-p", min=0, max=65535, help="Port to listen on (0: any free port, shown at start)."),
+    model: Path = MODEL_OPTION,
+    api_keys: Path = typer.Option(
+        None, "--api-keys", "-k", help="File of API keys, one per line; requests without one get 403.", show_default=False
+    ),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, max=64, help="Worker processes, each with its own model and thread memory."),
+    feedback: Path = typer.Option(
+        None,
+        "--feedback",
+        help="CSV file that comments:suggestscore appends labeled rows to, for `moderation train` (default: no feedback kept).",
+        show_default=False,
+    ),
+    insecure_no_auth: bool = typer.Option(
+        False, "--insecure-no-auth", help="Serve a non-loopback --host without API keys (only behind a layer that checks access)."
+    ),
+    max_request_kb: int = typer.Option(1024, "--max-request-kb", min=32, help="Largest request body accepted, in KB (larger: 413)."),
+    remember: int = typer.Option(
+        20_000, "--remember", min=1, metavar="N", help="/v1/score: recent comments remembered across threads, to compare new ones with."
+    ),
+) -> None:
+    """Serve Perspective API's comments:analyze and comments:suggestscore, a discovery
+    document for Google's clients, and /v1/score (score's JSON record), until SIGTERM.
+
+    SIGHUP reloads the model (verified; a model that fails keeps the old one serving) and the
+    API keys. Needs the serve extra: pip install 'moderation[serve]'.
+    """
+    try:
+        from moderation.server.run import run_server
+        from moderation.server.app import ServerSettings
+    except ImportError as error:
+        raise InputError(f"moderation serve needs {error.name}: install it with pip install 'moderation[serve]'") from None
+
+    settings = ServerSettings(
+        host=host,
+        port=port,
+        model=model,
+        api_keys=api_keys,
+        workers=workers,
+        feedback=feedback,
+        insecure_no_auth=insecure_no_auth,
+        max_request_bytes=max_request_kb * 1024,
+        remembered=remember,
+    )
+    run_server(settings)

@@ -1,0 +1,188 @@
+"""Running the server: checks before serving, one process or several, and signals.
+
+One worker runs uvicorn in this process. Several share one listening socket, each in its own
+process with its own model; this process then only supervises: it passes SIGHUP on (each
+worker reloads and verifies the model itself, keeping its old one on failure), and SIGTERM or
+Ctrl-C (each worker finishes its requests in flight, then exits). uvicorn's own multi-process
+mode is not used because on SIGHUP it restarts its workers, and a worker restarted onto a model
+that fails verification has no old model to keep serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+
+import uvicorn
+
+from moderation.errors import InputError
+from moderation.server.access import is_loopback, read_api_keys
+from moderation.server.app import ServerSettings, create_app
+from moderation.server.feedback import check_feedback_file
+from moderation.server.scoring import load
+
+log = logging.getLogger("moderation.server")
+
+GRACEFUL_SHUTDOWN_SECONDS = 30
+"""How long requests in flight get to finish after SIGTERM."""
+
+MIN_REQUEST_BYTES = 32 * 1024
+"""A body limit must leave room for a 20 KB comment and its JSON."""
+
+
+def check_settings(settings: ServerSettings) -> None:
+    """Refuse, before binding anything, settings that cannot serve or would serve unsafely."""
+    if not is_loopback(settings.host) and settings.api_keys is None and not settings.insecure_no_auth:
+        raise InputError(
+            f"--host {settings.host} is reachable from other machines, and no --api-keys file was given; "
+            "give --api-keys FILE (one key per line), or --insecure-no-auth if another layer checks access"
+        )
+    if settings.api_keys is not None:
+        read_api_keys(settings.api_keys)
+    if settings.feedback is not None:
+        check_feedback_file(settings.feedback)
+    if settings.max_request_bytes < MIN_REQUEST_BYTES:
+        raise InputError(f"the request size limit must be at least {MIN_REQUEST_BYTES // 1024} KB, to fit a 20 KB comment")
+
+
+def configure_logging() -> None:
+    """Server log lines (access and events) on stderr, with a timestamp."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger = logging.getLogger("moderation.server")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def uvicorn_config(settings: ServerSettings, app):
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,  # ours leaves out the query string, which holds API keys
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        log_level="warning",
+    )
+
+
+def run_server(settings: ServerSettings) -> None:
+    """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return."""
+    check_settings(settings)
+    configure_logging()
+    # SIGHUP's default action ends the process: ignore it until the server handles it (reloads).
+    previous_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        listen_and_serve(settings)
+    finally:
+        signal.signal(signal.SIGHUP, previous_hup)
+    log.info("stopped")
+
+
+def listen_and_serve(settings: ServerSettings) -> None:
+    """Verify the model, listen, and serve in this process or in workers until stopped."""
+    model = load(settings.model)  # verified here, so a bad model stops us before we listen
+    config = uvicorn_config(settings, None)
+    sock = config.bind_socket()
+    sock.listen(config.backlog)  # connections wait in the backlog from now on, not refused while we start
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    log.info(
+        "serving on http://%s:%d (Perspective endpoint http://%s:%d/v1alpha1; pid %d, %d worker%s)",
+        shown, port, shown, port, os.getpid(), settings.workers, "s" if settings.workers > 1 else "",
+    )  # fmt: skip
+    if settings.workers == 1:
+        config.app = create_app(settings, model)
+        server = uvicorn.Server(config)
+        with absorbing_stop_signals():
+            server.run(sockets=[sock])
+    else:
+        supervise(settings, sock)
+
+
+@contextlib.contextmanager
+def absorbing_stop_signals():
+    """uvicorn finishes in-flight requests on SIGTERM/SIGINT, then raises the signal again for
+    the handler it found; this handler takes it as done, so a graceful stop exits 0."""
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def worker_main(settings: ServerSettings, sock) -> None:
+    """One worker process of :func:`supervise`: its own verified model, the shared socket."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the application handles it
+    configure_logging()
+    config = uvicorn_config(settings, create_app(settings))
+    server = uvicorn.Server(config)
+    with absorbing_stop_signals():
+        server.run(sockets=[sock])
+
+
+RESTART_PAUSE_SECONDS = 10
+"""A worker that died is replaced at most this often, so a worker that cannot start does not
+spin; the others keep serving meanwhile."""
+
+
+def supervise(settings: ServerSettings, sock) -> None:
+    """Run ``settings.workers`` worker processes on ``sock``; replace one that dies, pass
+    SIGHUP on, and on SIGTERM/SIGINT stop them all gracefully."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads and BLAS state
+    wake = threading.Event()
+    signals: list[int] = []
+
+    def on_signal(signum, frame):
+        signals.append(signum)
+        wake.set()
+
+    def start():
+        process = context.Process(target=worker_main, args=(settings, sock))
+        process.start()
+        return process, time.monotonic()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)}
+    workers = [start() for _ in range(settings.workers)]
+    try:
+        while True:
+            wake.wait(0.5)
+            wake.clear()
+            received = []
+            while signals:  # popped one by one: a signal may arrive meanwhile
+                received.append(signals.pop(0))
+            if any(signum != signal.SIGHUP for signum in received):
+                break
+            if received:
+                log.info("SIGHUP: each worker reloads the model")
+                for process, _ in workers:
+                    send(process, signal.SIGHUP)
+            for slot, (process, started) in enumerate(workers):
+                if not process.is_alive() and time.monotonic() - started >= RESTART_PAUSE_SECONDS:
+                    log.error("worker %d exited with code %s; starting another", process.pid, process.exitcode)
+                    workers[slot] = start()
+    finally:
+        for process, _ in workers:
+            send(process, signal.SIGTERM)
+        for process, _ in workers:
+            process.join(GRACEFUL_SHUTDOWN_SECONDS + 5)
+            if process.is_alive():
+                log.error("worker %d did not stop in time; killing it", process.pid)
+                process.kill()
+                process.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def send(process, signum: int) -> None:
+    """Signal a worker process if it is still running."""
+    if process.is_alive():
+        os.kill(process.pid, signum)
