@@ -18,11 +18,21 @@ dataset annotates the label and NaN where it does not. Rows whose text is empty,
 - semeval-cqa: Qatar Living answers. off_topic = relevance Bad. Split by question thread.
 - sfu-ctc-synthetic-offtopic, fox-news-synthetic-offtopic: every comment paired once with its own
   article (off_topic 0) and once with a random other article (off_topic 1). Split by comment.
+- toxic-spans: Civil Comments posts of ToxicSpans (CC0). hostile = not most raters ticked "not toxic";
+  ad_hominem = most raters marked an Insult span. Split by post.
+- wiki-cat: Wikipedia talk comments of CAT (gc and gn files). hostile = label. Split by comment text.
+- youtube-spam: YouTube comments on 5 videos. off_topic = spam (self-promotion). Split by video.
+
+Each dataset also carries ``resplit``, its split rule as a function of any subset of its rows,
+so the benchmark can split the train part again the same way (``bench/protocol.py``), and
+``source``, the corpus its texts come from, so a model whose training data included that corpus
+can be recognized (the hostility prior's leave-one-dataset-out rule).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
@@ -32,7 +42,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DATA_DIR_DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+def _default_data_dir() -> Path:
+    """``shared/data`` beside the repository, or beside a folder above it (a git worktree such as
+    ``wt/NAME`` sits one level deeper than the main checkout); the first that exists."""
+    repository = Path(__file__).resolve().parent.parent
+    candidates = [ancestor / "shared" / "data" for ancestor in repository.parents]
+    return next((candidate for candidate in candidates if candidate.is_dir()), candidates[0])
+
+
+DATA_DIR_DEFAULT = _default_data_dir()
 LABELS = ("off_topic", "hostile", "ad_hominem")
 STRING_COLUMNS = ["id", "thread_id", "parent_id", "author", "article", "text"]
 COLUMNS = [*STRING_COLUMNS, *LABELS, "split"]
@@ -49,12 +67,12 @@ SFU_FILE = "sfu-ctc/SFU_constructiveness_toxicity.csv"
 ARGOTARIO_FILE = "argotario/arguments-en-2018-01-15.parsed.csv"
 FOX_FILE = "fox-news-comments/fox-news-comments.json"
 CQA_FILE = "semeval2016-cqa/SemEval2016-Task3-CQA-QL-train-part2.xml"
-TOXIC_SPANS_FILE = "toxic-spans-civil-comments/comments.csv"
+TOXIC_SPANS_COMMENTS = "toxic-spans-civil-comments/comments.csv"
 TOXIC_SPANS_ANNOTATIONS = "toxic-spans-civil-comments/annotations.csv"
 TOXIC_SPANS_SPANS = "toxic-spans-civil-comments/spans.csv"
-WIKI_CAT_FILE = "wiki-talk-context-toxicity/gc.csv"
 WIKI_CAT_FILES = ("wiki-talk-context-toxicity/gc.csv", "wiki-talk-context-toxicity/gn.csv")
 YOUTUBE_SPAM_DIR = "youtube-spam-collection"
+YOUTUBE_SPAM_FIRST_FILE = YOUTUBE_SPAM_DIR + "/01-9bZkp7q19f0.csv"
 
 # The SFU README's 10 main articles have 72-126 comments each. The 3 others (4-27 comments) are
 # left out of the synthetic set: one of them is a second article on Trump's election, so
@@ -69,6 +87,9 @@ class Dataset:
     labels: tuple[str, ...]  # the labels this dataset annotates
     split_rule: str  # one sentence for BENCHMARKS.md
     mapping: str  # one sentence for BENCHMARKS.md
+    # The split rule as a function: rows of this dataset (any subset) -> "train"/"test" per row.
+    resplit: Callable[[pd.DataFrame], np.ndarray]
+    source: str  # the corpus the texts come from (a synthetic set shares its source's)
 
 
 def data_dir(path: str | Path | None = None) -> Path | None:
@@ -131,11 +152,24 @@ def _canonical(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return canonical[~unusable].reset_index(drop=True), int(unusable.sum())
 
 
-def _dataset(name: str, frame: pd.DataFrame, labels: tuple[str, ...], split_rule: str, mapping: str) -> Dataset:
+def _dataset(
+    name: str,
+    frame: pd.DataFrame,
+    labels: tuple[str, ...],
+    split_rule: str,
+    mapping: str,
+    resplit: Callable[[pd.DataFrame], np.ndarray],
+    source: str | None = None,
+) -> Dataset:
     frame, dropped = _canonical(frame)
     if dropped:
         mapping += f" {dropped} rows whose text is empty, [removed] or [deleted] are dropped."
-    return Dataset(name, frame, labels, split_rule, mapping)
+    return Dataset(name, frame, labels, split_rule, mapping, resplit, source or name)
+
+
+def _by_thread(frame: pd.DataFrame) -> np.ndarray:
+    """The split rule of datasets grouped by thread_id (article, submission, topic, ...)."""
+    return _split_by_group(frame["thread_id"])
 
 
 def _read_csv(path: Path, **options) -> pd.DataFrame:
@@ -167,6 +201,7 @@ def load_olid(data_dir: Path) -> Dataset:
         f"{TEST_SHARE:.0%} of the NOT tweets of the OLID training file in test.",
         "hostile = subtask_a OFF; ad_hominem = OFF+TIN+IND (other targets, untargeted and NOT are 0); "
         "off_topic not annotated.",
+        resplit=lambda rows: _split_stratified(rows["hostile"]),
     )
 
 
@@ -189,6 +224,7 @@ def load_davidson(data_dir: Path) -> Dataset:
         _group_split_rule("tweet (each tweet is its own thread)"),
         "hostile = majority class hate speech or offensive language (neither = 0); "
         "off_topic and ad_hominem not annotated.",
+        resplit=_by_thread,
     )
 
 
@@ -226,6 +262,7 @@ def load_cmv(data_dir: Path) -> Dataset:
         _group_split_rule("Reddit submission (link_id; each holds one or more thread files)"),
         "ad_hominem = hostile = final comment removed under Rule 2 (ah threads), 0 = delta-awarded final "
         "comment; off_topic not annotated.",
+        resplit=_by_thread,  # thread_id is the submission
     )
 
 
@@ -266,6 +303,7 @@ def load_c3(data_dir: Path) -> Dataset:
         _group_split_rule("article (article_id)"),
         "off_topic = share of non_relevant votes >= 0.5, hostile = crowd_toxicity_level >= 2.5, "
         "ad_hominem = share of personal_attack votes >= 0.5 (shares over the expert judgement counts).",
+        resplit=_by_thread,
     )
 
 
@@ -300,6 +338,7 @@ def load_sfu_ctc(data_dir: Path) -> Dataset:
         _group_split_rule("article (Globe and Mail article id)"),
         "hostile = most popular toxicity answer 3 (toxic) or 4 (very toxic), CrowdFlower gold rows included; "
         "off_topic and ad_hominem not annotated.",
+        resplit=_by_thread,
     )
 
 
@@ -310,6 +349,7 @@ def load_sfu_ctc_synthetic_offtopic(data_dir: Path) -> Dataset:
         "sfu-ctc-synthetic-offtopic",
         comments[comments_per_article >= SFU_SYNTHETIC_MIN_COMMENTS],
         "the article title, over the 10 main articles",
+        source="sfu-ctc",
     )
 
 
@@ -339,6 +379,7 @@ def load_argotario(data_dir: Path) -> Dataset:
         _group_split_rule("topic (arguments without a topic are groups of one)"),
         "Only arguments with a Voted Fallacy (not '-'); ad_hominem = Ad Hominem vs. every other vote; "
         "off_topic = Red Herring vs. No Fallacy, NaN for the other fallacies; hostile not annotated.",
+        resplit=_by_thread,
     )
 
 
@@ -366,16 +407,17 @@ def load_fox_news(data_dir: Path) -> Dataset:
         ("hostile",),
         _group_split_rule("article (title)"),
         "hostile = label 1 (hateful); off_topic and ad_hominem not annotated.",
+        resplit=_by_thread,
     )
 
 
 def load_fox_news_synthetic_offtopic(data_dir: Path) -> Dataset:
     return _synthetic_offtopic(
-        "fox-news-synthetic-offtopic", _fox_comments(data_dir), "the article title and meta description"
+        "fox-news-synthetic-offtopic", _fox_comments(data_dir), "the article title and meta description", source="fox-news"
     )
 
 
-def _synthetic_offtopic(name: str, comments: pd.DataFrame, article_description: str) -> Dataset:
+def _synthetic_offtopic(name: str, comments: pd.DataFrame, article_description: str, source: str) -> Dataset:
     """Each comment twice: with its own article (off_topic 0) and a seeded random other one (off_topic 1).
 
     ``comments`` needs id, thread_id (the article), author, article and text. A row's thread_id is
@@ -411,7 +453,14 @@ def _synthetic_offtopic(name: str, comments: pd.DataFrame, article_description: 
         f"Synthetic: each comment paired with its own article ({article_description}) is off_topic 0 and "
         f"paired with a different article drawn with seed {SPLIT_SEED} is off_topic 1; hostile and "
         "ad_hominem not annotated.",
+        resplit=lambda rows: _split_by_group(_original_comment_id(rows["id"])),
+        source=source,
     )
+
+
+def _original_comment_id(pair_ids: pd.Series) -> pd.Series:
+    """The comment a synthetic row was made from: its id without the #own / #repaired suffix."""
+    return pair_ids.str.rpartition("#")[0]
 
 
 def load_semeval_cqa(data_dir: Path) -> Dataset:
@@ -445,70 +494,69 @@ def load_semeval_cqa(data_dir: Path) -> Dataset:
         _group_split_rule("question thread (RELQ_ID)"),
         "off_topic = RELC_RELEVANCE2RELQ Bad vs. Good or PotentiallyUseful, each question thread once "
         "(subtask-A view); hostile and ad_hominem not annotated.",
+        resplit=_by_thread,
     )
 
 
 def load_toxic_spans(data_dir: Path) -> Dataset:
-    """Civil Comments posts (CC0) with rater judgements and toxic spans (SemEval-2021 Task 5)."""
-    comments = _read_csv(data_dir / TOXIC_SPANS_FILE)
+    """Civil Comments posts (CC0) with 3-5 new rater judgements each and their toxic spans (SemEval-2021 Task 5)."""
+    comments = _read_csv(data_dir / TOXIC_SPANS_COMMENTS)
     annotations = pd.read_csv(data_dir / TOXIC_SPANS_ANNOTATIONS)
     spans = pd.read_csv(data_dir / TOXIC_SPANS_SPANS)
-    not_toxic = annotations.groupby("comment_id")["not toxic"].mean()
-    insulting = set(spans.loc[spans["type"] == "Insult", "annotation"])
-    annotations["insult"] = annotations["annotation"].isin(insulting)
-    insult = annotations.groupby("comment_id")["insult"].mean()
-    ids = comments["comment_id"].astype(int)
+    not_toxic_share = annotations.groupby("comment_id")["not toxic"].mean()
+    insult_annotations = set(spans.loc[spans["type"] == "Insult", "annotation"])
+    insult_share = annotations["annotation"].isin(insult_annotations).groupby(annotations["comment_id"]).mean()
+    comment_id = comments["comment_id"].astype(int)
     frame = pd.DataFrame(
         {
             "id": comments["comment_id"],
             "thread_id": comments["comment_id"],
             "text": comments["comment_text"],
-            # Every post was already rated toxic once; most new raters ticking "not toxic" makes it 0.
-            "hostile": (ids.map(not_toxic) <= 0.5).astype(float),
-            "ad_hominem": (ids.map(insult) > 0.5).astype(float),
+            # Every post had already been rated toxic by Civil Comments raters; it is 0 only where
+            # most of the new raters ticked "not toxic" (ties stay 1: no majority says it is fine).
+            "hostile": (comment_id.map(not_toxic_share) <= 0.5).astype(float),
+            "ad_hominem": (comment_id.map(insult_share) > 0.5).astype(float),
         }
     )
-    frame["split"] = _split_by_group(frame["thread_id"])
+    frame["split"] = _by_thread(frame)
     return _dataset(
         "toxic-spans",
         frame,
         ("hostile", "ad_hominem"),
-        _group_split_rule("post (each post is its own thread)"),
-        "hostile = at most half of the raters ticked 'not toxic'; ad_hominem = more than half of the raters marked "
-        "an Insult span (approximate: insults of public figures count too); off_topic not annotated.",
+        _group_split_rule("post (each post is its own thread; no article or thread in the data)"),
+        "hostile = 0 where most raters ticked 'not toxic', else 1 (every post had been rated toxic before, so "
+        "the negatives are borderline); ad_hominem = most raters marked an Insult span (approximate: insults "
+        "of public figures count too); off_topic not annotated.",
+        resplit=_by_thread,
     )
 
 
 def load_wiki_cat(data_dir: Path) -> Dataset:
-    """Wikipedia talk comments (CAT, gc and gn files) with their parent comment as a thread of two."""
-    parts = []
-    for name in WIKI_CAT_FILES:
-        raw = _read_csv(data_dir / name)
-        parts.append(raw.assign(source=name))
-    raw = pd.concat(parts, ignore_index=True)
-    children = pd.DataFrame(
+    """Wikipedia talk comments of CAT, both files: gc (raters saw the parent comment) and gn (they did not)."""
+    raw = pd.concat([_read_csv(data_dir / name) for name in WIKI_CAT_FILES], ignore_index=True)
+    frame = pd.DataFrame(
         {
-            "id": raw["id"] + "#c",
-            "thread_id": raw["id"],
-            "parent_id": raw["id"] + "#p",
+            "id": raw["id"],
+            # 13 texts are in both files; grouping by text keeps each on one side of a split.
+            "thread_id": raw["text"].map(lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]),
             "text": raw["text"],
             "hostile": raw["label"].astype(float),
         }
     )
-    frame = children
-    frame["split"] = _split_by_group(frame["thread_id"])
+    frame["split"] = _by_thread(frame)
     return _dataset(
         "wiki-cat",
         frame,
         ("hostile",),
-        _group_split_rule("comment"),
-        "hostile = label (toxic by majority) of the CAT gc and gn files; the parent is not included; "
+        _group_split_rule("comment text (a text rated in both files is one group)"),
+        "hostile = label (toxic by majority) of the gc and gn files; the parent comment is not included; "
         "off_topic and ad_hominem not annotated.",
+        resplit=_by_thread,
     )
 
 
 def load_youtube_spam(data_dir: Path) -> Dataset:
-    """YouTube comments on 5 videos (CC BY 4.0): self-promotion spam as off_topic."""
+    """YouTube comments on 5 music videos (CC BY 4.0): self-promotion spam as off_topic."""
     parts = []
     for path in sorted((data_dir / YOUTUBE_SPAM_DIR).glob("*.csv")):
         raw = _read_csv(path)
@@ -516,21 +564,25 @@ def load_youtube_spam(data_dir: Path) -> Dataset:
             pd.DataFrame(
                 {
                     "id": raw["COMMENT_ID"],
-                    "thread_id": path.stem,
+                    "thread_id": path.stem,  # the video
                     "author": raw["AUTHOR"],
                     "text": raw["CONTENT"],
                     "off_topic": raw["CLASS"].astype(float),
                 }
             )
         )
-    frame = pd.concat(parts, ignore_index=True)
-    frame["split"] = _split_by_group(frame["id"])
+    comments = pd.concat(parts, ignore_index=True)
+    duplicates = comments.duplicated()  # 3 rows repeat another row exactly, id included
+    frame = comments[~duplicates].reset_index(drop=True)
+    frame["split"] = _by_thread(frame)
     return _dataset(
         "youtube-spam",
         frame,
         ("off_topic",),
-        _group_split_rule("comment (5 videos, no video text)"),
-        "off_topic = CLASS 1 (spam: self-promotion); hostile and ad_hominem not annotated.",
+        _group_split_rule("video (5 videos, so one video is the test part)"),
+        f"off_topic = CLASS 1 (spam: self-promotion), no video text as the article; {int(duplicates.sum())} "
+        "exact duplicate rows dropped; hostile and ad_hominem not annotated.",
+        resplit=_by_thread,
     )
 
 
@@ -546,9 +598,9 @@ LOADERS: dict[str, tuple[Callable[[Path], Dataset], str]] = {
     "fox-news": (load_fox_news, FOX_FILE),
     "fox-news-synthetic-offtopic": (load_fox_news_synthetic_offtopic, FOX_FILE),
     "semeval-cqa": (load_semeval_cqa, CQA_FILE),
-    "toxic-spans": (load_toxic_spans, TOXIC_SPANS_FILE),
-    "wiki-cat": (load_wiki_cat, WIKI_CAT_FILE),
-    "youtube-spam": (load_youtube_spam, YOUTUBE_SPAM_DIR + "/01-9bZkp7q19f0.csv"),
+    "toxic-spans": (load_toxic_spans, TOXIC_SPANS_COMMENTS),
+    "wiki-cat": (load_wiki_cat, WIKI_CAT_FILES[0]),
+    "youtube-spam": (load_youtube_spam, YOUTUBE_SPAM_FIRST_FILE),
 }
 
 

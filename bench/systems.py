@@ -8,13 +8,15 @@ train, in row order, and flags a row when its score reaches the label's threshol
 from __future__ import annotations
 
 import math
+import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from bench.priors import moderation_command, run_checked
 from moderation.comments import LABELS, Comment
 
 SEED = 20261127  # fastText's training seed, the same as the dataset splits'
@@ -29,6 +31,7 @@ class System:
     description: str  # one sentence for the results
     labels: tuple[str, ...] = LABELS  # the labels it can score at all
     requires: str | None = None  # the module it needs beyond the runtime dependencies
+    requires_train_option: str | None = None  # a `moderation train` option it needs (newer checkouts)
     # True: one fit covers all labels of a dataset, so the benchmark fits and times it once.
     fits_labels_jointly = False
 
@@ -46,32 +49,53 @@ class System:
 class Ours(System):
     name = "ours"
     description = (
-        "the full moderation model: `moderation.commands.train.train` on a canonical CSV of the train rows "
-        "(cross-validated, Platt-calibrated, best-F1 thresholds), scored with `Scorer.score_threads` against "
-        "each test comment's whole test thread; threshold = the model's"
+        "the full moderation model: `moderation train` on a canonical CSV of the train rows (cross-validated, "
+        "Platt-calibrated, thresholds from out-of-fold scores), with the hostility prior noted per dataset; scored "
+        "with `Scorer.score_threads` against each test comment's whole test thread; threshold = the model's"
     )
     fits_labels_jointly = True
 
+    def __init__(self, train_arguments: Sequence[str] = (), runner: Callable = subprocess.run) -> None:
+        """``train_arguments`` go to ``moderation train`` (e.g. ``--prior DIR``); ``runner`` runs it
+        (``subprocess.run``; tests pass a stand-in)."""
+        super().__init__()
+        self.train_arguments = list(train_arguments)
+        self.runner = runner
+
     def fit(self, train: pd.DataFrame, labels: Sequence[str]) -> None:
         from moderation.model.store import load_model
-        from moderation.commands.train import train as train_model
 
+        # The command line, as a user trains: the benchmark tests what ships, options included.
         # Outside the repository, and gone once the model is in memory.
         with tempfile.TemporaryDirectory(prefix="moderation-bench-") as workdir:
-            csv_path = Path(workdir) / "train.csv"
+            csv_path, model_dir = Path(workdir) / "train.csv", Path(workdir) / "model"
             canonical_csv(train, labels).to_csv(csv_path, index=False)
-            train_model([csv_path], Path(workdir) / "model")
-            self.model = load_model(Path(workdir) / "model")
+            command = moderation_command("train", str(csv_path), "--model", str(model_dir), "--quiet", *self.train_arguments)
+            run_checked(command, Path(workdir), "moderation train", self.runner)
+            self.model = load_model(model_dir)
         self.thresholds = {label: self.model.thresholds[label] for label in labels if label in self.model.thresholds}
 
     def score(self, test: pd.DataFrame) -> dict[str, np.ndarray]:
-
-        comments = [
-            Comment(text=row.text, id=row.id, thread_id=row.thread_id, parent_id=row.parent_id, author=row.author, article=row.article)
-            for row in test.itertuples()
-        ]
-        scores = self.model.scorer.score_threads(comments)
+        scores = self.model.scorer.score_threads(comments_of(test))
         return {label: scores[:, LABELS.index(label)] for label in self.thresholds}
+
+
+class OursNoPrior(Ours):
+    name = "ours-no-prior"
+    description = "ours trained with `moderation train --no-prior`: the same model without the hostility prior"
+    requires_train_option = "--no-prior"
+
+    def __init__(self, train_arguments: Sequence[str] = (), runner: Callable = subprocess.run) -> None:
+        # Whatever prior the benchmark would pick, this system has none.
+        super().__init__(["--no-prior"], runner)
+
+
+def comments_of(frame: pd.DataFrame) -> list[Comment]:
+    """The rows of a canonical frame as comments, in row order."""
+    return [
+        Comment(text=row.text, id=row.id, thread_id=row.thread_id, parent_id=row.parent_id, author=row.author, article=row.article)
+        for row in frame.itertuples()
+    ]
 
 
 def canonical_csv(frame: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
@@ -175,6 +199,31 @@ def fasttext_text(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+class HostileWordList(PerLabelSystem):
+    name = "word-list"
+    description = (
+        "hits in the hostile word list (`moderation.features.wordlists.HOSTILE_WORDS`) over the tokens of "
+        "`moderation.features.text.tokenize`, alone; score hits / (1 + hits); zero-shot; hostile only; "
+        "threshold 0.5 (one hit)"
+    )
+    labels = ("hostile",)
+
+    def fit_label(self, texts, y):
+        return None, 0.5
+
+    def predict(self, model, texts):
+        hits = hostile_word_hits(texts)
+        return hits / (1.0 + hits)
+
+
+def hostile_word_hits(texts: Sequence[str]) -> np.ndarray:
+    """How many tokens of each text are in the hostile word list."""
+    from moderation.features.text import tokenize
+    from moderation.features.wordlists import HOSTILE_WORDS
+
+    return np.array([sum(token in HOSTILE_WORDS for token in tokenize(text)) for text in texts], dtype=float)
+
+
 class LengthOnly(PerLabelSystem):
     name = "length-only"
     description = (
@@ -198,4 +247,8 @@ def log_length(texts: list[str]) -> np.ndarray:
     return np.log1p([len(text) for text in texts]).reshape(-1, 1)
 
 
-SYSTEMS: dict[str, type[System]] = {system.name: system for system in (Ours, PlainBaseline, ProfanityCheck, FastText, LengthOnly)}
+SYSTEMS: dict[str, type[System]] = {
+    system.name: system for system in (Ours, OursNoPrior, PlainBaseline, ProfanityCheck, HostileWordList, FastText, LengthOnly)
+}
+DEFAULT_SYSTEMS = ["ours", "plain", "profanity-check", "word-list", "fasttext", "length-only"]
+"""What a run compares unless told otherwise: ours-no-prior is for design runs that ask what the prior adds."""

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from bench.datasets import COLUMNS, DATA_DIR_DEFAULT, Dataset, cmv_context, data_dir, load_datasets
+from bench.protocol import fit_and_evaluation_rows
 
 LABELS = ["off_topic", "hostile", "ad_hominem"]
 SYNTHETIC = ["sfu-ctc-synthetic-offtopic", "fox-news-synthetic-offtopic"]
@@ -33,7 +34,18 @@ README_COUNTS = {
     # small ones (22 daycare + 27 pope + 4 chaos, counted in the CSV; the README gives no per-article
     # counts) are left out of the synthetic set on purpose.
     "sfu-ctc-synthetic-offtopic": (2 * (1_121 - 53), {"off_topic": 1_121 - 53}),
+    # README: 16,100 posts, 4,796 where most raters ticked "not toxic" (the negatives). Ad hominem =
+    # most raters marked an Insult span: the README gives only "13,749 with at least one", so
+    # 8,181 is counted in annotations.csv / spans.csv.
+    "toxic-spans": (16_100, {"hostile": 16_100 - 4_796, "ad_hominem": 8_181}),
+    # README: gc 10,000 (151 toxic) + gn 10,000 (59 toxic).
+    "wiki-cat": (20_000, {"hostile": 151 + 59}),
+    # README: 1,956 comments, 1,005 spam. 3 rows repeat another row exactly (same COMMENT_ID, text
+    # and class; 2 of them spam; found in the CSVs) and are dropped.
+    "youtube-spam": (1_956 - 3, {"off_topic": 1_005 - 2}),
 }
+# Datasets whose texts come from another dataset's corpus (the prior's leave-one-out rule).
+SOURCES = {"sfu-ctc-synthetic-offtopic": "sfu-ctc", "fox-news-synthetic-offtopic": "fox-news"}
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +119,26 @@ def test_split_is_roughly_80_20_with_both_classes_in_test(datasets, name):
 def test_no_thread_on_both_sides(datasets, name):
     frame = datasets[name].frame
     assert frame.groupby("thread_id")["split"].nunique().max() == 1
+
+
+@pytest.mark.parametrize("name", README_COUNTS)
+def test_resplit_is_the_split_rule(datasets, name):
+    dataset = datasets[name]
+    frame = dataset.frame
+    if name != "cmv":  # CMV was split before its 70 [removed] rows were dropped, which moves the cut
+        assert (dataset.resplit(frame) == frame["split"].to_numpy()).all()
+    fit, dev = fit_and_evaluation_rows(dataset, "dev")
+    assert len(fit) + len(dev) == (frame["split"] == "train").sum()
+    assert 0.15 <= len(dev) / (len(fit) + len(dev)) <= 0.3
+    if name not in SYNTHETIC:
+        assert not set(fit["thread_id"]) & set(dev["thread_id"])
+    for label in dataset.labels:
+        assert set(dev[label].dropna()) == {0.0, 1.0}, label  # both classes in every dev part
+
+
+@pytest.mark.parametrize("name", README_COUNTS)
+def test_source(datasets, name):
+    assert datasets[name].source == SOURCES.get(name, name)
 
 
 @pytest.mark.parametrize("name", SYNTHETIC)

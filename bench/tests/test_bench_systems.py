@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from bench.datasets import COLUMNS
-from bench.systems import SYSTEMS, FastText, LengthOnly, Ours, PlainBaseline, ProfanityCheck
+from bench.systems import DEFAULT_SYSTEMS, SYSTEMS, FastText, HostileWordList, LengthOnly, Ours, OursNoPrior, PlainBaseline, ProfanityCheck
 from tests.conftest import ROOT
 
 HOSTILE = [
@@ -121,8 +121,27 @@ def test_length_only_ranks_by_length(frames):
     assert 0 < system.thresholds["hostile"] < 1
 
 
+def test_word_list_counts_hostile_words_zero_shot(frames):
+    system = HostileWordList()
+    scores = fitted_scores(system, frames)["hostile"]
+    assert_one_score_per_row_that_separates(scores, frames[1])
+    assert system.thresholds == {"hostile": 0.5}  # one hit flags
+    one_hit, two_hits = system.score(pd.DataFrame({"text": ["you idiot", "you stupid idiot"]}))["hostile"]
+    assert (one_hit, two_hits) == (0.5, 2 / 3)
+
+
 def test_every_system_is_registered_by_its_name():
-    assert SYSTEMS == {"ours": Ours, "plain": PlainBaseline, "profanity-check": ProfanityCheck, "fasttext": FastText, "length-only": LengthOnly}
+    assert SYSTEMS == {
+        "ours": Ours,
+        "ours-no-prior": OursNoPrior,
+        "plain": PlainBaseline,
+        "profanity-check": ProfanityCheck,
+        "word-list": HostileWordList,
+        "fasttext": FastText,
+        "length-only": LengthOnly,
+    }
+    # ours-no-prior needs `moderation train --no-prior` (main): run only when asked for.
+    assert set(DEFAULT_SYSTEMS) == set(SYSTEMS) - {"ours-no-prior"}
 
 
 def test_benchmark_without_data_exits_0_and_says_it_skipped(tmp_path):
