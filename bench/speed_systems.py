@@ -49,9 +49,9 @@ def corpus_source(data_dir: Path | None) -> CorpusSource:
     if found:
         frame = found[0].frame[CORPUS_COLUMNS].reset_index(drop=True)
         return CorpusSource(frame, f"C3 news comments ({len(frame):,} rows, {frame['thread_id'].nunique():,} articles)")
-    from moderation.io.readers.thread_export import read_thread_export
+    from moderation.io.readers import ReadOptions, read_comments
 
-    comments = list(read_thread_export(SEED_THREAD))
+    comments = list(read_comments(SEED_THREAD, ReadOptions(format="thread")))
     # No article: C3 rows have none either, and its 5 KB on every row would make the file
     # mostly article text.
     frame = pd.DataFrame({"text": [c.text for c in comments], "id": [c.id for c in comments], "thread_id": [c.thread_id for c in comments], "article": ""})

@@ -35,9 +35,9 @@ def run_cli(*args: str, input: str | bytes | None = None, cwd: Path | None = Non
 
 @pytest.fixture(scope="session")
 def seed_comments():
-    from moderation.io.readers.thread_export import read_thread_export
+    from moderation.io.readers import ReadOptions, read_comments
 
-    return list(read_thread_export(SEED_THREAD))
+    return list(read_comments(SEED_THREAD, ReadOptions(format="thread")))
 
 
 @pytest.fixture(scope="session")

@@ -13,14 +13,14 @@ import json
 from pathlib import Path
 
 from moderation.comments import Comment
-from moderation.io.readers.thread_export import read_thread_export
+from moderation.io.readers import ReadOptions, read_comments
 
 SEED_THREAD = Path(__file__).resolve().parent.parent / "labels" / "threads" / "havana-times-cuba-north-korea.txt"
 DATE = "2015-09-15 12:00:00"
 
 
 def seed_comments() -> list[Comment]:
-    return list(read_thread_export(SEED_THREAD))
+    return list(read_comments(SEED_THREAD, ReadOptions(format="thread")))
 
 
 def title_and_body(article: str) -> tuple[str, str]:

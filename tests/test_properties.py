@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from moderation.errors import InputError
 from moderation.commands.label import label_file
 from moderation.io.readers import ReadOptions, read_comments
-from moderation.io.readers.thread_export import read_thread_export
 from moderation.commands.score import score_lines
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -42,7 +41,7 @@ def only_comments_or_input_error(reader, data: bytes) -> None:
 @SETTINGS
 @given(st.one_of(st.binary(), FORMAT_TEXT.map(lambda t: t.encode("utf-8"))))
 def test_thread_export_parser(data):
-    only_comments_or_input_error(read_thread_export, data)
+    only_comments_or_input_error(lambda path: read_comments(path, ReadOptions(format="thread")), data)
 
 
 @SETTINGS

@@ -1,7 +1,7 @@
 import pytest
 
 from moderation.errors import InputError
-from moderation.io.readers.thread_export import read_thread_export
+from moderation.io.readers import ReadOptions, read_comments
 from tests.conftest import SEED_THREAD
 
 
@@ -43,21 +43,21 @@ def test_text_that_is_not_a_thread_export_is_refused(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("just some notes\nno comments here\n", encoding="utf-8")
     with pytest.raises(InputError, match="not a thread export"):
-        list(read_thread_export(path))
+        list(read_comments(path, ReadOptions(format="thread")))
 
 
 def test_export_without_comments_is_refused(tmp_path):
     path = tmp_path / "empty-thread.txt"
     path.write_text("Title\n\nArticle text.\n\n0 thoughts on “Title”\n\nComments are closed.\n", encoding="utf-8")
     with pytest.raises(InputError, match="no comments"):
-        list(read_thread_export(path))
+        list(read_comments(path, ReadOptions(format="thread")))
 
 
 def test_stray_unindented_line_names_its_line(tmp_path):
     path = tmp_path / "odd.txt"
     path.write_text("Title\n\nArticle.\n\n2 thoughts on “Title”\n\n  • first\n\nstray text\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 9: expected a comment"):
-        list(read_thread_export(path))
+        list(read_comments(path, ReadOptions(format="thread")))
 
 
 def test_seed_file_is_the_unchanged_export():

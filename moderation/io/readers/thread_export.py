@@ -130,10 +130,3 @@ def thread_comments(source, report) -> Iterator[Comment]:
             f"{name}: the header announces {announced:,} comments but the file holds {count:,}; "
             "the page may have been saved before every comment loaded, or with some hidden"
         )
-
-
-def read_thread_export(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> Iterator[Comment]:
-    """The comments of the thread export at ``path`` (see :func:`thread_comments`)."""
-    from moderation.io.readers import ReadOptions, read_comments
-
-    yield from read_comments(path, ReadOptions(format="thread", encoding=encoding, errors=errors))
