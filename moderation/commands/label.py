@@ -32,6 +32,7 @@ CHUNK = 700  # comments scored together: enough to amortize NumPy calls; a batch
 
 
 def batched(items, size: int):
+    """``items`` in lists of ``size`` (the last may be shorter), taken as they are needed."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -49,6 +50,7 @@ class LabelSummary:
     skipped: Counter = field(default_factory=Counter)
 
     def count(self, comment: Comment, flagged: list[str]) -> None:
+        """Count a comment in its thread, and the labels it is ``flagged`` for there and in total."""
         thread = self.threads.get(comment.thread_id)
         if thread is None:
             thread = self.threads[comment.thread_id] = Counter()
@@ -108,6 +110,9 @@ EMPTY_FIELDS = {**{c: "" for c in SCORE_COLUMNS}, **{c: "" for c in FLAG_COLUMNS
 
 
 def output_fields(comment: Comment, scores, thresholds: dict[str, float]) -> dict:
+    """Our columns for a comment: scores ("" for a label not trained), flags by ``thresholds``
+    ("" without one) and a note if only its start was scored; :data:`EMPTY_FIELDS` when
+    ``scores`` is None (an empty text)."""
     if scores is None:
         return EMPTY_FIELDS
     fields: dict = {}
@@ -129,6 +134,7 @@ class ThreadPlan:
     sizes: Counter = field(default_factory=Counter)
 
     def large_threads(self) -> set[str]:
+        """The threads with more than :data:`LARGE_THREAD` non-empty comments: too large to hold whole."""
         return {thread for thread, size in self.sizes.items() if size > LARGE_THREAD}
 
 
@@ -145,6 +151,7 @@ def plan_threads(comments) -> ThreadPlan:
 
 
 def changed_input(name: str) -> InputError:
+    """The error for an input that no longer matches the first pass (written to while read)."""
     return InputError("the input changed while it was being read; run again on a copy that nothing is writing to", name)
 
 

@@ -298,6 +298,7 @@ def remove_stale_partials(folder: Path, name: str) -> None:
 
 
 def process_alive(pid: int) -> bool:
+    """True if process ``pid`` exists (also one we may not signal): its ``.partial`` file is not stale."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -348,6 +349,8 @@ def json_line(record: dict) -> str:
 
 
 def json_value(value) -> str:
+    """A value as JSON text: a :class:`JSONText` as it was read, anything else with NaN and
+    infinities as strings (see :func:`finite`)."""
     if type(value) is JSONText:
         return str(value)
     return json.dumps(finite(value), ensure_ascii=False, allow_nan=False)

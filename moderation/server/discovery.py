@@ -157,6 +157,8 @@ STANDARD_PARAMETERS = {
 
 
 def method(name: str, request: str, response: str, description: str) -> dict:
+    """A discovery-document method: POST ``comments:<name>`` with a ``request`` schema,
+    answered with a ``response`` one."""
     path = f"{API_VERSION}/comments:{name}"
     return {
         "id": f"commentanalyzer.comments.{name}",

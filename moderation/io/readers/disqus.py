@@ -56,6 +56,8 @@ def is_disqus_root(root: XMLRoot | None) -> bool:
 
 
 def prefix_of(namespace: str) -> str | None:
+    """The tag prefix of ``namespace`` for :func:`xml_records`: "" (bare names) for Disqus's,
+    ``dsq`` for its internals, None for any other."""
     return {NAMESPACE: "", INTERNALS: "dsq"}.get(namespace)
 
 

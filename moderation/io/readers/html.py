@@ -96,12 +96,15 @@ class TextExtractor(HTMLParser):
                 self.add_text(COLLAPSIBLE_SPACE.sub(" ", piece))
 
     def block_boundary(self, tag: str) -> None:
+        """Note the break a block tag makes (paragraph or line); breaks merge, the strongest is kept."""
         if tag in PARAGRAPH_TAGS:
             self.pending_break = PARAGRAPH_BREAK
         elif tag in LINE_TAGS:
             self.pending_break = max(self.pending_break, LINE_BREAK)
 
     def add_text(self, text: str) -> None:
+        """Append text, after the pending break if text came before; blank text is one space, or
+        nothing where a break is pending."""
         if not text.strip():
             if text and not self.pending_break:
                 self.parts.append(" ")
@@ -112,5 +115,6 @@ class TextExtractor(HTMLParser):
         self.parts.append(text)
 
     def text(self) -> str:
+        """The text collected: runs of spaces as one, lines stripped, no blank lines at the ends."""
         lines = [SPACES.sub(" ", line).strip() for line in "".join(self.parts).split("\n")]
         return "\n".join(lines).strip()

@@ -86,6 +86,7 @@ def line_ends(data: bytes | str) -> int:
 
 
 def nul_error(name: str, line: int, offset: int | None) -> InputError:
+    """The error for a NUL byte on ``line`` (at byte ``offset`` when known): the file is not text."""
     where = f" at byte offset {offset}" if offset is not None else ""
     return InputError(
         f"NUL byte{where}: this looks like a binary file, not text; export the comments as CSV, JSONL or a text thread",
@@ -95,6 +96,7 @@ def nul_error(name: str, line: int, offset: int | None) -> InputError:
 
 
 def overlong_error(name: str, line: int, limit: int) -> InputError:
+    """The error for a line longer than ``limit`` bytes, which no comment export has."""
     return InputError(
         f"more than {limit:,} bytes without a line break; no comment export has lines this long: "
         "is this the right file? (split the line, or give the file it was made from)",

@@ -58,6 +58,8 @@ DOCUMENT_HINT = "save the API's response again (the thread's URL with .json appe
 
 
 class Listing(NamedTuple):
+    """A Listing, shrunk to its children (as :func:`shrink` left them)."""
+
     children: list
 
 
@@ -169,6 +171,8 @@ def document_records(source, report) -> Iterator[tuple]:
 
 
 def morechildren_things(response: dict, name: str) -> list:
+    """The things of a ``morechildren`` response; an :class:`InputError` if it has no
+    ``{"json": {"data": {"things": [...]}}}``."""
     things = response.get("json")
     for key in ("data", "things"):
         things = things.get(key) if isinstance(things, dict) else None
@@ -178,6 +182,8 @@ def morechildren_things(response: dict, name: str) -> list:
 
 
 def describe(value) -> str:
+    """A value found where Listings and things belong, for an error: its kind, "an array", or
+    its first 20 characters."""
     if isinstance(value, dict):
         kind = value.get("kind")
         return f"kind {kind!r}" if kind is not None else "an object without a kind"
@@ -185,11 +191,14 @@ def describe(value) -> str:
 
 
 def as_count(value) -> int:
+    """A ``more`` stub's ``count``; 0 unless it is a non-negative integer under 10 digits (the
+    caller then counts the stub's children)."""
     text = str(value or "")
     return int(text) if text.isdigit() and len(text) < 10 else 0
 
 
 def not_reddit(name: str, why: str) -> InputError:
+    """The error for a document that is not Reddit's JSON: ``why``, and how to save it again."""
     return InputError(f"not Reddit comments: {why}; {DOCUMENT_HINT}", name)
 
 
@@ -223,6 +232,8 @@ def title_and_article(record: dict) -> tuple[str, str]:
 
 
 def to_comment(record: dict, name: str, line: int | None, thread_title: str, article: str) -> Comment:
+    """The :class:`Comment` of a comment record, its row as the module docstring lists; an
+    :class:`InputError` naming ``line`` if the record has no string ``body`` or no ``id``."""
     body = record.get("body")
     if not isinstance(body, str) or isinstance(body, JSONText):
         kind = body.kind if isinstance(body, JSONText) else "nothing"

@@ -52,6 +52,7 @@ def header_count(line: str) -> int | None:
 
 
 def indentation(line: str) -> int:
+    """How many blank characters ``line`` starts with (a tab counts as one)."""
     return len(line) - len(line.lstrip())
 
 

@@ -67,6 +67,8 @@ def wxr_namespace(root: XMLRoot | None) -> str | None:
 
 
 def prefix_of(namespace: str) -> str | None:
+    """The tag prefix of ``namespace`` for :func:`xml_records`: ``wp`` for any WXR version's,
+    ``content`` for RSS's content module, None for any other."""
     if WP_NAMESPACE.match(namespace):
         return "wp"
     return "content" if namespace == CONTENT_NAMESPACE else None

@@ -70,9 +70,12 @@ class XMLPosition:
         self.skipped_columns = skipped_columns
 
     def line(self, expat_line: int | None = None) -> int:
+        """The file's line of expat's ``expat_line`` (by default the line the parser is at)."""
         return (self.parser.CurrentLineNumber if expat_line is None else expat_line) + self.skipped_lines
 
     def column(self, expat_line: int, expat_column: int) -> int:
+        """The file's 1-based column of expat's 0-based ``expat_column`` on ``expat_line``,
+        counting the blank space skipped before the document on the first line."""
         return expat_column + 1 + (self.skipped_columns if expat_line == 1 else 0)
 
 
@@ -177,6 +180,8 @@ class _Collector:
         self.fed = 0  # characters given to expat since the last event
 
     def start(self, element: str, attributes: dict[str, str]) -> None:
+        """An element starts: check the root, open a record asked for, keep the attributes and
+        start capturing the field asked for; inside a captured field, keep the tag as markup."""
         self.fed = 0
         depth = len(self.path)
         if depth >= MAX_DEPTH:
@@ -207,11 +212,13 @@ class _Collector:
             self.capture = [record, relative, depth, [], 0]
 
     def data(self, text: str) -> None:
+        """Character data: kept if a field is being captured."""
         self.fed = 0
         if self.capture is not None:
             self.add(text)
 
     def add(self, text: str) -> None:
+        """Add to the field being captured; an :class:`InputError` past :data:`LINE_LIMIT` characters."""
         capture = self.capture
         capture[3].append(text)
         capture[4] += len(text)
@@ -224,6 +231,8 @@ class _Collector:
             )
 
     def end(self, element: str) -> None:
+        """An element ends: finish the captured field (inside it, keep the end tag as markup), or
+        finish a record, ready to be yielded, with the line where it ends."""
         self.fed = 0
         depth = len(self.path) - 1
         tag = self.path.pop()
@@ -241,6 +250,7 @@ class _Collector:
             self.ready.append(record)
 
     def other_event(self, *_) -> None:
+        """A comment or processing instruction: only resets ``fed``, which :data:`TOKEN_LIMIT` bounds."""
         self.fed = 0
 
 
