@@ -241,10 +241,13 @@ def array_records(chunks: Iterable[str], name: str, what: str) -> Iterator[tuple
 
 def describe_value(value) -> str:
     """How an error names an array item that is not an object: "an array", "a string", or the
-    kind of a scalar kept as :class:`JSONText` (number, boolean, null)."""
+    kind of a scalar kept as :class:`JSONText` ("a number", "a boolean", "null")."""
     if isinstance(value, list):
         return "an array"
-    return "a string" if type(value) is str else JSONText(value).kind
+    if type(value) is str:
+        return "a string"
+    kind = JSONText(value).kind
+    return kind if kind == "null" else f"a {kind}"
 
 
 class _located:
