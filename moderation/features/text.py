@@ -256,7 +256,7 @@ def word_ngrams(tokens: tuple[str, ...]) -> list[str]:
     return [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))]
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def char_ngrams_of_word(word: str) -> tuple[str, ...]:
     """Character 2–5-grams of one word padded with spaces, as scikit-learn's ``char_wb`` does.
 
