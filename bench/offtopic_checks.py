@@ -48,7 +48,7 @@ from bench.protocol import (  # noqa: E402
     mode_suffix,
     number,
     run_record,
-    without_nan,
+    write_results,
     zero_shot_rows,
 )
 from bench.systems import comments_of  # noqa: E402
@@ -315,10 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     report["total_seconds"] = time.perf_counter() - started
 
     markdown = report_markdown(report)
-    suffix = mode_suffix(args.mode)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"offtopic_checks{suffix}.md").write_text(markdown, encoding="utf-8")
-    (args.out / f"offtopic_checks{suffix}.json").write_text(json.dumps(without_nan(report), indent=2) + "\n", encoding="utf-8")
+    write_results(args.out, "offtopic_checks", args.mode, report, markdown)
     print(markdown, end="")
     return 0
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import os
 import shlex
@@ -172,3 +173,11 @@ def without_nan(value):
     if isinstance(value, (list, tuple)):
         return [without_nan(item) for item in value]
     return value
+
+
+def write_results(out: Path, stem: str, mode: str, report: dict, markdown: str) -> None:
+    """``STEM.md`` and ``STEM.json`` (``STEM.dev.*`` for dev runs) in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = mode_suffix(mode)
+    (out / f"{stem}{suffix}.md").write_text(markdown, encoding="utf-8")
+    (out / f"{stem}{suffix}.json").write_text(json.dumps(without_nan(report), indent=2) + "\n", encoding="utf-8")

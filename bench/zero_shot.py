@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import math
 import sys
 import tempfile
@@ -48,7 +47,7 @@ from bench.protocol import (  # noqa: E402
     number,
     run_record,
     signed,
-    without_nan,
+    write_results,
     zero_shot_rows,
     ZERO_SHOT_MODE_NOTES,
 )
@@ -328,10 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     report["total_seconds"] = time.perf_counter() - started
 
     markdown = report_markdown(report)
-    suffix = mode_suffix(args.mode)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"zero_shot{suffix}.md").write_text(markdown, encoding="utf-8")
-    (args.out / f"zero_shot{suffix}.json").write_text(json.dumps(without_nan(report), indent=2) + "\n", encoding="utf-8")
+    write_results(args.out, "zero_shot", args.mode, report, markdown)
     print(markdown, end="")
     return 0
 

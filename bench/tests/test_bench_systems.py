@@ -14,23 +14,9 @@ import pandas as pd
 import pytest
 
 from bench.datasets import COLUMNS
+from bench.tests.synthetic import FRIENDLY, HOSTILE
 from bench.systems import DEFAULT_SYSTEMS, SYSTEMS, FastText, HostileWordList, LengthOnly, Ours, OursNoPrior, PlainBaseline, ProfanityCheck
 from tests.conftest import ROOT
-
-HOSTILE = [
-    "You are a stupid idiot and everyone hates you.",
-    "Shut up, you pathetic moron.",
-    "What a worthless clown you are, get lost.",
-    "You idiot, nobody cares about your garbage opinion, go away and stop posting this nonsense here.",
-    "Stupid, stupid, stupid. You are a disgrace.",
-]
-FRIENDLY = [
-    "Thanks for the thoughtful article.",
-    "I agree, the report was well researched.",
-    "Good point about the budget, I had not considered it.",
-    "Lovely photos of the harbour, thank you for sharing them with all of us here today.",
-    "Interesting read, I learned something new.",
-]
 
 
 def synthetic_frame(rows: int = 60) -> pd.DataFrame:
