@@ -165,3 +165,18 @@ def test_wrong_call_prints_usage():
     result = run_cli("score", "--no-such-option")
     assert result.returncode == 2
     assert "Usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_top_level_help_shows_every_command_description_whole():
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    commands = result.stdout.split("Commands:", 1)[1].strip().splitlines()
+    names = [line.split()[0] for line in commands]
+    assert names == ["annotate", "evaluate", "info", "label", "score", "serve", "train"]
+    assert not [line for line in commands if line.rstrip().endswith("...")]
+
+
+def test_info_names_the_training_data_in_words():
+    result = run_cli("info", "--model", DEFAULT_MODEL)
+    assert result.returncode == 0, result.stderr
+    assert "trained on: 47 comments in 1 thread\n" in result.stdout

@@ -13,7 +13,7 @@ from moderation.cli.options import MODEL_OPTION, STATUS_OPTION, check_statuses, 
 from moderation.comments import LABELS
 
 
-@app.command("annotate")
+@app.command("annotate", short_help="Label comments in the terminal, the least certain first.")
 @handles_errors
 @reads_input
 def annotate_command(

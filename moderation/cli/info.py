@@ -30,7 +30,8 @@ def info_command(
     print(f"model:      {loaded.path}")
     print(f"            {choice.reason}; verified (sha256 {metadata['model_sha256'][:16]}…)")
     print(f"made by:    {metadata.get('command', '?')}")
-    print(f"trained on: {data.get('comments', '?')} comments in {data.get('threads', '?')} threads")
+    threads = data.get("threads", "?")
+    print(f"trained on: {data.get('comments', '?')} comments in {threads} thread{'' if threads == 1 else 's'}")
     print(f"cv:         {metadata.get('training', {}).get('cv', '?')}")
     print(f"{'label':<12} {'threshold':>9} {'ROC-AUC':>8} {'avg.prec':>8}")
     for label, threshold in loaded.thresholds.items():

@@ -12,7 +12,7 @@ from moderation.cli.app import app, handles_errors
 from moderation.cli.options import MODEL_OPTION, QUIET_OPTION, STATUS_OPTION, THRESHOLD_OPTION, check_statuses, parse_thresholds, reads_input
 
 
-@app.command("label")
+@app.command("label", short_help="Label every comment of an export, keeping its columns.")
 @handles_errors
 @reads_input
 def label_command(

@@ -11,7 +11,7 @@ from moderation.cli.options import MODEL_OPTION
 from moderation.errors import InputError
 
 
-@app.command("serve")
+@app.command("serve", short_help="Serve Perspective API's comments:analyze, offline.")
 @handles_errors
 def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but loopback needs --api-keys."),
