@@ -94,3 +94,16 @@ def test_score_answers_every_line(model, tmp_path, lines):
     assert [r["id"] for r in records] == [str(i) for i in range(1, len(lines) + 1)]
     for record, line in zip(records, lines):
         assert ("note" in record) == (not line.strip())
+
+
+def test_score_answers_a_line_that_is_not_utf8_with_an_error_and_goes_on(model, tmp_path):
+    source = tmp_path / "lines.txt"
+    source.write_bytes(b"ok\n\xff\xfe bad\n\nyou idiot\n")
+    records = []
+    bad = score_lines(source, model, model.thresholds, records.append)
+    assert bad == 1
+    assert [r["id"] for r in records] == ["1", "2", "3", "4"]
+    assert records[1]["error"].startswith("invalid utf-8 at byte offset 3")
+    assert records[1]["scores"]["hostile"] is None
+    assert "note" in records[2]
+    assert records[3]["scores"]["hostile"] > records[0]["scores"]["hostile"]

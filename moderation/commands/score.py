@@ -63,15 +63,24 @@ def score_lines(
 
     Plain lines are comments of one thread about ``article``. With ``jsonl`` each line is a
     record with ``text`` and optionally ``id``, ``thread_id``, ``parent_id``, ``author``,
-    ``article``; a line that is not one still gets a record, with an ``error`` instead of
-    scores, and a message on stderr. Returns how many lines were bad.
+    ``article``; a line that is not one, or that is not text in the encoding, still gets a
+    record, with an ``error`` instead of scores, and a message on stderr. Returns how many
+    lines were bad.
     """
     name = "<stdin>" if str(source) == STDIN else str(source)
     article_text = read_text_file(article, "article", options.encoding, options.errors) if article is not None else ""
     stream = model.scorer.stream()
     bad = 0
     lines = 0
-    for number, line in iter_lines(source, options.encoding, options.errors):
+
+    def report(error: InputError) -> None:
+        nonlocal bad, lines
+        bad += 1
+        lines = error.line
+        warn(f"error: {error}")
+        write(error_record(str(error.line), error.message))
+
+    for number, line in iter_lines(source, options.encoding, options.errors, on_undecodable=report):
         lines = number
         text = line.rstrip("\r\n")
         comment = Comment(text=text, id=str(number), article=article_text)
@@ -79,9 +88,7 @@ def score_lines(
             try:
                 comment = parse_json_record(text, options.columns, name, number)
             except InputError as error:
-                bad += 1
-                warn(f"error: {error}")
-                write(error_record(str(number), error.message))
+                report(error)
                 continue
             comment.article = comment.article or article_text
         write(score_record(model.scorer, comment.id, stream.score(comment), thresholds, explain))

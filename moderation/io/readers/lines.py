@@ -112,22 +112,25 @@ def decoded_lines(
     errors: str = "strict",
     limit: int = LINE_LIMIT,
     on_overlong: Callable[[int], None] | None = None,
+    on_undecodable: Callable[[InputError], None] | None = None,
 ) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, line)``, 1-based, line ends kept (see the module docstring).
 
     A line longer than ``limit`` bytes (characters for UTF-16/32) raises :class:`InputError`;
     with ``on_overlong`` it is cut there instead, the rest skipped, and ``on_overlong(number)``
-    called.
+    called. A line that does not decode raises :class:`InputError`; with ``on_undecodable``
+    (encodings that keep ASCII bytes, where each line decodes alone) that error is passed to
+    it instead, before the next line is yielded, and reading goes on.
     """
     encoding, bom = encoding_and_bom(stream.peek(HEAD_BYTES)[:HEAD_BYTES], encoding)
     stream.read(bom)
     if keeps_ascii(encoding):
-        yield from _byte_lines(stream, name, encoding, errors, limit, on_overlong, bom)
+        yield from _byte_lines(stream, name, encoding, errors, limit, on_overlong, on_undecodable, bom)
     else:
         yield from _text_lines(stream, name, encoding, errors, limit, on_overlong)
 
 
-def _byte_lines(stream, name, encoding, errors, limit, on_overlong, offset) -> Iterator[tuple[int, str]]:
+def _byte_lines(stream, name, encoding, errors, limit, on_overlong, on_undecodable, offset) -> Iterator[tuple[int, str]]:
     """:func:`decoded_lines` for encodings that keep ASCII bytes: split bytes, then decode each line."""
     number = 0
     for raw, start, complete in _split_lines(stream, name, b"", limit, lambda data: data.splitlines(keepends=True), offset):
@@ -136,12 +139,15 @@ def _byte_lines(stream, name, encoding, errors, limit, on_overlong, offset) -> I
             try:
                 yield number, raw.decode(encoding, errors)
             except UnicodeDecodeError as error:
-                raise InputError(
+                undecodable = InputError(
                     f"invalid {encoding} at byte offset {start + error.start}; "
                     "pass --encoding with the file's encoding, or --errors replace to continue",
                     name,
                     number,
-                ) from None
+                )
+                if on_undecodable is None:
+                    raise undecodable from None
+                on_undecodable(undecodable)
         elif on_overlong is None:
             raise overlong_error(name, number, limit)
         else:  # its start, up to a whole character; the rest is skipped
@@ -252,7 +258,12 @@ def decoded_chunks(stream: BinaryIO, name: str, encoding: str = "utf-8", errors:
             return
 
 
-def iter_lines(path: str | Path, encoding: str = "utf-8", errors: str = "strict") -> Iterator[tuple[int, str]]:
+def iter_lines(
+    path: str | Path,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    on_undecodable: Callable[[InputError], None] | None = None,
+) -> Iterator[tuple[int, str]]:
     """The lines of a file or of stdin (``-``), read once as they come (``score`` answers each
     line before the next arrives), decompressed if compressed. A line longer than
     :data:`LINE_LIMIT` bytes is cut there, with a note on stderr."""
@@ -263,7 +274,7 @@ def iter_lines(path: str | Path, encoding: str = "utf-8", errors: str = "strict"
         warn(f"{name}, line {number}: more than {LINE_LIMIT:,} bytes without a line break; read its start and skipped the rest")
 
     try:
-        yield from decoded_lines(source.open(), name, encoding, errors, on_overlong=note)
+        yield from decoded_lines(source.open(), name, encoding, errors, on_overlong=note, on_undecodable=on_undecodable)
     finally:
         source.close()
 
