@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.annotate.model_access import LABELS, Comment, InputError
+from moderation.annotate.moderation_access import LABELS, Comment, InputError
 from moderation.io.readers.tabular import parse_label
 from moderation.io.writers import default_file_mode
 

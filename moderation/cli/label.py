@@ -43,7 +43,7 @@ def label_command(
     """
     from moderation.commands.label import label_file
     from moderation.commands.label_workers import default_workers
-    from moderation.commands.models import load_chosen_model
+    from moderation.commands.model_choice import load_chosen_model
 
     statuses = check_statuses(status)
     overrides = parse_thresholds(threshold)
@@ -52,7 +52,7 @@ def label_command(
         source,
         out,
         loaded,
-        thresholds=loaded.thresholds_with(overrides),
+        thresholds=overrides,
         options=dataclasses.replace(read_options, statuses=statuses),
         only_flagged=only_flagged,
         workers=workers or default_workers(),

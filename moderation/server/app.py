@@ -264,7 +264,8 @@ async def analyze(request: Request, state: ServerState, pretty: bool) -> Respons
     spans = spans_of(parsed)
     scores = []
     if parsed.attributes:  # all may have been dropped (dropUnsupportedAttributes)
-        scores = await state.batcher.score(model, InContext([parsed.text[b:e] for b, e in spans], parsed.article, parsed.earlier))
+        verdicts = await state.batcher.score(model, InContext([parsed.text[b:e] for b, e in spans], parsed.article, parsed.earlier))
+        scores = verdicts.scores
     return json_response(analyze_response(parsed, spans, scores, LABELS), pretty=pretty)
 
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from moderation.server.scoring import LABELS
+from moderation.server.scoring import LABELS, has_text
 
 ATTRIBUTES = {
     "TOXICITY": "hostile",
@@ -183,7 +183,7 @@ def comment_text(request: dict) -> str:
     if request.get("comment") is None:
         raise ApiError("Comment must be non-empty.", error_type="COMMENT_EMPTY")
     text = text_entry(request["comment"], "comment")
-    if not text.strip():
+    if not has_text(text):
         raise ApiError("Comment must be non-empty.", error_type="COMMENT_EMPTY")
     # Fewer characters than a quarter of the limit cannot exceed it (UTF-8 takes at most 4 bytes each).
     if len(text) > MAX_COMMENT_BYTES // 4 and len(text.encode("utf-8")) > MAX_COMMENT_BYTES:
@@ -208,7 +208,7 @@ def context_texts(value) -> tuple[str, list[str]]:
         pair = fields(context["articleAndParentComment"], ("article", "parentComment"), where)
         article = text_entry(pair["article"], f"{where}.article") if pair.get("article") is not None else ""
         parent = text_entry(pair["parentComment"], f"{where}.parentComment") if pair.get("parentComment") is not None else ""
-        return article, [parent] if parent.strip() else []
+        return article, [parent] if has_text(parent) else []
     entries = [text_entry(entry, f"context.entries[{i}]") for i, entry in enumerate(typed(context.get("entries"), list, "context.entries", []))]
     return (entries[0], entries[1:][-MAX_CONTEXT_COMMENTS:]) if entries else ("", [])
 
@@ -375,12 +375,15 @@ def score_value(value: float) -> dict:
 
 
 def analyze_response(request: AnalyzeRequest, spans: list[tuple[int, int]], scores, labels: Sequence[str] = LABELS) -> dict:
-    """The ``AnalyzeCommentResponse`` for ``request``.
+    """The ``AnalyzeCommentResponse`` for ``request``, from the scores of its ``spans`` (one
+    row per span, columns by ``labels``; the first span is the whole text).
 
-    ``spans`` are character spans of the text, the first one the whole text; ``scores`` has
-    one row per span (columns by ``labels``). Each attribute gets its summary score (the whole
-    text's) and its span scores, the whole text first, sentences after when span annotations
-    were asked for; scores below an attribute's ``scoreThreshold`` are left out.
+    Each requested attribute gets its summary score (the whole text's) and its span scores:
+    the whole text, then each sentence when span annotations were asked for and the text has
+    more than one (offsets in UTF-16 code units). An attribute whose summary score is below
+    its ``scoreThreshold`` is left out of the response, as are span scores below it. The
+    response also gives the requested languages (English if none), ``detectedLanguages``
+    ``["en"]``, and the ``clientToken`` if one was sent.
     """
     offsets = utf16_offsets(request.text, [offset for span in spans for offset in span])
     units = list(zip(offsets[::2], offsets[1::2]))

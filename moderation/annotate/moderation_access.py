@@ -1,7 +1,7 @@
 """Everything ``annotate`` uses from the rest of moderation, in one place.
 
-The readers, the model store, batch scoring, training, the comment record and the error types
-are reached only through this module, so a change of those APIs is ported here and nowhere
+The readers, the model store, scoring (and the flag rule), training and how many examples it
+needs, the comment record and the error types are reached only through this module, so a change of those APIs is ported here and nowhere
 else in :mod:`moderation.annotate`. Scikit-learn is imported only by :func:`train_model`.
 """
 
@@ -12,17 +12,23 @@ from pathlib import Path
 
 import numpy as np
 
-from moderation.comments import LABELS, Comment
+from moderation.comments import LABELS, Comment, has_text
 from moderation.errors import InputError, ModelError, ModerationError
 from moderation.io.readers import ReadOptions
+from moderation.model.trainable import MIN_CLASS_TO_TRAIN, can_train
+from moderation.model.verdicts import Judge, flags_of
 
 __all__ = [
     "LABELS",
+    "MIN_CLASS_TO_TRAIN",
     "Comment",
     "InputError",
     "ModelError",
     "ModerationError",
     "ReadOptions",
+    "can_train",
+    "flags_of",
+    "has_text",
     "read_input",
     "load_model",
     "score",
@@ -45,15 +51,16 @@ def read_input(path: str | Path, options: ReadOptions = ReadOptions()) -> list[C
 def load_model(model_dir: Path | None):
     """A verified model (for None, the one every command uses by default); raises
     :class:`ModelError` if refused."""
-    from moderation.commands.models import load_chosen_model
+    from moderation.commands.model_choice import load_chosen_model
 
     return load_chosen_model(model_dir)
 
 
 def score(model, comments: Sequence[Comment]) -> np.ndarray:
     """Calibrated scores, n × len(LABELS), each comment against its whole thread within
-    ``comments``; NaN for empty texts and for labels the model was not trained on."""
-    return model.scorer.score_threads(comments)
+    ``comments``; NaN for comments not scored (empty texts) and for labels the model was not
+    trained on."""
+    return Judge(model.scorer).threads(comments).scores
 
 
 def thresholds(model) -> dict[str, float]:
