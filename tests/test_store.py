@@ -15,7 +15,7 @@ from moderation.io.readers.lines import sha256_file
 from moderation.model import format as model_format
 from moderation.model import store
 from moderation.model.format import write_npz
-from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, load_model, read_model
+from moderation.model.store import DEFAULT_MODEL_SHA256, PRIOR_SHA256, load_model, read_model
 from tests.conftest import DEFAULT_MODEL
 
 
@@ -31,12 +31,12 @@ def test_shipped_model_matches_the_pinned_digest():
 
 
 def test_shipped_prior_matches_its_pinned_digest_and_a_swapped_one_is_refused(monkeypatch, tmp_path, trained_model):
-    assert sha256_file(DEFAULT_MODEL.parent / "hostility-prior" / "model.npz") == HOSTILITY_PRIOR_SHA256
-    assert load_prior().metadata["model_sha256"] == HOSTILITY_PRIOR_SHA256
+    assert sha256_file(DEFAULT_MODEL.parent / "prior" / "model.npz") == PRIOR_SHA256
+    assert load_prior().metadata["model_sha256"] == PRIOR_SHA256
     fake = tmp_path / "models"
-    shutil.copytree(trained_model, fake / "hostility-prior")  # a valid model, but not the prior we ship
+    shutil.copytree(trained_model, fake / "prior")  # a valid model, but not the prior we ship
     monkeypatch.setattr(model_choice, "shipped_path", lambda name: fake)
-    with pytest.raises(ModelError, match=f"expected {HOSTILITY_PRIOR_SHA256}"):
+    with pytest.raises(ModelError, match=f"expected {PRIOR_SHA256}"):
         load_prior()
 
 

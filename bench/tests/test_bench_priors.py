@@ -165,7 +165,7 @@ def test_a_failed_training_carries_its_error(frames):
 def test_the_real_prior_option_trains(tmp_path, frames):
     from moderation.shipped import shipped_path
 
-    prior = shipped_path("models") / "hostility-prior"
+    prior = shipped_path("models") / "prior"
     system = Ours(["--prior", str(prior)])
     system.fit(frames[0], ["hostile"])
     assert "hostile" in system.thresholds

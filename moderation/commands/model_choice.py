@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, METADATA_FILE, LoadedModel, load_model
+from moderation.model.store import DEFAULT_MODEL_SHA256, PRIOR_SHA256, METADATA_FILE, LoadedModel, load_model
 from moderation.shipped import default_model_dir, shipped_path
 
 
@@ -48,8 +48,8 @@ def load_chosen_model(model: Path | None) -> LoadedModel:
 
 
 def load_prior(prior: Path | None = None) -> LoadedModel:
-    """The hostility prior training builds on: the shipped one (verified against its pinned
-    digest), or another prior model folder (``--prior``, for measurements)."""
+    """The prior training builds on (:mod:`moderation.model.prior`): the shipped one (verified
+    against its pinned digest), or another prior model folder (``--prior``, for measurements)."""
     if prior is not None:
         return load_model(Path(prior))
-    return load_model(shipped_path("models") / "hostility-prior", HOSTILITY_PRIOR_SHA256)
+    return load_model(shipped_path("models") / "prior", PRIOR_SHA256)

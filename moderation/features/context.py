@@ -103,6 +103,21 @@ INNER_VOCATIVE = re.compile(r"\b(?:really|please|so|no|correction|thanks|hey|dea
 GROUP_ADDRESS = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in GROUP_ADDRESS_PHRASES) + r")\b")
 VOCATIVE_MIN_COMMENTS = 2  # one comment alone does not make a word a participant's name
 
+SHORT_REPLY_WORDS = 3
+"""Content words up to which a reply has no topic of its own: "Source?", "Darude, Sandstorm."
+count through the comment they answer (guidelines, off_topic rules 2 and 7)."""
+
+
+def without_own_topic(content_words: np.ndarray, context: np.ndarray) -> np.ndarray:
+    """Comments with no topic of their own to judge as off-topic: those without content words
+    ("Great article.") and short replies (:data:`SHORT_REPLY_WORDS`), unless they carry links
+    or advertising. ``context`` holds their raw :data:`CONTEXT_FEATURES`."""
+    column = CONTEXT_FEATURES.index
+    reply = context[:, column("is_reply")] > 0
+    spam = (context[:, column("links")] > 0) | (context[:, column("promotion")] > 0)
+    return ((content_words == 0) | (reply & (content_words <= SHORT_REPLY_WORDS))) & ~spam
+
+
 NOT_PLURALS = frozenset({"news", "series", "species", "means"})
 CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER, DISPARAGING_WORD = 1, 2, 4, 8, 16
 

@@ -268,7 +268,7 @@ def char_ngrams_of_word(word: str) -> tuple[str, ...]:
 
     Within-word n-grams let a model trained on a few comments recognize inflections and
     misspellings ("idiots", "idiotic", "idoit") of the words it has seen. Cached: a model's own
-    vocabulary and its hostility prior's both look up each new word. A word of
+    vocabulary and its prior's both look up each new word. A word of
     :data:`~moderation.features.wordlists.IDENTITY_WORDS` has none.
     """
     if word in IDENTITY_WORDS:

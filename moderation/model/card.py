@@ -32,15 +32,15 @@ def number(value) -> str:
 
 
 def prior_lines(prior: dict | None) -> list[str]:
-    """The card's section on the hostility prior a model builds on."""
+    """The card's section on the prior a model builds on."""
     if not prior:
-        return ["Trained without the hostility prior: only the labels below teach hostility.", ""]
+        return ["Trained without the prior: only the labels below teach hostility and spam.", ""]
     return [
-        "## Hostility prior",
+        "## Prior",
         "",
-        f"Hostile and ad_hominem also weigh the score of the hostility prior `{prior['path']}` "
-        f"(sha256 `{prior['model_sha256'][:16]}…`), a regression fitted on {prior['comments']:,} public comments; its "
-        "weight is penalized far less than the n-grams', so the labels below reweigh it but cannot wash it out. "
+        f"Hostile and ad_hominem also weigh the hostility score of the prior `{prior['path']}`, and off_topic its "
+        f"spam score (sha256 `{prior['model_sha256'][:16]}…`): regressions fitted on {prior['comments']:,} public comments; their "
+        "weights are penalized far less than the n-grams', so the labels below reweigh them but cannot wash them out. "
         "Its n-grams are part of this model's arrays. Its data:",
         "",
         "| source | license | rows |",
@@ -63,8 +63,8 @@ def model_card(metadata: dict) -> str:
         "Per label: TF-IDF over word 1–2-grams and within-word character 2–5-grams, plus context "
         "features (similarity to the article and to the thread's other comments, each weighed by "
         "how many content words there are to compare; second-person address, participant names, "
-        "group address, hostility word lists, length), "
-        + ("plus the hostility prior's score (below) for hostile and ad_hominem, " if metadata.get("prior") else "")
+        "group address, hostility word lists, length, the comment replied to, links and advertising phrases), "
+        + ("plus the prior's scores (below), " if metadata.get("prior") else "")
         + "feeding a logistic regression with balanced class weights, with Platt-scaled probabilities "
         "fitted on cross-validated scores. Regularization per label, chosen by cross-validated "
         f"ROC-AUC from C ∈ {metadata['training']['C_grid']}: "
