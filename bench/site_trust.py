@@ -270,31 +270,9 @@ def cases(data: Path, mode: str, label: Labeler) -> dict:
     }
 
     report["identity"] = {}
-    cat = sets["wiki-cat"].frame
-    spans = sets["toxic-spans"].frame
-    templates = pd.DataFrame(
-        {
-            "text": [t.format(w) for t in IDENTITY_TEMPLATES for w in IDENTITY_TERMS + CONTROL_TERMS],
-            "hostile": 0.0,
-        }
-    )
-    templates["id"] = [str(i) for i in range(len(templates))]
-    templates["thread_id"] = templates["id"]
-    names = set(IDENTITY_TERMS)
-    templates["names_group"] = [any(w in t for w in names) for t in templates["text"]]
-    for name, frame in (("wikipedia talk (CAT)", cat), ("civil comments (ToxicSpans)", spans), ("templates", templates)):
-        frame = frame[frame["hostile"] == 0].reset_index(drop=True)
+    for name, frame in identity_sets(sets).items():
         out = label(frame)
-        group = frame["names_group"].to_numpy() if "names_group" in frame else frame["text"].str.contains(IDENTITY).to_numpy()
-        flagged = out["hostile_flag"].to_numpy()
-        with_group, without = float(flagged[group].mean()), float(flagged[~group].mean())
-        report["identity"][name] = {
-            "non_toxic_with_group": int(group.sum()),
-            "flagged_with_group": with_group,
-            "non_toxic_without_group": int((~group).sum()),
-            "flagged_without_group": without,
-            "ratio": with_group / without if without else None,
-        }
+        report["identity"][name] = identity_rates(frame["names_group"].to_numpy(), out["hostile_flag"].to_numpy())
 
     other = pd.DataFrame([(code, text) for code, texts in OTHER_LANGUAGES.items() for text in texts], columns=["language", "text"])
     rows = with_placed(c3.assign(article=""), place(other, c3, rng))
@@ -309,6 +287,34 @@ def cases(data: Path, mode: str, label: Labeler) -> dict:
         "english_comments_not_scored": float(out["off_topic_score"][~placed].isna().mean()),
     }
     return report
+
+
+def identity_sets(sets: dict) -> dict[str, pd.DataFrame]:
+    """Non-toxic comments, each marked whether it names an identity group: Wikipedia talk (CAT),
+    Civil Comments posts (ToxicSpans) and the templates written here."""
+    templates = pd.DataFrame({"text": [t.format(w) for t in IDENTITY_TEMPLATES for w in IDENTITY_TERMS + CONTROL_TERMS], "hostile": 0.0})
+    templates["id"] = [str(i) for i in range(len(templates))]
+    templates["thread_id"] = templates["id"]
+    templates["names_group"] = [any(w in t for w in IDENTITY_TERMS) for t in templates["text"]]
+    found = {}
+    for name, frame in (("wikipedia talk (CAT)", sets["wiki-cat"].frame), ("civil comments (ToxicSpans)", sets["toxic-spans"].frame), ("templates", templates)):
+        frame = frame[frame["hostile"] == 0].reset_index(drop=True)
+        if "names_group" not in frame:
+            frame = frame.assign(names_group=frame["text"].str.contains(IDENTITY).to_numpy())
+        found[name] = frame
+    return found
+
+
+def identity_rates(group: np.ndarray, flagged: np.ndarray) -> dict:
+    """Hostile flag rates of non-toxic comments that name a group and that name none, and their ratio."""
+    with_group, without = float(flagged[group].mean()), float(flagged[~group].mean())
+    return {
+        "non_toxic_with_group": int(group.sum()),
+        "flagged_with_group": with_group,
+        "non_toxic_without_group": int((~group).sum()),
+        "flagged_without_group": without,
+        "ratio": with_group / without if without else None,
+    }
 
 
 def percent(value) -> str:

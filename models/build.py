@@ -304,8 +304,30 @@ def build_default(data: Path, prior_dir: Path, out: Path) -> dict:
     digest = hashlib.sha256("".join(s["sha256"] for s in sources).encode()).hexdigest()
     training = TrainingData(seed.comments + public, sources, digest)
     return fit_and_write(
-        training, out, load_model(prior_dir), "python models/build.py", precision_target=PRECISION_TARGET, prevalence=PREVALENCE, quiet=False
+        training,
+        out,
+        load_model(prior_dir),
+        "python models/build.py",
+        precision_target=PRECISION_TARGET,
+        prevalence=PREVALENCE,
+        quiet=False,
+        identity_check=lambda scorer: identity_check(data, scorer),
     )
+
+
+def identity_check(data: Path, scorer) -> dict:
+    """Hostile flag rates of the benchmark's non-toxic comments that name an identity group and
+    that name none (``bench/site_trust.py``'s sets), for the model card."""
+    from bench.datasets import load_datasets
+    from bench.site_trust import identity_rates, identity_sets
+
+    hostile = LABELS.index("hostile")
+    found = {}
+    for name, frame in identity_sets({d.name: d for d in load_datasets(data, ["wiki-cat", "toxic-spans"])}).items():
+        comments = [Comment(text, id=str(i), thread_id=str(i)) for i, text in enumerate(frame["text"])]
+        flagged = scorer.score_threads(comments)[:, hostile] >= scorer.thresholds["hostile"]
+        found[name] = identity_rates(frame["names_group"].to_numpy(), flagged)
+    return found
 
 
 def main(argv=None) -> int:

@@ -70,12 +70,15 @@ def fit_and_write(
     C: float | None = None,
     quiet: bool = True,
     prevalence: float | None = None,
+    identity_check=None,
 ) -> dict:
     """Fit a model on labeled ``data`` (building on ``prior_model`` if given) and write its
     folder with metadata and card; returns the metadata. :func:`train` reads the data from
     files; ``models/build.py`` joins the shipped labels with public texts. ``prevalence``: the
     share of comments carrying a label at which thresholds are chosen (see
-    :func:`moderation.model.pipeline.choose_threshold`; None: the data's own)."""
+    :func:`moderation.model.pipeline.choose_threshold`; None: the data's own).
+    ``identity_check(scorer)``, if given, measures how often the model flags non-toxic
+    comments that name an identity group; its result goes into the metadata and the card."""
     from moderation.model.card import model_card
     from moderation.model.metrics import label_metrics
     from moderation.model.pipeline import ModerationClassifier
@@ -140,7 +143,12 @@ def fit_and_write(
         "cv_metrics": metrics,
         "command": command,
     }
-    return write_model(model_dir, classifier.arrays(), metadata, model_card)
+    arrays = classifier.arrays()
+    if identity_check is not None:
+        from moderation.model.scorer import Scorer
+
+        metadata["identity"] = identity_check(Scorer(arrays))
+    return write_model(model_dir, arrays, metadata, model_card)
 
 
 def prior_description(prior: LoadedModel | None) -> dict | None:

@@ -50,6 +50,29 @@ def prior_lines(prior: dict | None) -> list[str]:
     ]
 
 
+def identity_lines(identity: dict | None) -> list[str]:
+    """The card's section on flags for naming an identity group (measured by the build)."""
+    if not identity:
+        return []
+    rows = [
+        f"| {name} | {r['non_toxic_with_group']:,} | {100 * r['flagged_with_group']:.1f} % | {r['non_toxic_without_group']:,} "
+        f"| {100 * r['flagged_without_group']:.1f} % |"
+        for name, r in identity.items()
+    ]
+    return [
+        "",
+        "## Naming a group",
+        "",
+        "Words that name an identity group (sexual orientation, gender, race and origin, religion, disability, age) carry "
+        "no weight in any n-gram: a comment is not more hostile for naming one. Hostile flags on non-toxic comments that "
+        "name a group and that name none, at the threshold above:",
+        "",
+        "| comments | naming a group | flagged | naming none | flagged |",
+        "|---|---:|---:|---:|---:|",
+        *rows,
+    ]
+
+
 def model_card(metadata: dict) -> str:
     """The text of MODEL_CARD.md for a model's metadata."""
     data = metadata["data"]
@@ -107,5 +130,6 @@ def model_card(metadata: dict) -> str:
     untrained = [label for label in metadata["labels"] if label not in metadata["trained_labels"]]
     if untrained:
         lines += ["", f"Not trained (too few examples of a class): {', '.join(untrained)}. Scores for them are empty."]
+    lines += identity_lines(metadata.get("identity"))
     lines += ["", "## Intended use", "", INTENDED_USE, "", "## Known limits", "", KNOWN_LIMITS, ""]
     return "\n".join(lines)
