@@ -7,7 +7,7 @@ else in :mod:`moderation.annotate`. Scikit-learn is imported only by :func:`trai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
