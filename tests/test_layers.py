@@ -68,3 +68,14 @@ def test_no_import_cycles():
     for module in sorted(GRAPH):
         if module not in state:
             visit(module, [])
+
+
+DOORS = {"server": "moderation.server.scoring", "annotate": "moderation.annotate.moderation_access"}
+
+
+@pytest.mark.parametrize("package, door", DOORS.items())
+def test_one_module_of_server_and_annotate_reaches_the_model(package, door):
+    """The rest of the package goes through its door, so a change of the model's API is ported there alone."""
+    below = ("moderation.model", "moderation.commands")
+    reaching = sorted(m for m, names in GRAPH.items() if m.startswith(f"moderation.{package}.") and any(n.startswith(below) for n in names))
+    assert reaching == [door]

@@ -244,7 +244,8 @@ def label_file(
     quiet: bool = False,
 ) -> LabelSummary:
     """Label every comment of ``source`` and write them to ``output`` (CSV or JSONL by its
-    extension; CSV on stdout when None), in input order, with every input column kept.
+    extension; CSV on stdout when None), in input order, with every input column kept;
+    ``thresholds`` replace the model's for the labels they name.
 
     The input is opened once and read in passes, never held whole: threads and output
     columns; statistics of very large threads (if any); then scores, in batches of whole

@@ -89,7 +89,7 @@ class ThreadMemory:
 
     def score(self, comment: Comment) -> dict:
         """``moderation score``'s JSON record for ``comment`` (flags by the model's thresholds)."""
-        return score_record(comment.id, self.stream.judge(comment))
+        return score_record(comment.id, self.stream.verdict(comment))
 
 
 def load(path: Path | None) -> ServingModel:
