@@ -27,7 +27,7 @@ from moderation.server.scoring import SCORED_LANGUAGES
 
 log = logging.getLogger("moderation.server")
 
-POLICIES = {"hold": 1.0, "pass": 0.0, "error": None}
+POLICIES = {"hold": 1.0, "error": None, "pass": 0.0}
 """Each policy, and the score every requested attribute gets under it (None: Perspective's 400)."""
 DEFAULT_POLICY = "hold"
 VERB = {"hold": "held for a person", "pass": "passed unchecked", "error": "refused"}
