@@ -15,7 +15,8 @@ Facts this follows, from Perspective's reference and its discovery document:
 The work a request causes and the size of its answer are bounded: at most
 :data:`MAX_REQUESTED_ATTRIBUTES` attributes, each label scored once however many names ask for
 it, sentences found in one linear pass, and at most :data:`MAX_SPAN_SCORES` span scores in a
-response (consecutive sentences are grouped beyond that).
+response and one per :data:`REQUEST_BYTES_PER_SPAN_SCORE` bytes of the request (consecutive
+sentences are grouped beyond that).
 """
 
 from __future__ import annotations
@@ -249,7 +250,7 @@ def context_texts(value) -> tuple[str, list[str]]:
 
 def languages_of(request: dict) -> list[str]:
     """The requested languages, each a language code (``en``, ``pt-BR``); whether the model
-    scores them is the server's question (:mod:`moderation.server.languages`)."""
+    scores them is :func:`unscored_language`'s question."""
     languages = typed(request.get("languages"), list, "languages", [])
     for i, language in enumerate(languages):
         typed(language, str, f"languages[{i}]")
