@@ -20,6 +20,7 @@ from moderation.server import scoring
 from moderation.server.app import ServerSettings, create_app
 from moderation.server.feedback import COLUMNS, EARLIER_COLUMNS, check_feedback_file
 from moderation.server.perspective import MAX_REQUESTED_ATTRIBUTES
+from moderation.server.run import check_settings
 from moderation.server.scale import FLAG_POINT, coral_scale
 from tests.conftest import SEED_CSV, SEED_THREAD
 
@@ -302,6 +303,7 @@ def test_a_feedback_file_of_an_earlier_version_is_read_and_appended_to(model, tm
     with feedback.open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream, lineterminator="\n").writerows([EARLIER_COLUMNS, earlier_row])
     assert check_feedback_file(feedback) == EARLIER_COLUMNS
+    assert any("no reason column" in note for note in check_settings(ServerSettings(feedback=feedback)))  # logged at start
     post_coral_feedback(model, feedback)
     with feedback.open(encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream))
