@@ -2,7 +2,6 @@
 
 import json
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -219,12 +218,12 @@ def test_sentences_are_split_as_before(text):
     "text",
     ["!" * 20_000 + "x", "!" * 100_000 + "x", "a!" * 50_000, ". " * 50_000, "?!." * 33_000 + "a", ("word" + "…" * 40 + "x ") * 2_000, "\n" * 100_000],
 )
-def test_sentence_splitting_is_linear_on_adversarial_text(text):
-    # A generous bound for a loaded machine: the pattern used before took 4.3 s on the first 20 KB.
-    started = time.perf_counter()
+def test_sentence_splitting_handles_adversarial_text(text):
+    # Its time is measured in bench/resources.py (answers section), not here: the pattern used
+    # before took 4.3 s on the first 20 KB of "!".
     found = sentences(text)
-    assert time.perf_counter() - started < 0.5
     assert all(0 <= b < e <= len(text) for b, e in found)
+    assert found == sorted(found) and all(e1 <= b2 for (_, e1), (b2, _) in zip(found, found[1:]))
 
 
 def test_many_sentences_are_grouped_into_a_bounded_number_of_spans():
