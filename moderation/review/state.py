@@ -169,7 +169,7 @@ class ReviewSession:
         key = self.session.keys[index]
         if labels or self.labels_file.labels_of(key) is None:
             self.labels_file.save(self.comments[index], labels)
-            self.session.answers_this_session += 1
+            self.session.answers_this_session += bool(labels)  # as annotate counts: skips are not answers
             self._index_cache = None
         return {"key": key, "answer": answer_value(self.labels_file.labels_of(key))}
 
