@@ -18,7 +18,7 @@ import pytest
 
 from moderation.review.report import write_report
 from tests.annotate_support import read_rows
-from tests.chromium import Chromium, chromium_binary
+from bench.chromium import Chromium, chromium_binary
 from tests.conftest import SEED_THREAD, run_cli
 from tests.review_support import BIG_COMMENT_CHARS, BREAKOUTS, CHAIN, HOSTILE_AUTHOR, HOSTILE_TITLE, hostile_rows, write_jsonl
 

@@ -234,9 +234,24 @@ function review() {
     while (state.records.size > RECORD_CACHE) state.records.delete(state.records.keys().next().value);
   }
 
+  // Records being fetched, by position: a page asked for while its prefetch is in flight waits for it.
+  const inFlight = new Map();
+
+  function fetchRecords(positions) {
+    const request = source.records(positions).then(remember);
+    for (const position of positions) inFlight.set(position, request);
+    const done = () => { for (const position of positions) if (inFlight.get(position) === request) inFlight.delete(position); };
+    request.then(done, done);
+    return request;
+  }
+
   async function recordsFor(positions) {
-    const missing = positions.filter((position) => !state.records.has(position));
-    if (missing.length) remember(await source.records(missing));
+    const missing = positions.filter((position) => !state.records.has(position) && !inFlight.has(position));
+    const waits = new Set(positions.filter((position) => inFlight.has(position)).map((position) => inFlight.get(position)));
+    if (missing.length) waits.add(fetchRecords(missing));
+    await Promise.all(waits);
+    const absent = positions.filter((position) => !state.records.has(position)); // a failed prefetch, or evicted meanwhile
+    if (absent.length) await fetchRecords(absent);
     return positions.map((position) => state.records.get(position));
   }
 
@@ -451,8 +466,8 @@ function review() {
   }
 
   function prefetch(page) {
-    const positions = pagePositions(page).filter((position) => !state.records.has(position));
-    if (positions.length) source.records(positions).then(remember, () => {});
+    const positions = pagePositions(page).filter((position) => !state.records.has(position) && !inFlight.has(position));
+    if (positions.length) fetchRecords(positions).catch(() => {}); // asked for again when the page is shown
   }
 
   // --- moving ----------------------------------------------------------------------------------
@@ -592,6 +607,7 @@ function review() {
   async function reload() {
     state.index = await source.index();
     state.records.clear();
+    inFlight.clear();
     showModel();
     showCounts();
     computeView();
@@ -686,11 +702,13 @@ function review() {
     if (initial.flagged_only) byId('filter-flagged').checked = true;
   }
 
-  async function refilter() {
+  async function refilter(event) {
+    const started = event ? event.timeStamp : performance.now();
     state.page = 0;
     state.current = 0;
     computeView();
     await render(false);
+    performance.measure('review-refilter', { start: started, end: performance.now() });
   }
 
   let searchTimer = 0;
@@ -699,7 +717,7 @@ function review() {
     searchTimer = setTimeout(async () => {
       const query = byId('filter-search').value.trim();
       state.hits = query ? await source.search(query) : null;
-      await refilter();
+      await refilter(null);
       say(query ? number(state.view.length) + ' comments match “' + query + '”.' : '');
     }, 200);
   }

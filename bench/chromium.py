@@ -1,4 +1,4 @@
-"""Headless Chromium driven over the DevTools protocol, for the browser tests and the benchmark.
+"""Headless Chromium driven over the DevTools protocol, for the review benchmark and the browser tests.
 
 The system's Chromium (Debian: ``apt-get install -y chromium chromium-driver``) is started with
 ``--remote-debugging-pipe``: it reads protocol commands on descriptor 3 and answers on
