@@ -125,6 +125,7 @@ def test_the_page_shows_flags_and_takes_three_answers_by_keyboard_alone(tmp_path
         focus = browser.evaluate(FOCUS)
         assert focus["position"] == "3" and focus["outline"] != "none" and focus["width"] >= 2  # moved on, visibly
         assert browser.evaluate("document.getElementById('progress-line').textContent") == "3 of 47 comments answered or skipped"
+        assert browser.evaluate("document.querySelector('.thread-counts').textContent") == "47 comments, 23 flagged, 3 answered"
         assert browser.problems() == []
         assert review.stop() == 0
     rows = read_rows(labels)

@@ -72,7 +72,6 @@ def report_data(comments, model, thresholds: dict[str, float], name: str, model_
     written = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     threads_count = len(threads.threads)
     return {
-        "title": Path(name).name,
         "subtitle": (
             f"Written by moderation label on {written}: {len(comments):,} comments in {threads_count:,} "
             f"thread{'s' if threads_count != 1 else ''}, read-only. This file loads nothing from any network."

@@ -174,14 +174,12 @@ function review() {
     byId('progress-line').textContent = source.readOnly
       ? number(total) + ' comments in ' + number(index.threads.length) + (index.threads.length === 1 ? ' thread' : ' threads')
       : number(answered) + ' of ' + number(total) + ' comments answered or skipped';
+    state.threadCounts = perThread;
     const select = byId('filter-thread');
     index.threads.forEach((thread, number_) => {
-      const option = select.options[number_ + 1];
-      const count = perThread[number_];
-      option.textContent = threadName(thread) + ' (' + number(count.comments) + ' comments, ' + number(count.flagged) + ' flagged' +
-        (source.readOnly ? '' : ', ' + number(count.answered) + ' answered') + ')';
+      select.options[number_ + 1].textContent = threadName(thread) + ' (' + threadCountWords(number_) + ')';
     });
-    state.threadCounts = perThread;
+    for (const line of document.querySelectorAll('.thread-counts')) line.textContent = threadCountWords(Number(line.dataset.thread));
   }
 
   // --- the view: filters and sort ------------------------------------------------------------
@@ -271,10 +269,15 @@ function review() {
     item.append(title);
     if (thread.opening) item.append(element('p', 'opening', thread.opening));
     if (thread.link) item.append(element('p', 'muted', 'Link (shown, not followed): ' + thread.link));
-    const count = state.threadCounts[threadNumber];
-    item.append(element('p', 'muted', number(count.comments) + ' comments, ' + number(count.flagged) + ' flagged' +
-      (source.readOnly ? '' : ', ' + number(count.answered) + ' answered')));
+    const counts = element('p', 'muted thread-counts', threadCountWords(threadNumber));
+    counts.dataset.thread = String(threadNumber);
+    item.append(counts);
     return item;
+  }
+
+  function threadCountWords(threadNumber) {
+    const count = state.threadCounts[threadNumber];
+    return number(count.comments) + ' comments, ' + number(count.flagged) + ' flagged' + (source.readOnly ? '' : ', ' + number(count.answered) + ' answered');
   }
 
   function renderText(container, text, spans, limit) {
@@ -734,12 +737,12 @@ function review() {
       say('Could not load the comments: ' + error.message);
       return;
     }
-    const heading = report ? 'Report: ' + report.title : 'Review: ' + state.index.source.input;
+    const heading = (report ? 'Report: ' : 'Review: ') + state.index.source.input.split('/').pop();
     byId('page-title').textContent = heading;
     document.title = heading + ' — moderation';
     byId('source-line').textContent = report
       ? report.subtitle
-      : 'Answers are saved to ' + state.index.source.labels + ' as you give them.';
+      : state.index.source.input + ': answers are saved to ' + state.index.source.labels + ' as you give them.';
     showModel();
     if (!source.readOnly) {
       const button = byId('retrain');
