@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 import time
 
 import pytest
@@ -16,7 +18,7 @@ from moderation.io.readers import read_comments
 from moderation.review.app import MAX_PAGE, TOKEN_HEADER, ReviewServer
 from moderation.review.state import ReviewSession
 from tests.annotate_support import read_rows, write_comments
-from tests.conftest import SEED_THREAD
+from tests.conftest import SEED_THREAD, run_cli
 
 TOKEN = "k" * 43
 PORT = 8123
@@ -186,3 +188,22 @@ def test_retraining_rescores_the_page(tmp_path):
             others = [p for p in range(len(comments)) if p not in cuba]
             assert sum(off_topic[p] for p in cuba) / len(cuba) > sum(off_topic[p] for p in others) / len(others)
             assert (tmp_path / "seed.model" / "model.npz").is_file()
+
+
+def test_the_command_line_refuses_clearly(tmp_path):
+    labels = tmp_path / "answers.csv"
+    for arguments, message in (
+        (["-"], "comments from stdin need --labels FILE"),
+        ([tmp_path / "missing.txt", "--labels", labels], "missing.txt"),
+        ([SEED_THREAD, "--labels", tmp_path / "answers.txt"], "give it a .csv name"),
+        ([SEED_THREAD, "--label", "rude"], "unknown label rude"),
+    ):
+        result = run_cli("review", *arguments, "--no-browser", cwd=tmp_path)
+        assert result.returncode == 2 and message in result.stderr, (arguments, result.stderr)
+        assert "Traceback" not in result.stderr
+    with LabelsFile(labels):  # a session already holds it
+        result = run_cli("review", SEED_THREAD, "--labels", labels, "--no-browser", cwd=tmp_path)
+    assert result.returncode == 2 and "another `moderation annotate` or `moderation review`" in result.stderr
+    without_server = "import sys; sys.modules['uvicorn'] = None; from moderation.cli import main; sys.argv[0] = 'moderation'; main()"
+    result = subprocess.run([sys.executable, "-c", without_server, "review", str(SEED_THREAD), "--no-browser"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and "pip install 'moderation[serve]'" in result.stderr

@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 
 from moderation.cli.app import app, handles_errors
-from moderation.cli.options import MODEL_OPTION, STATUS_OPTION, check_statuses, reads_input
-from moderation.comments import LABELS
+from moderation.cli.options import LABEL_OPTION, MODEL_OPTION, STATUS_OPTION, check_statuses, chosen_labels, reads_input
 from moderation.errors import InputError
 
 
@@ -34,9 +33,7 @@ def review_command(
         show_default=False,
     ),
     model: Path = MODEL_OPTION,
-    label: list[str] = typer.Option(
-        [], "--label", metavar="LABEL", help="A label to answer: off_topic, hostile or ad_hominem. Repeatable (default: all three).", show_default=False
-    ),
+    label: list[str] = LABEL_OPTION,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(0, "--port", "-p", min=0, max=65535, help="Port to listen on (0: any free port, shown at start)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser; just print the page's address."),
@@ -54,16 +51,14 @@ def review_command(
     except ImportError as error:
         raise InputError(f"moderation review needs {error.name}: install it with pip install 'moderation[serve]'") from None
 
-    unknown = sorted(set(label) - set(LABELS))
-    if unknown:
-        raise typer.BadParameter(f"unknown label {', '.join(unknown)}; use {', '.join(LABELS)}", param_hint="--label")
+    chosen = chosen_labels(label)
     if str(source) == "-" and labels is None:
         raise typer.BadParameter("comments from stdin need --labels FILE for the answers", param_hint="--labels")
     settings = ReviewSettings(
         input=source,
         labels=labels if labels is not None else default_labels_path(source),
         model=model,
-        chosen=tuple(name for name in LABELS if name in label) or LABELS,
+        chosen=chosen,
         host=host,
         port=port,
         open_browser=not no_browser,

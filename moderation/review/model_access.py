@@ -13,32 +13,14 @@ import threading
 from collections.abc import Sequence
 from itertools import islice
 
-from moderation.annotate.model_access import LABELS, Comment, InputError, ModelError, ModerationError, ReadOptions, read_input
-from moderation.annotate.model_access import score as score_threads
-from moderation.commands.score import EMPTY_NOTE, flags_of
-from moderation.features.context import GROUP_ADDRESS
-from moderation.features.text import MAX_TEXT_CHARS, char_ngrams_of_word
-from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECOND_PERSON
+import numpy as np
 
-__all__ = [
-    "LABELS",
-    "Comment",
-    "InputError",
-    "ModelError",
-    "ModerationError",
-    "ReadOptions",
-    "read_input",
-    "load_model",
-    "score_threads",
-    "flags_of",
-    "score_note",
-    "Explainer",
-    "EMPTY_NOTE",
-    "MAX_TEXT_CHARS",
-    "char_ngrams_of_word",
-    "WORD_LISTS",
-    "GROUP_ADDRESS",
-]
+from moderation.annotate.model_access import LABELS, Comment, InputError, ReadOptions, read_input  # noqa: F401 - review's names for them
+from moderation.annotate.model_access import score as score_threads  # noqa: F401
+from moderation.commands.score import EMPTY_NOTE
+from moderation.features.context import GROUP_ADDRESS  # noqa: F401 - for highlights
+from moderation.features.text import MAX_TEXT_CHARS
+from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECOND_PERSON
 
 STATISTICS_CHUNK = 700  # comments added to the thread statistics at a time
 EXPLAIN_CHUNK = 100  # comments featurized together when explaining: explain() scans a chunk's features once per flag
@@ -48,12 +30,11 @@ WORD_LISTS = {"hostile_words": HOSTILE_WORDS, "disparaging_words": DISPARAGING_W
 """The context features that count words of a list, and their lists."""
 
 
-def load_model(model_dir):
-    """The verified model ``moderation info`` would name (``--model`` if given); raises
-    :class:`ModelError` if refused."""
-    from moderation.commands.models import load_chosen_model
-
-    return load_chosen_model(model_dir)
+def flags(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per comment and label, whether the score reaches the label's threshold (``thresholds``:
+    one per label, NaN for a label without a model; a NaN score is never flagged)."""
+    with np.errstate(invalid="ignore"):
+        return scores >= thresholds[None, :]
 
 
 def score_note(text: str) -> str:

@@ -19,7 +19,7 @@ import re
 import numpy as np
 
 from moderation.review.highlights import highlights, reason
-from moderation.review.model_access import LABELS, Comment, score_note
+from moderation.review.model_access import LABELS, Comment, flags, score_note
 from moderation.review.threads import Threads, comment_status, comment_time
 
 DISPLAY_CHARS = 20_000  # a longer text is sent cut here; the page asks for the rest on demand
@@ -50,9 +50,9 @@ def answer_value(labels: dict[str, int] | None):
     return [labels.get(label) for label in LABELS]
 
 
-def flag_bits(flags: np.ndarray) -> list[int]:
+def flag_bits(flagged: np.ndarray) -> list[int]:
     """Each comment's flags as a bit mask: bit j set when label j is flagged."""
-    return (flags.astype(int) * (1 << np.arange(len(LABELS)))).sum(axis=1).tolist() if len(flags) else []
+    return (flagged.astype(int) * (1 << np.arange(len(LABELS)))).sum(axis=1).tolist() if len(flagged) else []
 
 
 def index_data(
@@ -70,8 +70,6 @@ def index_data(
     """The index of every comment (see the module docstring). ``thresholds`` has NaN for labels
     without a model; ``answers`` are :func:`answer_value`\\ s; ``model`` says which model scored,
     ``source`` what was read and where answers go."""
-    with np.errstate(invalid="ignore"):
-        flags = scores >= thresholds[None, :]
     return {
         "labels": list(LABELS),
         "chosen": list(chosen),
@@ -88,7 +86,7 @@ def index_data(
         "parent": threads.parent,
         "depth": threads.depth,
         "scores": [[rounded(s) for s in row] for row in scores.tolist()],
-        "flags": flag_bits(flags),
+        "flags": flag_bits(flags(scores, thresholds)),
         "margin": [rounded(m, 3) for m in margins.tolist()],
         "answer": answers,
     }

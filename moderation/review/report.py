@@ -22,7 +22,7 @@ from moderation.annotate.ordering import uncertainty_margin
 from moderation.commands.label import LabelSummary
 from moderation.io.writers import check_output, open_output
 from moderation.review.app import page_html, static_text
-from moderation.review.model_access import LABELS, Explainer, InputError, ReadOptions, read_input, score_threads
+from moderation.review.model_access import LABELS, Explainer, InputError, ReadOptions, flags, read_input, score_threads
 from moderation.review.records import comment_record, index_data, to_json
 from moderation.review.threads import build_threads
 
@@ -53,9 +53,7 @@ def report_data(comments, model, thresholds: dict[str, float], name: str, model_
     threads = build_threads(comments)
     scores = score_threads(model, comments)
     threshold_array = np.array([thresholds.get(label, np.nan) for label in LABELS], dtype=float)
-    with np.errstate(invalid="ignore"):
-        flags = scores >= threshold_array[None, :]
-    wanted = {position: [label for label, flag in zip(LABELS, row) if flag] for position, row in enumerate(flags.tolist())}
+    wanted = {position: [label for label, flag in zip(LABELS, row) if flag] for position, row in enumerate(flags(scores, threshold_array).tolist())}
     explanations = Explainer(model, comments).explain(wanted)
     index = index_data(
         comments,

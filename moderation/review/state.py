@@ -32,7 +32,7 @@ from moderation.annotate.retrain import MIN_CLASS_TO_RETRAIN, Retrainer, Retrain
 from moderation.annotate.script import find_comment, parse_answer
 from moderation.annotate.session import Session
 from moderation.annotate.terminal import progress_words
-from moderation.review.model_access import LABELS, Comment, Explainer, InputError
+from moderation.review.model_access import LABELS, Comment, Explainer, InputError, flags
 from moderation.review.records import answer_value, comment_record, index_data, matches, to_json
 from moderation.review.threads import build_threads
 
@@ -125,8 +125,7 @@ class ReviewSession:
         """The records of the comments at these input positions, with their explanations."""
         generation = self.status.generation
         model = self.session.model
-        with np.errstate(invalid="ignore"):
-            flagged = model.scores[positions] >= model.thresholds[None, :]
+        flagged = flags(model.scores[positions], model.thresholds)
         wanted: dict[str, dict[int, list[str]]] = {"base": {}, "learned": {}}
         with self._reasons_lock:
             missing = [(p, row) for p, row in zip(positions, flagged) if p not in self._reasons]
