@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import socket
 import subprocess
 import sys
 import time
@@ -201,6 +202,13 @@ def test_the_command_line_refuses_clearly(tmp_path):
         result = run_cli("review", *arguments, "--no-browser", cwd=tmp_path)
         assert result.returncode == 2 and message in result.stderr, (arguments, result.stderr)
         assert "Traceback" not in result.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_cli("review", SEED_THREAD, "--labels", labels, "--port", taken.getsockname()[1], "--no-browser", cwd=tmp_path)
+    assert result.returncode == 2 and "give another --port, or --port 0" in result.stderr and "scoring" not in result.stderr
+    result = run_cli("review", SEED_THREAD, "--host", "0.0.0.0", "--no-browser", cwd=tmp_path)
+    assert result.returncode == 2 and "requests naming another host are refused" in result.stderr
     with LabelsFile(labels):  # a session already holds it
         result = run_cli("review", SEED_THREAD, "--labels", labels, "--no-browser", cwd=tmp_path)
     assert result.returncode == 2 and "another `moderation annotate` or `moderation review`" in result.stderr

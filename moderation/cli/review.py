@@ -34,7 +34,9 @@ def review_command(
     ),
     model: Path = MODEL_OPTION,
     label: list[str] = LABEL_OPTION,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on and open the page at (default: this machine only); others need the page's token."
+    ),
     port: int = typer.Option(0, "--port", "-p", min=0, max=65535, help="Port to listen on (0: any free port, shown at start)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser; just print the page's address."),
     status: list[str] = STATUS_OPTION,
@@ -52,6 +54,11 @@ def review_command(
         raise InputError(f"moderation review needs {error.name}: install it with pip install 'moderation[serve]'") from None
 
     chosen = chosen_labels(label)
+    if host.strip("[]") in ("0.0.0.0", "::", ""):
+        raise typer.BadParameter(
+            "give the address other machines will open the page at (e.g. 192.168.1.5): requests naming another host are refused",
+            param_hint="--host",
+        )
     if str(source) == "-" and labels is None:
         raise typer.BadParameter("comments from stdin need --labels FILE for the answers", param_hint="--labels")
     settings = ReviewSettings(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
+import socket
 import sys
 import webbrowser
 from collections.abc import Callable
@@ -18,6 +21,8 @@ from moderation.review.model_access import LABELS, InputError, ReadOptions, read
 from moderation.review.state import ReviewSession
 from moderation.server.access import is_loopback
 from moderation.server.run import absorbing_stop_signals
+
+BACKLOG = 128
 
 
 @dataclass
@@ -57,6 +62,27 @@ def page_address(host: str, port: int, token: str) -> str:
     return f"http://{shown}:{port}/#token={token}"
 
 
+@contextlib.contextmanager
+def listening(host: str, port: int):
+    """A socket listening on ``host``:``port``, taken before the input is scored so that a port
+    in use stops the command at once; connections wait in its backlog until the server runs."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as error:
+        raise InputError(f"cannot listen on {host} ({error.strerror or error}); give --host an address of this machine") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(BACKLOG)
+    except OSError as error:
+        sock.close()
+        advice = "give another --port, or --port 0 for any free one" if error.errno == errno.EADDRINUSE else "give --host an address of this machine"
+        raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error}); {advice}") from None
+    with sock:
+        yield sock
+
+
 def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = None) -> int:
     """Score the input, serve the review page until Ctrl-C or SIGTERM, and return the exit code.
 
@@ -64,7 +90,7 @@ def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = No
     prints it and opens a browser)."""
     if str(settings.input) != "-" and Path(settings.input).resolve() == Path(settings.labels).resolve():
         raise InputError("the labels file is the input; give a new file for --labels", settings.labels)
-    with LabelsFile(settings.labels) as labels_file:
+    with LabelsFile(settings.labels) as labels_file, listening(settings.host, settings.port) as sock:
         if labels_file.repair is not None:
             notice(
                 f"the last row of {settings.labels} was cut off while being written; its {labels_file.repair.size} bytes "
@@ -79,13 +105,12 @@ def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = No
             notice(message)
         session.warm()
         token = secrets.token_urlsafe(32)
-        config = uvicorn.Config(None, host=settings.host, port=settings.port, access_log=False, server_header=False, log_level="warning")
-        sock = config.bind_socket()
-        sock.listen(config.backlog)  # connections wait from now on, while the server starts
-        host, port = sock.getsockname()[:2]
-        config.app = ReviewServer(session, token, settings.host, port).app()
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            ReviewServer(session, token, settings.host, port).app(), access_log=False, server_header=False, log_level="warning"
+        )
         if not is_loopback(settings.host):
-            notice(f"listening on {host}: anyone who has the address below, with its token, can read and answer these comments")
+            notice(f"listening on {settings.host}: anyone who has the address below, with its token, can read and answer these comments")
         address = page_address(settings.host, port, token)
         if on_ready is not None:
             on_ready(address)
