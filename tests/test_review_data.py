@@ -8,12 +8,15 @@ import hashlib
 import json
 import re
 
+import numpy as np
+
 from moderation.comments import Comment
+from moderation.io.readers import read_comments
 from moderation.review.highlights import MAX_SPANS, highlights, reason
 from moderation.review.records import DISPLAY_CHARS, comment_record, to_json
 from moderation.review.report import report_html, write_report
 from moderation.review.threads import build_threads, comment_time
-from tests.annotate_support import read_rows
+from tests.annotate_support import read_rows, write_comments
 from tests.conftest import SEED_THREAD, run_cli
 from tests.review_support import BREAKOUTS, CHAIN, HOSTILE_AUTHOR, hostile_rows, write_jsonl
 
@@ -177,3 +180,14 @@ def test_the_report_replaces_the_previous_one_whole(tmp_path, shipped_model):
     assert target.stat().st_ino != before  # written beside it and renamed over it: never half-written
     assert target.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_scoring_a_chunk_at_a_time_equals_scoring_all_at_once(monkeypatch, shipped_model, tmp_path):
+    import moderation.annotate.model_access as model_access
+
+    comments = list(read_comments(write_comments(tmp_path / "comments.csv", 40)))
+    comments.insert(3, Comment("   ", id="empty", thread_id="t1"))
+    monkeypatch.setattr(model_access, "SCORE_CHUNK", 7)  # chunks cut across both threads
+    chunked = model_access.score(shipped_model, comments)
+    np.testing.assert_allclose(chunked, shipped_model.scorer.score_threads(comments), rtol=0, atol=1e-12)
+    assert np.isnan(chunked[3]).all() and not np.isnan(chunked[4]).any()

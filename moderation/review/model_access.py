@@ -17,12 +17,12 @@ import numpy as np
 
 from moderation.annotate.model_access import LABELS, Comment, InputError, ReadOptions, read_input  # noqa: F401 - review's names for them
 from moderation.annotate.model_access import score as score_threads  # noqa: F401
+from moderation.annotate.model_access import thread_statistics
 from moderation.commands.score import EMPTY_NOTE
 from moderation.features.context import GROUP_ADDRESS  # noqa: F401 - for highlights
 from moderation.features.text import MAX_TEXT_CHARS
 from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECOND_PERSON
 
-STATISTICS_CHUNK = 700  # comments added to the thread statistics at a time
 EXPLAIN_CHUNK = 100  # comments featurized together when explaining: explain() scans a chunk's features once per flag
 TOP_FEATURES = 5  # as `score --explain`
 
@@ -74,11 +74,8 @@ class Explainer:
             self._statistics()
 
     def _statistics(self):
-        scorer = self.model.scorer
-        if self._threads is None or self._threads.facts is not scorer.facts:  # the scorer may start a new word table
-            self._threads = scorer.thread_statistics()
-            for chunk in batched([c for c in self.comments if c.text.strip()], STATISTICS_CHUNK):
-                self._threads.add(chunk)
+        if self._threads is None or self._threads.facts is not self.model.scorer.facts:  # the scorer may start a new word table
+            self._threads = thread_statistics(self.model, self.comments)
         return self._threads
 
     def explain(self, wanted: dict[int, Sequence[str]]) -> dict[int, dict[str, list[tuple[str, float]]]]:
