@@ -9,7 +9,9 @@ headless Chromium and reads the Performance API over the DevTools protocol:
 - **moves**: ``j`` pressed 120 times, one after another, each timed from the key event to the
   next comment having focus (the page's ``review-move`` measures): moves within a page, and
   moves onto the next page, which needs that page's comments;
-- **filters**: flagged only, then least certain first, each timed to the list redrawn.
+- **filters**: flagged only, then least certain first, each timed to the list redrawn;
+- **the report** ``label --html`` writes: how long it takes and its peak memory (``/usr/bin/time``),
+  its size, and how soon it is interactive opened from disk with the network off.
 
 The seed thread (47 comments) is measured in the same invocation as the baseline. Server start
 (reading, scoring and gathering thread statistics before the address is printed) is reported
@@ -151,6 +153,32 @@ def run(source: Path, runs: int) -> dict:
     return summarize(results)
 
 
+def measure_report(source: Path, runs: int) -> dict:
+    """``label --html``: seconds and peak memory to write the report, its size, and how soon it
+    is interactive when opened with the network off."""
+    written, interactive = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.html"
+        for _ in range(runs):
+            started = time.perf_counter()
+            result = subprocess.run(
+                ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "moderation", "label", str(source), "--html", str(report)],
+                capture_output=True, text=True, check=True,
+            )
+            written.append((time.perf_counter() - started, int(result.stderr.strip().splitlines()[-1]) / 1024))
+            with Chromium(1280, 800) as browser:
+                browser.offline()
+                browser.open(report.as_uri())
+                interactive.append(browser.evaluate("performance.getEntriesByName('review-interactive')[0].startTime"))
+        size = report.stat().st_size
+    return {
+        "write_s": statistics.median(w[0] for w in written),
+        "write_peak_mb": max(w[1] for w in written),
+        "bytes": size,
+        "interactive_ms": statistics.median(interactive),
+    }
+
+
 def summarize(results: list[dict]) -> dict:
     """Medians over runs (moves pooled over runs: median and maximum)."""
     median = lambda key: statistics.median(r[key] for r in results)  # noqa: E731
@@ -175,10 +203,13 @@ def summarize(results: list[dict]) -> dict:
 
 
 def commit() -> str:
+    """The commit measured, marked when files differ from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return head + (" with uncommitted changes" if changed.strip() else "")
 
 
 def chromium_version() -> str:
@@ -219,6 +250,12 @@ def markdown(results: dict, comments: int, runs: int, load: tuple[float, float])
         row("filter: flagged only", lambda r: r["flagged_only_ms"]),
         row("sort: least certain first", lambda r: r["least_certain_ms"]),
     ]
+    lines += [
+        row("label --html: write the report (s)", lambda r: r["report"]["write_s"], "s"),
+        row("label --html: peak memory (MB)", lambda r: r["report"]["write_peak_mb"], "bytes"),
+        row("report size (bytes)", lambda r: r["report"]["bytes"], "bytes"),
+        row("report opened offline: interactive", lambda r: r["report"]["interactive_ms"]),
+    ]
     if big["next_page_move_ms"]:
         crossing = big["next_page_move_ms"]
         lines.append(f"| move onto the next page (j), median / slowest, export only | – | {crossing['median']:,.1f} / {crossing['max']:,.1f} | – |")
@@ -245,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         export = write_export(Path(folder) / "export.jsonl", arguments.comments)
         results = {"seed": run(SEED, arguments.runs), "export": run(export, arguments.runs)}
+        for name, source in (("seed", SEED), ("export", export)):
+            results[name]["report"] = measure_report(source, arguments.runs)
     report = markdown(results, arguments.comments, arguments.runs, (load_before, os.getloadavg()[0]))
     print(report)
     if not arguments.no_write:
