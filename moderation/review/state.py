@@ -52,9 +52,10 @@ class RetrainStatus:
 class ReviewSession:
     """The comments of one input under review, with answers in ``labels_file``.
 
-    ``chosen`` are the labels being answered; ``name`` names the input on the page. Thread-safety: answers and retraining are
-    started from one thread (the server's event loop); explanations and re-scoring may run in
-    worker threads, and each model's explanations are computed one request at a time.
+    ``chosen`` are the labels being answered; ``name`` names the input on the page.
+    Thread-safety: answers and retraining are started from one thread (the server's event
+    loop); explanations and re-scoring may run in worker threads, and each model's
+    explanations are computed one request at a time.
     """
 
     def __init__(self, comments: list[Comment], labels_file: LabelsFile, chosen: tuple[str, ...], model_dir: Path | None, name: str = ""):
@@ -66,19 +67,17 @@ class ReviewSession:
         self.chosen = self.session.chosen
         self.models = Models(comments, model_dir)
         self.learned_dir = learned_model_dir(labels_file.path)
-        self.notices = [refused] if (refused := self.models.try_learned(self.learned_dir, self.session.answers())) else []
+        refused = self.models.try_learned(self.learned_dir, self.session.answers())  # a previous session's retrained model
+        self.notices = [refused] if refused else []
         self.session.set_scores(self.models.current())
         self.retrainer = Retrainer(labels_file, self.learned_dir, self.models.precision_target())
         self.status = RetrainStatus()
         self._explainers = {"base": Explainer(self.models.base, comments)}
-        self._learned_explainer()
+        if self.models.learned is not None:
+            self._explainers["learned"] = Explainer(self.models.learned, comments)
         self._index_cache: tuple[int, bytes] | None = None
         self._reasons: dict[int, dict] = {}
         self._reasons_lock = threading.Lock()
-
-    def _learned_explainer(self) -> None:
-        if self.models.learned is not None:
-            self._explainers["learned"] = Explainer(self.models.learned, self.comments)
 
     def warm(self) -> None:
         """Gather the thread statistics explanations need now rather than on the first page."""
@@ -193,6 +192,7 @@ class ReviewSession:
         if result is not None:
             self.status.state = "scoring" if result.ok else "idle"
             self.status.message = "Scoring the page with the retrained model…" if result.ok else progress_words(result, self.session, self.models)
+            self._index_cache = None  # it says what retraining said last
         return result
 
     def rescore(self, answers: tuple[np.ndarray, np.ndarray]) -> Explainer:
@@ -218,6 +218,7 @@ class ReviewSession:
             self.status.generation += 1
             self.status.message = progress_words(result, self.session, self.models)
         self.status.state = "idle"
+        self._index_cache = None
 
     def close(self) -> None:
         """End a running retraining."""
