@@ -17,7 +17,7 @@ from moderation.review.records import DISPLAY_CHARS, comment_record, to_json
 from moderation.review.report import report_html, write_report
 from moderation.review.threads import build_threads, comment_time
 from tests.annotate_support import read_rows, write_comments
-from tests.conftest import SEED_THREAD, run_cli
+from tests.conftest import ROOT, SEED_THREAD, run_cli
 from tests.review_support import BREAKOUTS, CHAIN, HOSTILE_AUTHOR, hostile_rows, write_jsonl
 
 
@@ -55,7 +55,7 @@ def test_a_chain_of_5000_replies_is_walked_without_recursion():
 
 
 def test_times_as_the_exports_give_them():
-    assert comment_time(comment("1", comment_date_gmt="2024-03-01 09:15:00")) == "2024-03-01 09:15:00"
+    assert comment_time(comment("1", comment_date_gmt="2024-03-01 09:15:00")) == "2024-03-01 09:15:00 UTC"
     assert comment_time(comment("1", created_utc=1700000000)) == "2023-11-14 22:13 UTC"
     assert comment_time(comment("1", created_utc="1e400")) == "1e400"  # not a time: shown as given
     assert comment_time(comment("1")) == ""
@@ -191,3 +191,13 @@ def test_scoring_a_chunk_at_a_time_equals_scoring_all_at_once(monkeypatch, shipp
     chunked = model_access.score(shipped_model, comments)
     np.testing.assert_allclose(chunked, shipped_model.scorer.score_threads(comments), rtol=0, atol=1e-12)
     assert np.isnan(chunked[3]).all() and not np.isnan(chunked[4]).any()
+
+
+def test_label_html_says_what_label_says(tmp_path):
+    export = ROOT / "tests" / "fixtures" / "wordpress-export.xml"
+    alone = run_cli("label", export, "--html", tmp_path / "report.html")
+    labeled = run_cli("label", export, "--out", tmp_path / "out.csv")
+    assert alone.returncode == labeled.returncode == 0
+    assert alone.stderr == labeled.stderr and "not labeled: 1 pingback, 1 trackback" in alone.stderr
+    records = json.loads(inline((tmp_path / "report.html").read_text(encoding="utf-8"), "script")[0])["records"]
+    assert {(r["status"], bool(r["time"]), bool(r["author"])) for r in records} >= {("approved", True, True), ("spam", True, True)}

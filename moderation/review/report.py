@@ -20,9 +20,11 @@ import numpy as np
 
 from moderation.annotate.ordering import uncertainty_margin
 from moderation.commands.label import LabelSummary
+from moderation.errors import warn
+from moderation.io.readers import EXPORT_FORMATS, ReadReport, open_input
 from moderation.io.writers import check_output, open_output
 from moderation.review.app import page_html, static_text
-from moderation.review.model_access import LABELS, Explainer, InputError, ReadOptions, flags, read_input, score_threads
+from moderation.review.model_access import LABELS, Explainer, InputError, ReadOptions, flags, score_threads
 from moderation.review.records import comment_record, index_data, to_json
 from moderation.review.threads import build_threads
 
@@ -100,13 +102,21 @@ def write_report(
         except OSError:
             pass
     check_output(output, identity)
-    comments = read_input(source, options)
+    summary = LabelSummary()
+    read = ReadReport(summary.skipped)
+    with open_input(source, options) as opened:
+        comments = list(opened.comments(read))
+        with_status = opened.format in EXPORT_FORMATS
+    for note in read.notes:
+        warn(f"note: {note}")
     if not comments:
         raise InputError("no comments to report on", source)
     data = report_data(comments, model, thresholds, "stdin" if str(source) == "-" else str(source), model_name, only_flagged)
     with open_output(output, input_identity=identity) as stream:
         stream.write(report_html(data))
-    summary = LabelSummary(comments=len(comments))
+    summary.comments = len(comments)
     for position, comment in enumerate(comments):
-        summary.count(comment, [label for label, bit in zip(LABELS, range(len(LABELS))) if data["index"]["flags"][position] >> bit & 1])
+        summary.count(comment, [label for bit, label in enumerate(LABELS) if data["index"]["flags"][position] >> bit & 1])
+        if with_status and comment.row is not None and "status" in comment.row:
+            summary.statuses[comment.row["status"]] += 1
     return summary

@@ -18,6 +18,7 @@ from moderation.review.model_access import Comment
 # Where the platform exports (and common CSV layouts) keep a comment's time, in the order tried.
 TIME_FIELDS = ("comment_date_gmt", "createdAt", "created_utc", "created_at", "date", "time", "timestamp")
 EPOCH_FIELDS = ("created_utc",)  # seconds since 1970 (Reddit)
+UTC_FIELDS = ("comment_date_gmt",)  # WordPress's time in UTC, without a zone
 SHOWN_FIELD_CHARS = 80  # a time or status longer than this is not one; it is cut
 
 
@@ -117,7 +118,7 @@ def comment_time(comment: Comment) -> str:
             except (ValueError, OverflowError, OSError):
                 return shown(value)
             return moment.strftime("%Y-%m-%d %H:%M UTC")
-        return shown(value)
+        return shown(value) + (" UTC" if name in UTC_FIELDS else "")
     return ""
 
 
