@@ -56,7 +56,8 @@ def label_command(
     overrides = parse_thresholds(threshold)
     loaded = load_chosen_model(model)
     if html is not None:
-        summary = write_html_report(source, out, html, loaded, loaded.thresholds_with(overrides), dataclasses.replace(read_options, statuses=statuses), only_flagged)
+        options = dataclasses.replace(read_options, statuses=statuses)
+        summary = write_html_report(source, out, html, model, loaded, loaded.thresholds_with(overrides), options, only_flagged)
         if out is None:
             print("\n".join(summary.lines()), file=sys.stderr)
             return
@@ -74,12 +75,14 @@ def label_command(
     print("\n".join(summary.lines()), file=sys.stderr)
 
 
-def write_html_report(source: Path, out: Path | None, html: Path, loaded, thresholds: dict, options, only_flagged: bool):
+def write_html_report(source: Path, out: Path | None, html: Path, model: Path | None, loaded, thresholds: dict, options, only_flagged: bool):
     """``--html``: the report (with ``--out`` too, the labeled rows are written afterwards)."""
+    from moderation.commands.models import choose_model
     from moderation.review.report import write_report
 
     if out is not None and str(source) == "-":
         raise typer.BadParameter("stdin can be read only once: give --out or --html, or save the comments to a file", param_hint="--html")
     if out is not None and html.resolve() == out.resolve():
         raise typer.BadParameter("the report and the output are the same file", param_hint="--html")
-    return write_report(source, html, loaded, thresholds, options, only_flagged, str(loaded.path))
+    described = str(model) if model is not None else choose_model(None).reason.split(";")[0]  # "the shipped default model"
+    return write_report(source, html, loaded, thresholds, options, only_flagged, described)
