@@ -169,7 +169,7 @@ class LabelsFile:
             self._lock.close()
             self._lock = None
             raise InputError(
-                "another `moderation annotate` is writing this labels file; finish that session first", self.path
+                "another `moderation annotate` or `moderation review` is writing this labels file; finish that session first", self.path
             ) from None
 
     def _load(self) -> None:

@@ -67,10 +67,17 @@ def scored_notes(comment: Comment) -> tuple[str, ...]:
     return tuple(note for note in (check(comment) for check in SCORED_NOTES) if note is not None)
 
 
+def notes_of(comment: Comment) -> tuple[str, ...]:
+    """A comment's notes: why it is not scored, or what to know about its scores."""
+    refusal = unscorable(comment)
+    return (refusal,) if refusal is not None else scored_notes(comment)
+
+
 def flags_of(scores, thresholds):
     """The flag rule, elementwise: a score flags its label when it reaches the label's
     threshold. No score (NaN) or no threshold (NaN) never flags."""
-    return np.asarray(scores) >= thresholds
+    with np.errstate(invalid="ignore"):
+        return np.asarray(scores) >= thresholds
 
 
 @dataclass(slots=True)  # not frozen: label makes one per comment, and frozen ones are 4× slower to make
