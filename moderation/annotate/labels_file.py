@@ -173,7 +173,7 @@ class LabelsFile:
             raise InputError("the labels file is written as CSV; give it a .csv name", self.path)
         if self.path.is_dir():
             raise InputError("is a directory; give a file name for the labels", self.path)
-        folder = self.path.parent
+        folder = Path(os.path.realpath(self.path)).parent  # a symlink's target is what gets written
         if not folder.is_dir():
             raise InputError(f"the folder {folder} does not exist; create it first", self.path)
         if writable:

@@ -69,7 +69,11 @@ def remove_stale(folder: Path, name: str, swapping: bool = False) -> None:
     target = folder / name
     live = os.readlink(target) if target.is_symlink() else None
     prefix = f".{name}."
-    for leftover in folder.iterdir():
+    try:
+        names = list(folder.iterdir())
+    except OSError:
+        return  # a folder we may write but not list: nothing we can find to clean
+    for leftover in names:
         work = WORK.fullmatch(leftover.name[len(prefix) :]) if leftover.name.startswith(prefix) else None
         if work is None or leftover.name == live:
             continue

@@ -318,9 +318,10 @@ def writable_cells(cells: list) -> tuple[list, str | None]:
     (invalid Unicode, possible from JSON's ``"\\ud800"``, which UTF-8 cannot encode) and NUL
     characters (which our readers refuse as the mark of a binary file); and a note saying what
     was replaced, or None if nothing was."""
-    found = {match.group() for cell in cells if isinstance(cell, str) for match in UNWRITABLE.finditer(cell)}
-    if not found:
+    texts = "".join(cell for cell in cells if isinstance(cell, str))
+    if not UNWRITABLE.search(texts):
         return cells, None
+    found = set(UNWRITABLE.findall(texts))
     replaced = [UNWRITABLE.sub("\ufffd", cell) if isinstance(cell, str) else cell for cell in cells]
     what = [name for name, present in (("NUL characters", "\x00" in found), ("invalid Unicode (lone surrogates)", found != {"\x00"})) if present]
     return replaced, " and ".join(what) + " replaced with U+FFFD in this row"
