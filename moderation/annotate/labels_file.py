@@ -201,7 +201,8 @@ class LabelsFile:
             except BlockingIOError:
                 os.close(descriptor)
                 raise InputError(
-                    "another `moderation annotate` is writing this labels file; finish that session first", self.path
+                    "another `moderation annotate` or `moderation review` is writing this labels file; finish that session first",
+                    self.path,
                 ) from None
             if same_file(descriptor, self.path):
                 self._descriptor = descriptor
