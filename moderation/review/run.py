@@ -15,7 +15,7 @@ from pathlib import Path
 
 import uvicorn
 
-from moderation.annotate.labels_file import LabelsFile
+from moderation.annotate.labels_file import LabelsFile, unwritable_note
 from moderation.review.app import ReviewServer
 from moderation.review.model_access import LABELS, InputError, ReadOptions, has_text, read_input
 from moderation.review.state import ReviewSession
@@ -99,6 +99,8 @@ def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = No
         comments = read_input(settings.input, settings.read_options)
         if not any(has_text(comment.text) for comment in comments):
             raise InputError("no comments with text to review", settings.input)
+        if replaced := unwritable_note(comments):
+            notice(replaced)
         notice(f"scoring {len(comments):,} comments ...")
         session = ReviewSession(comments, labels_file, settings.chosen, settings.model, str(settings.input))
         for message in session.notices:
