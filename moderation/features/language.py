@@ -69,8 +69,10 @@ ENGLISH_WORDS_NEEDED = 2
 of at most :data:`SHORT_COMMENT_WORDS` words ("Love this")."""
 SHORT_COMMENT_WORDS = 3
 
-# What is set aside before the language is judged: links, addresses, mentions, hashtags, code.
-NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|(?<!\w)[@#]\w+|`[^`]*`")
+# What is set aside before the language is judged: links, addresses, mentions, hashtags, code,
+# HTML tags; and laughter and other repeated syllables ("hahahaha", "lololol"), no language's.
+NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|(?<!\w)[@#]\w+|`[^`]*`|<[^<>]{0,200}>")
+REPEATED = re.compile(r"(\w{1,3}?)\1{2,}", re.IGNORECASE)
 CODE_LIKE = re.compile(r"[=(){}\[\];<>_/\\|$*&^%~+\d]")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 SENTENCE_END = re.compile(r"[.!?:…]['\")\]]*$")
@@ -82,19 +84,25 @@ RENAMED = {"iw": "he", "in": "id", "jw": "jv"}  # codes older lists used
 
 
 def prose_words(text: str) -> list[str]:
-    """The words of ``text`` that can tell its language: not links, mentions, hashtags or code,
-    and not names: capitalized words inside a sentence ("Krzysztof Wiśniewski", "Havana"), with
-    the short words between two of them ("Plaza de la Revolución")."""
-    words: list[tuple[str, bool]] = []  # (word, whether it is part of a name)
+    """The words of ``text`` that can tell its language: not links, mentions, hashtags, code,
+    single letters or laughter, and not names: capitalized words inside a sentence ("Krzysztof Wiśniewski",
+    "Havana"), with the short words between two of them ("Plaza de la Revolución"), unless
+    most words are capitalized (a Title Case Headline)."""
+    words: list[tuple[str, bool]] = []  # (word, whether it is capitalized inside a sentence)
     sentence_start = True
     for token in NOT_PROSE.sub(" ", text).split():
         if not CODE_LIKE.search(token):
             for position, word in enumerate(WORD.findall(token)):
-                capitalized = word[:1].isupper() and not word.isupper()
-                words.append((word, capitalized and not (sentence_start and position == 0)))
+                # Spaced-out letters ("A R E") and laughter tell nothing; a fragment of a word
+                # in a script with vowel signs (Devanagari), which split words here, does.
+                if (len(word) > 1 or not word.isascii()) and not REPEATED.fullmatch(word):
+                    capitalized = word[:1].isupper() and not word.isupper()
+                    words.append((word, capitalized and not (sentence_start and position == 0)))
         sentence_start = bool(SENTENCE_END.search(token))
-    # Short lowercase words between two names belong to them: "de la", "van", "bin".
     names = [name for _, name in words]
+    if 2 * sum(names) > len(words):
+        return [word for word, _ in words]
+    # Short lowercase words between two names belong to them: "de la", "van", "bin".
     k = 0
     while k < len(words):
         end = k
