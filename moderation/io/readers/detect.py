@@ -45,7 +45,9 @@ def detect_format(head: Head, file_name: str, name: str) -> str:
     xml = xml_export(head, extension, name)
     if xml:
         return xml
-    stray = text.find("<?xml", 0, STRAY_SEARCH)
+    # Text before "<?xml" means a broken export, unless the name says CSV or JSON: then a cell
+    # may well hold "<?xml" (a comment quoting markup).
+    stray = text.find("<?xml", 0, STRAY_SEARCH) if extension not in EXTENSIONS else -1
     if stray > 0:
         before = text[:stray]
         raise InputError(
