@@ -1,5 +1,6 @@
 """Model folders: written atomically, verified before use, refused when foreign or stale."""
 
+import hashlib
 import io
 import json
 import shutil
@@ -28,6 +29,13 @@ def copy_model(source, tmp_path):
 def test_shipped_model_matches_the_pinned_digest():
     assert sha256_file(DEFAULT_MODEL / "model.npz") == DEFAULT_MODEL_SHA256
     assert load_chosen_model(None).path == DEFAULT_MODEL
+
+
+def test_the_model_format_writes_the_shipped_models_back_byte_for_byte():
+    """Reading and writing ModelArrays loses nothing: the same arrays give the pinned digests."""
+    for folder, pinned in ((DEFAULT_MODEL, DEFAULT_MODEL_SHA256), (DEFAULT_MODEL.parent / "prior", PRIOR_SHA256)):
+        arrays, _, _ = read_model(folder)
+        assert hashlib.sha256(arrays.to_npz()).hexdigest() == pinned
 
 
 def test_shipped_prior_matches_its_pinned_digest_and_a_swapped_one_is_refused(monkeypatch, tmp_path, trained_model):
@@ -130,6 +138,8 @@ def test_edited_metadata_that_would_change_flags_is_refused(tmp_path, trained_mo
         (lambda a: a.pop("word_idf"), "missing word_idf"),
         (lambda a: a.update(word_idf=a["word_idf"][:-1]), "word_idf has shape"),
         (lambda a: a.update(intercept=np.zeros(5)), "intercept has shape"),
+        (lambda a: a.update(word_vocabulary=np.array(7, dtype=np.uint8)), "word_vocabulary has shape"),
+        (lambda a: a.pop("prior_weight"), "missing prior_weight"),
         (lambda a: a.update(trained=np.ones(3)), "trained has type"),
         (lambda a: a.update(thresholds=np.array([np.nan, 0.5, 0.5])), "NaN or infinite"),
         (lambda a: a.update(extra=np.zeros(1)), "unexpected extra"),

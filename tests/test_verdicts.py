@@ -55,13 +55,13 @@ def test_an_empty_text_gets_a_note_no_scores_and_is_no_context(judge, seed_comme
     without = judge.threads(thread)
     np.testing.assert_allclose(np.delete(with_blank.scores, 4, axis=0), without.scores, rtol=0, atol=1e-12)
     stream = judge.stream()
-    assert stream.judge(blank).notes == (NOTHING_TO_SCORE,)
+    assert stream.verdict(blank).notes == (NOTHING_TO_SCORE,)
     assert len(stream.score_stream.recent) == 0  # not remembered
 
 
 def test_a_long_text_is_scored_on_its_start_with_a_note_on_every_path(judge):
     comment = Comment(LONG_TEXT, "long", "t")
-    for verdict in (judge.threads([comment])[0], judge.after([comment], [])[0], judge.stream().judge(comment)):
+    for verdict in (judge.threads([comment])[0], judge.after([comment], [])[0], judge.stream().verdict(comment)):
         assert verdict.scored and verdict.notes == (TRUNCATION_NOTE,)
         assert verdict.scores["hostile"] is not None
 
@@ -90,7 +90,7 @@ def test_score_label_and_the_server_write_the_truncation_note(shipped_model, tmp
 
 def test_stream_after_and_batch_agree_where_their_contexts_do(judge, seed_comments):
     stream = judge.stream()
-    streamed = [stream.judge(comment) for comment in seed_comments]
+    streamed = [stream.verdict(comment) for comment in seed_comments]
     batch = judge.threads(seed_comments)
     # The last comment of a thread sees the whole thread either way; the first sees less when streamed.
     assert streamed[-1].scores == pytest.approx(batch[-1].scores, abs=1e-12)
@@ -105,12 +105,12 @@ def test_a_stream_judges_comments_without_thread_together_or_alone(judge):
     article = "Cuba and North Korea pledged closer cooperation in trade."
     first, second = Comment("Go away, Bob, you idiot.", "1", article=article), Comment("Bob is right about trade.", "2", article=article)
     alone = judge.stream(unthreaded="alone")
-    alone.judge(first)
-    assert alone.judge(second).scores == judge.after([second], [])[0].scores
+    alone.verdict(first)
+    assert alone.verdict(second).scores == judge.after([second], [])[0].scores
     assert len(alone.score_stream.recent) == 0
     together = judge.stream()
-    together.judge(first)
-    assert together.judge(second).scores == judge.after([second], [first])[0].scores
+    together.verdict(first)
+    assert together.verdict(second).scores == judge.after([second], [first])[0].scores
     with pytest.raises(ValueError):
         judge.stream(unthreaded="apart")
 
@@ -125,7 +125,7 @@ def test_explanations_are_given_on_request_for_each_flag(shipped_model, seed_com
     features = shipped_model.scorer.thread_features(seed_comments)
     row = next(i for i, v in enumerate(explained) if "hostile" in v.flags)
     assert explained[row].explanation["hostile"] == shipped_model.scorer.explain(features, row, "hostile")
-    streamed = Judge(shipped_model.scorer, explain=True).stream().judge(Comment("You are an idiot and nobody wants your opinion."))
+    streamed = Judge(shipped_model.scorer, explain=True).stream().verdict(Comment("You are an idiot and nobody wants your opinion."))
     assert set(streamed.explanation) == set(streamed.flags) and streamed.explanation["hostile"][0].weight > 0
 
 
@@ -150,7 +150,7 @@ def test_a_new_unscorable_check_applies_on_every_path(shipped_model, tmp_path, m
     # It is no context for the others either.
     assert judge.threads(comments)[2].scores == judge.threads([comments[0], comments[2]])[1].scores
     stream = judge.stream()
-    assert [stream.judge(c).notes for c in comments] == [(), (note,), ()]
+    assert [stream.verdict(c).notes for c in comments] == [(), (note,), ()]
     lines = tmp_path / "comments.jsonl"
     lines.write_text("".join(json.dumps({"text": c.text, "thread_id": "t"}) + "\n" for c in comments), encoding="utf-8")
     records = []

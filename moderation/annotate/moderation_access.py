@@ -7,7 +7,7 @@ else in :mod:`moderation.annotate`. Scikit-learn is imported only by :func:`trai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,8 @@ from moderation.errors import InputError, ModelError, ModerationError
 from moderation.io.readers import ReadOptions
 from moderation.model.trainable import MIN_CLASS_TO_TRAIN, can_train
 from moderation.model.verdicts import Judge, flags_of
+
+SCORE_CHUNK = 700  # comments featurized at a time
 
 __all__ = [
     "LABELS",
@@ -32,6 +34,7 @@ __all__ = [
     "read_input",
     "load_model",
     "score",
+    "thread_statistics",
     "thresholds",
     "precision_target",
     "train_model",
@@ -56,11 +59,25 @@ def load_model(model_dir: Path | None):
     return load_chosen_model(model_dir)
 
 
+def thread_statistics(model, comments: Sequence[Comment]):
+    """The statistics of every thread of ``comments`` that scoring compares a comment with,
+    gathered :data:`SCORE_CHUNK` comments at a time."""
+    return Judge(model.scorer).large_threads(comments, SCORE_CHUNK)
+
+
 def score(model, comments: Sequence[Comment]) -> np.ndarray:
     """Calibrated scores, n × len(LABELS), each comment against its whole thread within
     ``comments``; NaN for comments not scored (empty texts) and for labels the model was not
-    trained on."""
-    return Judge(model.scorer).threads(comments).scores
+    trained on.
+
+    Scored :data:`SCORE_CHUNK` comments at a time against the statistics of every thread, as
+    ``label`` scores its largest threads: the features of 10,000 comments at once took 700 MB."""
+    judge = Judge(model.scorer)
+    threads = judge.large_threads(comments, SCORE_CHUNK)
+    scores = np.full((len(comments), len(LABELS)), np.nan)
+    for start in range(0, len(comments), SCORE_CHUNK):
+        scores[start : start + SCORE_CHUNK] = judge.threads(comments[start : start + SCORE_CHUNK], threads).scores
+    return scores
 
 
 def thresholds(model) -> dict[str, float]:

@@ -82,7 +82,7 @@ def score_lines(
                 report(error)
                 continue
             comment.article = comment.article or article_text
-        write(score_record(comment.id, stream.judge(comment)))
+        write(score_record(comment.id, stream.verdict(comment)))
     if lines == 0 and name != "<stdin>":
         raise InputError("empty file: no comments to score; give one comment per line", name)
     return bad

@@ -10,7 +10,7 @@ import numpy as np
 
 from moderation import __version__
 from moderation.comments import LABELS
-from moderation.commands.model_choice import load_prior
+from moderation.commands.model_choice import load_prior, shipped_model_named
 from moderation.commands.progress import progress
 from moderation.errors import InputError, warn
 from moderation.io.labeled import TrainingData, label_matrix, load_training_data, source_name
@@ -46,14 +46,23 @@ def train(
     quiet: bool = True,
     prior: Path | None = None,
     use_prior: bool = True,
+    overwrite_shipped: bool = False,
 ) -> dict:
     """Train on labeled data and write the model folder; returns its metadata.
 
     The model builds on the shipped prior (or the prior folder ``prior``; none if
     not ``use_prior``). Labels with too few examples of either class
     (:data:`~moderation.model.trainable.MIN_CLASS_TO_TRAIN`) are skipped with a warning; it is
-    an error only when no label can be trained.
+    an error only when no label can be trained. A shipped model folder is written only with
+    ``overwrite_shipped``.
     """
+    if not overwrite_shipped and shipped_model_named(Path(model_dir)):
+        raise InputError(
+            "is a model shipped with moderation, checked against the digest this version pins, so training must not "
+            "replace it; train without --model to write your own model (every command then uses it), or give --model "
+            "another folder (maintainers rebuilding it: add --overwrite-shipped)",
+            model_dir,
+        )
     check_model_target(Path(model_dir))  # before minutes of training, not after
     prior_model = load_prior(prior) if use_prior else None
     data = load_training_data(data_paths, options)
@@ -127,6 +136,7 @@ def fit_and_write(
             "sources": data.sources,
             "comments": len(data.comments),
             "threads": len({c.thread_id for c in data.comments}),
+            "duplicates": classifier.duplicates_,  # comments repeating an earlier one's text
             "labels": {
                 label: {"annotated": int((~np.isnan(Y[:, j])).sum()), "positive": int(np.nansum(Y[:, j]))}
                 for j, label in enumerate(LABELS)

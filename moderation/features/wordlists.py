@@ -102,6 +102,14 @@ DISPARAGING_WORDS = frozenset(
     """.split()
 )
 
+# Words commenters disguise ("i d i o t", "1d10t", "idiooot"): spelling a disguised word back
+# is done only when it gives one of these, so ordinary text is never respelled.
+DISGUISED_WORDS = (HOSTILE_WORDS | DISPARAGING_WORDS) - {"xxcensored"}
+
+# Words recognized when a disguise has to be read back into words: spaced-out letters split
+# into words, and text behind a right-to-left override put in the order that reads.
+KNOWN_WORDS = STOP_WORDS | SECOND_PERSON | REACTION_WORDS | DISGUISED_WORDS
+
 # Words that name a group of people by identity: sexual orientation and gender, race and
 # origin, religion, disability, age. They carry no weight in any n-gram feature (see
 # :func:`moderation.features.text.word_ngrams`): public data mentions groups far more often in

@@ -231,9 +231,8 @@ class ModelArrays:
         except InvalidModelArrays as problem:
             return str(problem)
         for name, array in self.to_dict().items():
-            shape = specs[name].shape
-            expected = tuple(array.shape[0] if d == ANY else dimensions[d] if isinstance(d, str) else d for d in shape)
-            if array.shape != expected:
+            expected = tuple(dimensions.get(d, d) for d in specs[name].shape)
+            if array.ndim != len(expected) or any(e != ANY and n != e for n, e in zip(array.shape, expected)):
                 return f"{name} has shape {array.shape}, expected {expected}"
         if self.context_features not in (0, len(CONTEXT_FEATURES)):
             return f"{self.context_features} context features, expected {len(CONTEXT_FEATURES)}"

@@ -9,8 +9,8 @@ with their context:
   ``evaluate``, ``annotate``);
 - :meth:`Judge.after`: a batch, each comment against its article and the earlier comments
   given with it, nothing remembered (the server's Perspective endpoint);
-- :meth:`Judge.stream`: comments as they arrive, each against the ones before it, in flat
-  memory (``score``, the server's ``/v1/score``).
+- :meth:`Judge.stream`, then :meth:`VerdictStream.verdict` per comment: comments as they
+  arrive, each against the ones before it, in flat memory (``score``, ``/v1/score``).
 
 Each comment gets a :class:`Verdict`. A comment that one of :data:`UNSCORABLE_CHECKS` refuses
 gets no scores, no flags and that check's note, and is no context for other comments; a scored
@@ -67,22 +67,29 @@ def scored_notes(comment: Comment) -> tuple[str, ...]:
     return tuple(note for note in (check(comment) for check in SCORED_NOTES) if note is not None)
 
 
+def notes_of(comment: Comment) -> tuple[str, ...]:
+    """A comment's notes: why it is not scored, or what to know about its scores."""
+    refusal = unscorable(comment)
+    return (refusal,) if refusal is not None else scored_notes(comment)
+
+
 def flags_of(scores, thresholds):
     """The flag rule, elementwise: a score flags its label when it reaches the label's
     threshold. No score (NaN) or no threshold (NaN) never flags."""
-    return np.asarray(scores) >= thresholds
+    with np.errstate(invalid="ignore"):
+        return np.asarray(scores) >= thresholds
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: label makes one per comment, and frozen ones are 4× slower to make
 class Verdict:
     """What the model says of one comment.
 
     ``scores``: every label of :data:`LABELS`, None where the model has no score (a label it
     was not trained on, or a comment it did not score). ``flags``: the labels whose score
     reached their threshold, in :data:`LABELS` order. ``notes``: why it was not scored, or what
-    to know about its scores. ``explanation``: with ``explain``, per flag, the features that
-    raised the score most (None if not asked for, or not scored). ``scored``: whether the
-    comment was scored at all.
+    to know about its scores. ``scored``: whether it was scored at all. ``explanation``: with
+    ``explain``, per flag, the features that raised the score most (None if not asked for, or
+    not scored).
     """
 
     scores: dict[str, float | None]
@@ -97,7 +104,7 @@ class Verdict:
         return cls(dict.fromkeys(LABELS), (), (note,), False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Verdicts:
     """Verdicts on a batch of comments, in their order: as arrays (``scores``: one row per
     comment, one column per label, NaN where there is no score; ``flagged``: booleans of the
@@ -209,16 +216,16 @@ class VerdictStream:
     and its article, in flat memory (:meth:`Judge.stream`)."""
 
     def __init__(self, judge: Judge, remembered: int, unthreaded_alone: bool):
-        self.owner = judge
+        self.judge = judge
         self.unthreaded_alone = unthreaded_alone
         self.score_stream = judge.scorer.stream(remembered)
 
-    def judge(self, comment: Comment) -> Verdict:
+    def verdict(self, comment: Comment) -> Verdict:
         """The verdict on ``comment`` against the earlier ones; then it is one of them."""
         refusal = unscorable(comment)
         if refusal is not None:
             return Verdict.unscored(refusal)
         if self.unthreaded_alone and not comment.thread_id:
-            return self.owner.after([comment], [])[0]
+            return self.judge.after([comment], [])[0]
         scored = self.score_stream.score(comment)
-        return self.owner.assemble([comment], [None], scored.scores[None, :], scored.features)[0]
+        return self.judge.assemble([comment], [None], scored.scores[None, :], scored.features)[0]
