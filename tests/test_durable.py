@@ -298,7 +298,7 @@ def digest(path: Path) -> str:
 def test_training_into_the_shipped_model_folder_is_refused_by_any_name(tmp_path):
     before = digest(DEFAULT_MODEL / "model.npz")
     (tmp_path / "link").symlink_to(DEFAULT_MODEL)
-    names = ["models/default", "models/./default/", DEFAULT_MODEL.parent.parent / "labels" / ".." / "models" / "default", tmp_path / "link", "models/hostility-prior"]
+    names = ["models/default", "models/./default/", DEFAULT_MODEL.parent.parent / "labels" / ".." / "models" / "default", tmp_path / "link", "models/prior"]
     for name in names:
         result = run_cli("train", "labels", "--model", name, "--quiet")
         assert result.returncode == 2, (name, result.stderr)
