@@ -139,7 +139,7 @@ def test_edited_metadata_that_would_change_flags_is_refused(tmp_path, trained_mo
         (lambda a: a.update(word_idf=a["word_idf"][:-1]), "word_idf has shape"),
         (lambda a: a.update(intercept=np.zeros(5)), "intercept has shape"),
         (lambda a: a.update(word_vocabulary=np.array(7, dtype=np.uint8)), "word_vocabulary has shape"),
-        (lambda a: a.pop("prior_weight"), "missing prior_weight"),
+        (lambda a: a.pop("prior_word_coef"), "missing prior_word_coef"),
         (lambda a: a.update(trained=np.ones(3)), "trained has type"),
         (lambda a: a.update(thresholds=np.array([np.nan, 0.5, 0.5])), "NaN or infinite"),
         (lambda a: a.update(extra=np.zeros(1)), "unexpected extra"),

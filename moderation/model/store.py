@@ -28,10 +28,10 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "ad62424903f9d1cfac09d4346c099f30e3a051565fe5a143638294bbeb70f405"
+DEFAULT_MODEL_SHA256 = "07d94afd5e74a8518a9abdfbc7a69afa428f5595cf3edb2319c59f8614612a70"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
-PRIOR_SHA256 = "ac01892328a09ca53d1b004b967e1ce86a4127f5a332f9ac74318ebff98cf207"
+PRIOR_SHA256 = "919ccf4a77973eaf474c5387c30f796b63ea40f4a38981a0f4043e03aa9d9168"
 """sha256 of the shipped ``models/prior/model.npz``, which every trained model builds on."""
 
 def write_model(target: Path, arrays: ModelArrays, metadata: dict, render_card) -> dict:
