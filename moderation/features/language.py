@@ -131,12 +131,30 @@ def script_of(words: list[str]) -> tuple[str, int]:
     return max(counts, key=counts.get), sum(counts.values())
 
 
+ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def plainly_english(text: str) -> bool:
+    """Whether a text has :data:`ENGLISH_WORDS_NEEDED` English function words as typed: what most
+    comments are found to be at once, without undoing disguises, looking for names or asking
+    the detector (those are for the rest)."""
+    found = 0
+    for match in ASCII_WORD.finditer(text.lower().replace("’", "'")):
+        if match.group() in ENGLISH_WORDS:
+            found += 1
+            if found >= ENGLISH_WORDS_NEEDED:
+                return True
+    return False
+
+
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of the language ``text`` is written in (the ISO 639-3 code for a
     language without one), or None when there is too little text to tell. Leans to English
     (see the module docstring): "en" for any comment with enough English words, and another
     code only when the detector is sure. Deterministic."""
     text = text[:READ_CHARS]
+    if plainly_english(text):
+        return "en"
     words = prose_words(fold_unicode(text) if not text.isascii() else text)
     script, letters = script_of(words)
     if letters < (MIN_LETTERS if script == "LATIN" else MIN_OTHER_LETTERS):

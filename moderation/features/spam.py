@@ -5,20 +5,19 @@ Spam is off-topic whatever the thread (guidelines, off_topic rule 6), but it oft
 with nothing the labeled threads hold: a prize text, a work-from-home offer, a channel to
 subscribe to. These counts carry what any spam looks like, so the off-topic prior, fitted on one
 spam collection, recognizes spam of other kinds. They are counted on the raw text, before
-tokenization turns "www.easy-cash.biz" and "£900" into ordinary words.
+tokenization turns "www.easy-cash.biz" and "£900" into ordinary words. They are counted on every
+comment, so each pattern runs on lowercased text, behind a cheap first test where one exists.
 """
 
 from __future__ import annotations
 
 import re
 
-# Addresses: URLs, bare domains with a common top-level domain, e-mail addresses.
-LINK = re.compile(
-    r"(?:https?://|www\.)\S+"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|biz|info|ly|co|io|me|tv|xyz|us|uk|ru|cc|gl|gg|to|link|site|online|club|shop|store)\b"
-    r"|\b[\w.+-]+@[\w-]+\.[\w.]+",
-    re.IGNORECASE,
-)
+# Addresses: URLs, bare domains with a common top-level domain, e-mail addresses. Matched on
+# lowercased text, each with its own cheap first test (most comments have none).
+URL = re.compile(r"(?:https?://|www\.)\S+")
+DOMAIN = re.compile(r"[a-z0-9-]\.(?:com|net|org|biz|info|ly|co|io|me|tv|xyz|us|uk|ru|cc|gl|gg|to|link|site|online|club|shop|store)\b")
+EMAIL = re.compile(r"[\w.+-]@[\w-]+\.[a-z]")
 # Phone numbers: 7 or more digits, possibly split by spaces, dashes or brackets (not dots:
 # "3.14159265" is a number).
 PHONE = re.compile(r"(?<![\w.])(?:\+?\d[\s()-]?){6,}\d(?!\w|\.\d)")
@@ -26,8 +25,7 @@ PHONE = re.compile(r"(?<![\w.])(?:\+?\d[\s()-]?){6,}\d(?!\w|\.\d)")
 # Amounts alone are no sign: news comments quote budgets and prices.
 MONEY_RATE = re.compile(
     r"(?:[$£€]\s?\d[\d,.]*\s?[km]?|\b\d[\d,.]*\s?(?:dollars|bucks|usd|pounds|gbp|euros?))"
-    r"\s?(?:/|an?|per|each|every)\s?(?:hour|hr|day|week|month|mo)\b",
-    re.IGNORECASE,
+    r"\s?(?:/|an?|per|each|every)\s?(?:hour|hr|day|week|month|mo)\b"
 )
 # Phrases of advertising and of asking for attention. Words news comments use for other things
 # ("free", "win", "prize", "bonus", "bitcoin", "call") count only inside a phrase.
@@ -45,8 +43,8 @@ PROMOTION = re.compile(
     r"|txt|text (?:stop|to \d)|call (?:now|free) |act now|order now|buy now|limited time offer|100% free"
     r"|whatsapp|telegram|dm me|inbox me"
     r")\b",
-    re.IGNORECASE,
-)
+)  # matched on lowercased text: no IGNORECASE, which makes the many branches three times slower
+DIGIT = re.compile(r"\d")
 MAX_COUNT = 3
 """Counts stop here: a long comment citing many sources is no more spam than one citing three."""
 
@@ -55,7 +53,16 @@ def spam_signs(text: str) -> tuple[int, int]:
     """(links, promotion): how many links, e-mail addresses and phone numbers the text holds,
     and how many advertising phrases and offers of money by the hour or month, each at most
     :data:`MAX_COUNT`."""
-    digits = any(ch.isdigit() for ch in text)
-    links = (len(LINK.findall(text)) if "." in text or "@" in text else 0) + (len(PHONE.findall(text)) if digits else 0)
-    promotion = len(PROMOTION.findall(text)) + (len(MONEY_RATE.findall(text)) if digits else 0)
+    lower = text.lower()
+    promotion = len(PROMOTION.findall(lower))
+    links = 0
+    if DIGIT.search(lower):
+        links += len(PHONE.findall(lower))
+        promotion += len(MONEY_RATE.findall(lower))
+    if "@" in lower:
+        links += len(EMAIL.findall(lower))
+    if "http" in lower or "www" in lower:
+        links += len(URL.findall(lower))
+        lower = URL.sub(" ", lower)  # its domain is not counted again
+    links += len(DOMAIN.findall(lower))
     return min(links, MAX_COUNT), min(promotion, MAX_COUNT)
