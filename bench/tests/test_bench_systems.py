@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from bench.datasets import COLUMNS
+from bench.protocol import ROOT
 from bench.tests.synthetic import FRIENDLY, HOSTILE
 from bench.systems import DEFAULT_SYSTEMS, SYSTEMS, FastText, HostileWordList, LengthOnly, Ours, OursNoPrior, PlainBaseline, ProfanityCheck
-from tests.conftest import ROOT
 
 
 def synthetic_frame(rows: int = 60) -> pd.DataFrame:
