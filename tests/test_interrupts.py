@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import ROOT, SEED_CSV
 
+pytestmark = pytest.mark.slow  # real processes, signalled; 60,000-row inputs
+
 ROWS = 60_000  # above the size where label starts worker processes
 
 
