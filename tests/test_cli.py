@@ -115,7 +115,7 @@ def test_evaluate_table_and_json(trained_model, tmp_path):
 
 
 def test_evaluate_report_writes_metrics_and_two_plots_per_label(tmp_path, trained_model):
-    pytest.importorskip("matplotlib")
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed: pip install '.[report]'")
     report = tmp_path / "report"
     result = invoke_cli("evaluate", LABELS_DIR, "--json", "--report", report, "--model", trained_model)
     assert result.returncode == 0, result.stderr

@@ -212,7 +212,7 @@ def test_a_line_beyond_what_can_be_held_is_refused_by_label_and_cut_by_score(tmp
     assert f"endless.txt, line 1: more than {LINE_LIMIT:,} bytes without a line break; read its start" in score.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+@pytest.mark.skipif(os.geteuid() == 0, reason="run as root, who can write into a read-only folder: needs another user")
 def test_unwritable_output_folder(tmp_path):
     source = write_bytes(tmp_path, "in.csv", GOOD_CSV.encode())
     locked = tmp_path / "locked"

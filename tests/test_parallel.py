@@ -68,7 +68,7 @@ def test_batched_label_scores_like_all_at_once(model, interleaved, tmp_path, mon
 
 @pytest.mark.slow  # starts a Dask cluster of processes
 def test_dask_local_cluster_scores_like_all_at_once(model, interleaved, tmp_path, monkeypatch):
-    pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed", reason="dask is not installed: pip install '.[dask]'")
     source, rows = interleaved
     monkeypatch.setattr(labeling, "CHUNK", 40)
     label_file(source, tmp_path / "out.csv", model, model.thresholds, workers=2, dask="local", quiet=True)

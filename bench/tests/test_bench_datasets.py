@@ -1,4 +1,4 @@
-"""Tests for bench/datasets.py against the real data under /work/shared/data (skipped when absent).
+"""Tests for bench/datasets.py against the public datasets in ../shared/data (skipped when absent).
 
 Expected counts are hard-coded from each folder's README.md, not from this code's output.
 """
@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.datasets import COLUMNS, DATA_DIR_DEFAULT, Dataset, cmv_context, data_dir, load_datasets
+from bench.datasets import COLUMNS, Dataset, cmv_context, data_dir, load_datasets
 from bench.protocol import fit_and_evaluation_rows
+from bench.tests.public_data import MISSING
 
 LABELS = ["off_topic", "hostile", "ad_hominem"]
 SYNTHETIC = ["sfu-ctc-synthetic-offtopic", "fox-news-synthetic-offtopic"]
@@ -52,7 +53,7 @@ SOURCES = {"sfu-ctc-synthetic-offtopic": "sfu-ctc", "fox-news-synthetic-offtopic
 def data() -> Path:
     found = data_dir()
     if found is None:
-        pytest.skip(f"no data dir at {DATA_DIR_DEFAULT}")
+        pytest.skip(MISSING)
     return found
 
 

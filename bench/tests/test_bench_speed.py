@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from bench.datasets import DATA_DIR_DEFAULT, data_dir
+from bench.datasets import data_dir
 from bench.speed import parse_args, render_markdown
 from bench.speed_systems import (
     ROOT,
@@ -25,8 +25,7 @@ from bench.speed_systems import (
     write_expected_scores,
     write_labeled_csv,
 )
-
-needs_data = pytest.mark.skipif(data_dir() is None, reason=f"no public data at {DATA_DIR_DEFAULT}")
+from bench.tests.public_data import needs_data
 
 SOURCE = pd.DataFrame(
     {
