@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from moderation.server import scoring
 from moderation.server.app import ServerSettings, create_app
 from moderation.server.feedback import COLUMNS, FeedbackFile, check_feedback_file, feedback_row
+from moderation.server.scale import coral_scale
 from tests.conftest import DEFAULT_MODEL, invoke_cli
 
 ANALYZE = "/v1alpha1/comments:analyze"
@@ -49,13 +50,14 @@ def google_error(response, code, status):
     return error
 
 
-def test_analyze_scores_the_hostile_probability(client, model):
+def test_analyze_scores_the_hostile_probability_on_the_coral_scale(client, model):
     response = client.post(ANALYZE, json=analyze_body(languages=["en"], clientToken="c1"))
     assert response.status_code == 200
     body = response.json()
     value = body["attributeScores"]["TOXICITY"]["summaryScore"]["value"]
     expected = model.score_in_context([scoring.InContext(["you are a bunch of loudmouth hypocrites"])])[0][0]
-    assert value == pytest.approx(expected[scoring.LABELS.index("hostile")], abs=1e-6)
+    hostile = expected[scoring.LABELS.index("hostile")]
+    assert value == pytest.approx(float(coral_scale(hostile, model.thresholds["hostile"])), abs=1e-6)
     assert body["clientToken"] == "c1" and body["languages"] == ["en"]
     assert body["attributeScores"]["TOXICITY"]["spanScores"][0]["begin"] == 0
 
@@ -287,7 +289,7 @@ def test_train_reads_the_feedback_file(model, tmp_path):
     assert metadata["data"]["comments"] == 12  # the deleted comment has no label yet
     assert metadata["data"]["labels"]["hostile"] == {"annotated": 12, "positive": 6}
     assert metadata["trained_labels"] == ["hostile"]  # only approvals say anything of the others: all 0
-    assert "1 row(s) without text or without any label" in result.stderr
+    assert "1 row(s) waiting for a label ('rejected by a moderator')" in result.stderr
 
 
 def tampered_copy(tmp_path):

@@ -159,8 +159,7 @@ def test_a_request_shaped_like_coral_talks(tmp_path):
 
         hostile = toxicity("Shut up, you ignorant moron. You people are idiots.")
         benign = toxicity("Thank you for the article, it explains the trade agreement well.")
-        assert 0 <= benign < hostile <= 1
-        assert isinstance(hostile > 0.8, bool)  # Coral compares the value with its threshold (0.8 by default)
+        assert 0 <= benign <= 0.8 < hostile <= 1  # Coral withholds a comment above its threshold, 0.8 by default
 
 
 def test_access_log_has_one_line_per_request():

@@ -31,7 +31,9 @@ from moderation.errors import ModerationError
 from moderation.server.access import AccessLog, digest, read_api_keys
 from moderation.server.discovery import API_VERSION, discovery_document
 from moderation.server.feedback import FeedbackFile, feedback_row
+from moderation.server.languages import DEFAULT_POLICY, LanguagePolicy
 from moderation.server.perspective import (
+    WORD_LIST,
     ApiError,
     analyze_response,
     parse_analyze,
@@ -39,8 +41,19 @@ from moderation.server.perspective import (
     parse_suggest,
     spans_of,
     suggest_response,
+    unscored_language,
 )
-from moderation.server.scoring import LABELS, REMEMBERED_COMMENTS, Comment, InContext, ServingModel, load
+from moderation.server.scale import DEFAULT_SCALE, served_scores
+from moderation.server.scoring import (
+    LABELS,
+    REMEMBERED_COMMENTS,
+    Comment,
+    InContext,
+    ServingModel,
+    detected_language,
+    load,
+    word_list_scores,
+)
 
 log = logging.getLogger("moderation.server")
 
@@ -61,6 +74,9 @@ class ServerSettings:
     insecure_no_auth: bool = False
     max_request_bytes: int = 1 << 20
     remembered: int = REMEMBERED_COMMENTS
+    scale: str = DEFAULT_SCALE
+    other_languages: str = DEFAULT_POLICY
+    drop_unsupported: bool = False
 
 
 class Batcher:
@@ -113,6 +129,7 @@ class ServerState:
         self.keys = read_api_keys(settings.api_keys) if settings.api_keys else None
         self.feedback = FeedbackFile(settings.feedback) if settings.feedback else None
         self.batcher = Batcher()
+        self.languages = LanguagePolicy(settings.other_languages)
         self._reloading = asyncio.Lock()
 
     def check_key(self, request: Request) -> None:
@@ -259,13 +276,22 @@ def native_comment(record: dict) -> Comment:
 async def analyze(request: Request, state: ServerState, pretty: bool) -> Response:
     """``POST /v1alpha1/comments:analyze``: Perspective's scores of one comment."""
     body = await read_body(request, state.settings.max_request_bytes)
-    model = state.model
-    parsed = parse_analyze(parse_json(body), model.labels)
-    spans = spans_of(parsed)
-    scores = []
-    if parsed.attributes:  # all may have been dropped (dropUnsupportedAttributes)
-        scores = await state.batcher.score(model, InContext([parsed.text[b:e] for b, e in spans], parsed.article, parsed.earlier))
-    return json_response(analyze_response(parsed, spans, scores, LABELS), pretty=pretty)
+    model, settings = state.model, state.settings
+    parsed = parse_analyze(parse_json(body), model.labels, settings.drop_unsupported)
+    detected = detected_language(parsed.text)
+    language = unscored_language(parsed.languages, detected)
+    if language is not None:
+        return json_response(state.languages.answer(parsed, language), pretty=pretty)
+    spans = spans_of(parsed, len(body))
+    texts = [parsed.text[b:e] for b, e in spans]
+    wanted = {attribute.label for attribute in parsed.attributes}  # each label scored once, whatever names ask for it
+    columns = {}
+    if wanted - {WORD_LIST}:  # none when all were dropped (dropUnsupportedAttributes) or only PROFANITY is asked
+        scores = await state.batcher.score(model, InContext(texts, parsed.article, parsed.earlier))
+        columns = served_scores(scores, LABELS, model.thresholds, settings.scale)
+    if WORD_LIST in wanted:
+        columns[WORD_LIST] = word_list_scores(texts)
+    return json_response(analyze_response(parsed, spans, columns, detected), pretty=pretty)
 
 
 async def suggest_score(request: Request, state: ServerState, pretty: bool) -> Response:
@@ -278,7 +304,9 @@ async def suggest_score(request: Request, state: ServerState, pretty: bool) -> R
         )
     body = await read_body(request, state.settings.max_request_bytes)
     parsed = parse_suggest(parse_json(body), LABELS)
-    row = feedback_row(parsed.text, parsed.labels, parsed.article, parsed.client_token)
+    row = feedback_row(
+        parsed.text, parsed.labels, parsed.article, parsed.comment_id, thread_id=parsed.thread_id, parent_id=parsed.parent_id, reason=parsed.reason
+    )
     await asyncio.to_thread(state.feedback.append, [row])  # fsync takes milliseconds: off the event loop
     return json_response(suggest_response(parsed), pretty=pretty)
 
@@ -303,10 +331,16 @@ async def discovery(request: Request, state: ServerState, pretty: bool) -> Respo
 
 
 async def healthz(request: Request, state: ServerState, pretty: bool) -> Response:
-    """``GET /healthz``: up, and which model it serves."""
+    """``GET /healthz``: up, which model it serves, and the comments in languages it does not
+    score so far (this process's), by language."""
     model = state.model
     return json_response(
-        {"status": "ok", "pid": os.getpid(), "model": {"path": str(model.path), "sha256": model.sha256, "labels": list(model.labels)}},
+        {
+            "status": "ok",
+            "pid": os.getpid(),
+            "model": {"path": str(model.path), "sha256": model.sha256, "labels": list(model.labels)},
+            "languages": state.languages.health(),
+        },
         pretty=pretty,
     )
 

@@ -9,7 +9,9 @@ The rest of ``moderation.server`` never imports the model modules: it uses :func
 - :meth:`ServingModel.score_in_context`: scores of texts each against its own article and
   earlier comments, without remembering them (Perspective's ``comments:analyze``);
 - :class:`ThreadMemory`: ``score``'s JSON record of a comment against the earlier comments
-  of its thread, remembering it, in bounded memory (the native ``/v1/score``).
+  of its thread, remembering it, in bounded memory (the native ``/v1/score``);
+- the languages the model scores, and :func:`detected_language` of a comment;
+- :func:`word_list_scores`: whether texts hold a word of the hostile word list (PROFANITY).
 """
 
 from __future__ import annotations
@@ -23,10 +25,18 @@ import numpy as np
 from moderation.commands.models import load_chosen_model
 from moderation.commands.score import score_record
 from moderation.comments import LABELS, Comment
+from moderation.features.text import tokenize
+from moderation.features.wordlists import HOSTILE_WORDS
 from moderation.model.scorer import REMEMBERED_COMMENTS, ScoredComment
 from moderation.model.store import LoadedModel
 
-__all__ = ["LABELS", "REMEMBERED_COMMENTS", "Comment", "InContext", "ServingModel", "ThreadMemory", "load"]
+__all__ = [
+    "LABELS", "REMEMBERED_COMMENTS", "SCORED_LANGUAGES", "Comment", "InContext", "ServingModel", "ThreadMemory",
+    "detected_language", "load", "word_list_scores",
+]  # fmt: skip
+
+SCORED_LANGUAGES = ("en",)
+"""ISO 639-1 codes of the languages the model scores: it is trained on English comments only."""
 
 
 @dataclass(frozen=True)
@@ -97,3 +107,19 @@ class ThreadMemory:
 def load(path: Path | None) -> ServingModel:
     """The model folder at ``path`` (None: the one every command uses by default), verified before use."""
     return ServingModel(load_chosen_model(path))
+
+
+def detected_language(text: str) -> str | None:
+    """The ISO 639-1 code of the language ``text`` is written in, or None when unknown.
+
+    No detection yet, so always None: ``moderation.features.language.detect_language`` is to
+    answer here once it exists (the server treats a comment detected as a language outside
+    :data:`SCORED_LANGUAGES` as it treats a request for one).
+    """
+    return None
+
+
+def word_list_scores(texts: Sequence[str]) -> np.ndarray:
+    """1.0 for each text holding a word of the hostile word list (insults, slurs, swear words,
+    starred-out words, after the model's own normalization), else 0.0: a match, not a probability."""
+    return np.array([float(not HOSTILE_WORDS.isdisjoint(tokenize(text))) for text in texts])
