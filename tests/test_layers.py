@@ -15,7 +15,7 @@ LAYERS = [
     {"features", "io"},
     {"model"},
     {"commands"},
-    {"server", "annotate"},
+    {"server", "annotate", "review"},
     {"cli", "__main__"},
 ]
 

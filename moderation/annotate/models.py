@@ -44,6 +44,7 @@ class Models:
         self.base_name = "default model" if base_dir is None else str(base_dir)
         self.base_scores = model_access.score(self.base, comments)
         self.base_thresholds = threshold_array(self.base)
+        self.learned = None  # the retrained model, once there is one
         self.learned_scores: np.ndarray | None = None
         self.learned_thresholds: np.ndarray | None = None
         self.learned_cv_auc = np.full(len(LABELS), np.nan)
@@ -66,7 +67,7 @@ class Models:
         rows, Y = answers
         self.base_auc = np.array([roc_auc(Y[:, j], self.base_scores[rows, j]) for j in range(len(LABELS))])
         self.learned_cv_auc = np.array([cv_auc.get(label, np.nan) for label in LABELS])
-        self.learned_scores, self.learned_thresholds = scores, threshold_array(model)
+        self.learned, self.learned_scores, self.learned_thresholds = model, scores, threshold_array(model)
         self.learned_from = model_access.training_size(model)
 
     def try_learned(self, model_dir: Path, answers: tuple[np.ndarray, np.ndarray]) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from moderation.annotate import model_access
-from moderation.annotate.labels_file import LabelsFile
+from moderation.annotate.labels_file import LabelsFile, unwritable_note
 from moderation.annotate.model_access import InputError, ReadOptions
 from moderation.annotate.models import Models, learned_model_dir
 from moderation.annotate.retrain import Retrainer
@@ -60,6 +60,10 @@ def annotate(settings: AnnotateSettings) -> int:
         comments = model_access.read_input(settings.input, settings.read_options)
         if not any(comment.text.strip() for comment in comments):
             raise InputError("no comments with text to annotate", settings.input)
+        replaced = unwritable_note(comments)
+        if replaced:
+            notices.append(replaced)
+            notice(replaced)
         if settings.interactive:
             notice(f"scoring {len(comments):,} comments ...")
         models = Models(comments, settings.model)

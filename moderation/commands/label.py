@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from itertools import islice, repeat
@@ -18,7 +17,7 @@ from moderation.errors import InputError, warn
 from moderation.features.context import WholeThreads
 from moderation.features.text import MAX_TEXT_CHARS
 from moderation.io.readers import EXPORT_FORMATS, ReadOptions, ReadReport, open_input
-from moderation.io.writers import SURROGATE_NOTE, check_output, csv_cell, json_line, open_output, without_surrogates
+from moderation.io.writers import check_output, csv_cell, csv_row, json_line, open_output, writable_cells
 from moderation.model.store import LoadedModel
 
 SCORE_COLUMNS = tuple(f"{label}_score" for label in LABELS)
@@ -283,9 +282,8 @@ def label_file(
         statuses = summary.statuses if comments.format in EXPORT_FORMATS else Counter()
         scored = scored_in_order(comments.comments(), plan, BatchScorer(model, shared), workers, dask, comments.name)
         with open_output(output, input_identity=comments.identity) as stream, progress("labeling", plan.comments, quiet) as advance:
-            writer = None if as_jsonl else csv.writer(stream, lineterminator="\n")
-            if writer:
-                writer.writerow(header)
+            if not as_jsonl:
+                stream.write(csv_row(writable_cells(header)[0]))
             for comment, scores in scored:
                 fields = output_fields(comment, scores, thresholds)
                 flagged = [label for label in LABELS if fields[f"{label}_flag"] == 1]
@@ -296,14 +294,12 @@ def label_file(
                 if only_flagged and not flagged:
                     continue
                 record = {**input_record(comment), **{names[column]: value for column, value in fields.items()}}
-                if not writer:
+                if as_jsonl:
                     stream.write(json_line(record))
                     continue
                 values = [value if type(value) in PLAIN_CELLS else csv_cell(value) for value in map(record.get, header, no_value)]
-                try:
-                    writer.writerow(values)
-                except UnicodeEncodeError:  # raised before any of the row is written
-                    values = without_surrogates(values)
-                    values[note_column] = "; ".join(note for note in (values[note_column], SURROGATE_NOTE) if note)
-                    writer.writerow(values)
+                values, replaced = writable_cells(values)
+                if replaced:
+                    values[note_column] = "; ".join(note for note in (values[note_column], replaced) if note)
+                stream.write(csv_row(values))
     return summary

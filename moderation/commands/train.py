@@ -10,7 +10,7 @@ import numpy as np
 
 from moderation import __version__
 from moderation.comments import LABELS
-from moderation.commands.models import load_prior
+from moderation.commands.models import load_prior, shipped_model_named
 from moderation.commands.progress import progress
 from moderation.errors import InputError, warn
 from moderation.io.labeled import label_matrix, load_training_data, source_name
@@ -45,17 +45,26 @@ def train(
     quiet: bool = True,
     prior: Path | None = None,
     use_prior: bool = True,
+    overwrite_shipped: bool = False,
 ) -> dict:
     """Train on labeled data and write the model folder; returns its metadata.
 
     The model builds on the shipped hostility prior (or the prior folder ``prior``; none if
     not ``use_prior``). Labels with fewer than five examples of either class are skipped with
-    a warning; it is an error only when no label can be trained.
+    a warning; it is an error only when no label can be trained. A shipped model folder is
+    written only with ``overwrite_shipped`` (maintainers rebuilding it).
     """
     from moderation.model.card import model_card
     from moderation.model.metrics import label_metrics
     from moderation.model.pipeline import ModerationClassifier
 
+    if not overwrite_shipped and shipped_model_named(Path(model_dir)):
+        raise InputError(
+            "is a model shipped with moderation, checked against the digest this version pins, so training must not "
+            "replace it; train without --model to write your own model (every command then uses it), or give --model "
+            "another folder (maintainers rebuilding it: add --overwrite-shipped)",
+            model_dir,
+        )
     check_model_target(Path(model_dir))  # before minutes of training, not after
     hostility_prior = load_prior(prior) if use_prior else None
     data = load_training_data(data_paths, options)

@@ -357,9 +357,10 @@ class Scorer:
         return ScoreStream(self, remembered)
 
     # -- explanations ---------------------------------------------------------------------
-    def contributions(self, rows: FeatureRows, row: int, label: str) -> list[Contribution]:
+    def contributions(self, rows: FeatureRows, row: int, label: str, largest: int | None = None) -> list[Contribution]:
         """Every feature's term of ``label``'s decision value for text ``row`` (they sum to it,
-        minus the intercept)."""
+        minus the intercept); with ``largest``, only the ``largest`` greatest terms of each
+        n-gram block (what :meth:`explain` needs, without naming every n-gram of a long text)."""
         a = self.arrays
         j = LABELS.index(label)
         parts = []
@@ -368,7 +369,9 @@ class Scorer:
             name = ("prior: " if prior else "") + ("chars '{}'" if block.endswith("char") else "{}")
             coef = a[f"{block}_coef"][:, 0] * a["prior_weight"][j] if prior else a[f"{block}_coef"][:, j]
             terms, mine = self.terms[block], docs == row
-            parts += [Contribution(name.format(terms[f]), float(v * coef[f])) for f, v in zip(features[mine].tolist(), values[mine].tolist())]
+            weights = values[mine] * coef[features[mine]]
+            kept = np.argpartition(-weights, largest)[:largest] if largest is not None and len(weights) > largest else slice(None)
+            parts += [Contribution(name.format(terms[f]), w) for f, w in zip(features[mine][kept].tolist(), weights[kept].tolist())]
         if rows.context.shape[1]:
             parts += [
                 Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a["context_coef"][j])
@@ -377,7 +380,7 @@ class Scorer:
 
     def explain(self, rows: FeatureRows, row: int, label: str, top: int = 5) -> list[Contribution]:
         """The features that pushed ``label``'s decision up the most for text ``row``, largest first."""
-        positive = [p for p in self.contributions(rows, row, label) if p.weight > 0]
+        positive = [p for p in self.contributions(rows, row, label, largest=top) if p.weight > 0]
         return sorted(positive, key=lambda p: -p.weight)[:top]
 
 

@@ -5,8 +5,9 @@ loading can never run code; everything that decides a score or a flag, threshold
 ``metadata.json`` (what the arrays hold, versions, data digest, metrics, the sha256 of
 ``model.npz``) and ``MODEL_CARD.md``. A model is used only when the sha256 of its arrays
 matches the metadata and, for the shipped default model, the digest pinned below, and when its
-arrays have the shapes the scorer expects. Folders are written beside the target and renamed
-into place, so a model is either complete or absent.
+arrays have the shapes the scorer expects. Folders are built beside the target and swapped
+in under the durable policy (:mod:`moderation.io.durable`), so the name holds a complete model,
+old or new, at every moment.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import io
 import json
 import math
 import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 
 from moderation.comments import LABELS
 from moderation.errors import InputError, ModelError
-from moderation.io.writers import current_umask
+from moderation.io import durable
 from moderation.model.scorer import Scorer
 
 MODEL_FORMAT = 2
@@ -64,8 +63,9 @@ def write_model(target: Path, arrays: dict[str, np.ndarray], metadata: dict, ren
     """Write a model folder atomically; returns the metadata as written: with the digest, and
     the labels and thresholds as the arrays record them.
 
-    The new folder is built and verified beside ``target``, then swapped in: an existing
-    model is replaced only by a complete one, and a failure leaves it untouched.
+    The new folder is built and verified beside ``target``, then swapped in
+    (:func:`moderation.io.durable.staged_folder`): the name holds the old model or the new
+    one at every moment, and a failure leaves the old one untouched.
     ``render_card(metadata)`` gives the text of the model card.
     """
     target = Path(target)
@@ -84,28 +84,14 @@ def write_model(target: Path, arrays: dict[str, np.ndarray], metadata: dict, ren
         "model_sha256": hashlib.sha256(payload).hexdigest(),
     }
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        with durable.staged_folder(target) as staged:
+            durable.write_new_file(staged.path / MODEL_FILE, payload)
+            durable.write_new_file(staged.path / METADATA_FILE, (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+            durable.write_new_file(staged.path / CARD_FILE, render_card(metadata).encode("utf-8"))
+            read_model(staged.path)  # verify before it replaces anything
+            staged.commit()
     except OSError as error:
         raise InputError(f"cannot write the model ({error.strerror or error}); choose another --model folder", target) from None
-    staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would hide the model from other users
-    try:
-        (staging / MODEL_FILE).write_bytes(payload)
-        (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (staging / CARD_FILE).write_text(render_card(metadata), encoding="utf-8")
-        read_model(staging)  # verify before it replaces anything
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, retired / target.name)
-            os.replace(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise InputError(f"cannot write the model ({error.strerror or error}); choose another --model folder", target) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return metadata
 
 
