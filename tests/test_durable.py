@@ -310,12 +310,12 @@ def test_training_into_the_shipped_model_folder_is_refused_by_any_name(tmp_path)
 
 
 def test_maintainers_can_still_rebuild_the_shipped_model(tmp_path, monkeypatch):
-    from moderation.commands import models
+    from moderation.commands import model_choice
     from moderation.commands.train import train
 
     shipped = tmp_path / "models" / "default"
     shutil.copytree(DEFAULT_MODEL, shipped)
-    monkeypatch.setattr(models, "default_model_dir", lambda: shipped)
+    monkeypatch.setattr(model_choice, "default_model_dir", lambda: shipped)
     with pytest.raises(InputError, match="is a model shipped with moderation"):
         train([LABELS_DIR], shipped)
     train([LABELS_DIR], shipped, overwrite_shipped=True)
@@ -335,7 +335,7 @@ KILLED_WRITE = textwrap.dedent(
         durable = None
     target, pause_at, fallback = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "fallback"
     arrays, metadata, _ = store.read_model(target)
-    arrays["thresholds"] = arrays["thresholds"] * 0.5  # another model: another digest
+    arrays = arrays.replace(thresholds=arrays.thresholds * 0.5)  # another model: another digest
     events = 0
 
     def step(module, name):

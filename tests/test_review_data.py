@@ -183,12 +183,12 @@ def test_the_report_replaces_the_previous_one_whole(tmp_path, shipped_model):
 
 
 def test_scoring_a_chunk_at_a_time_equals_scoring_all_at_once(monkeypatch, shipped_model, tmp_path):
-    import moderation.annotate.model_access as model_access
+    import moderation.annotate.moderation_access as moderation_access
 
     comments = list(read_comments(write_comments(tmp_path / "comments.csv", 40)))
     comments.insert(3, Comment("   ", id="empty", thread_id="t1"))
-    monkeypatch.setattr(model_access, "SCORE_CHUNK", 7)  # chunks cut across both threads
-    chunked = model_access.score(shipped_model, comments)
+    monkeypatch.setattr(moderation_access, "SCORE_CHUNK", 7)  # chunks cut across both threads
+    chunked = moderation_access.score(shipped_model, comments)
     np.testing.assert_allclose(chunked, shipped_model.scorer.score_threads(comments), rtol=0, atol=1e-12)
     assert np.isnan(chunked[3]).all() and not np.isnan(chunked[4]).any()
 

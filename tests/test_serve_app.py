@@ -56,7 +56,7 @@ def test_analyze_scores_the_hostile_probability_on_the_coral_scale(client, model
     body = response.json()
     value = body["attributeScores"]["TOXICITY"]["summaryScore"]["value"]
     expected = model.score_in_context([scoring.InContext(["you are a bunch of loudmouth hypocrites"])])[0][0]
-    hostile = expected[scoring.LABELS.index("hostile")]
+    hostile = expected.scores["hostile"]
     assert value == pytest.approx(float(coral_scale(hostile, model.thresholds["hostile"])), abs=1e-6)
     assert body["clientToken"] == "c1" and body["languages"] == ["en"]
     assert body["attributeScores"]["TOXICITY"]["spanScores"][0]["begin"] == 0
@@ -174,8 +174,8 @@ def test_batched_scores_equal_one_by_one(model):
         scoring.InContext(["What a lovely day for football!"], "", ["first", "Go away, Bob."]),
     ]
     batched = model.score_in_context(items)
-    for item, scores in zip(items, batched):
-        np.testing.assert_allclose(scores, model.score_in_context([item])[0], rtol=0, atol=1e-12)
+    for item, verdicts in zip(items, batched):
+        np.testing.assert_allclose(verdicts.scores, model.score_in_context([item])[0].scores, rtol=0, atol=1e-12)
 
 
 def test_thread_memory_is_bounded_and_keeps_threads_apart(model):
@@ -183,8 +183,8 @@ def test_thread_memory_is_bounded_and_keeps_threads_apart(model):
     first = memory.score(scoring.Comment("Cuba and North Korea trade sugar", id="1", thread_id="t1"))
     for n in range(20):
         memory.score(scoring.Comment(f"another remark {n} about trade", id=f"x{n}", thread_id="t2"))
-        assert len(memory.stream.recent) < 8  # twice the memory at most, then only the newest four
-    assert [c.id for c in memory.stream.recent][-4:] == ["x16", "x17", "x18", "x19"]
+        assert len(memory.stream.score_stream.recent) < 8  # twice the memory at most, then only the newest four
+    assert [c.id for c in memory.stream.score_stream.recent][-4:] == ["x16", "x17", "x18", "x19"]
     # A thread's first comment is compared with nothing of another thread.
     again = memory.score(scoring.Comment("Cuba and North Korea trade sugar", id="2", thread_id="t3"))
     assert again["scores"] == first["scores"]
@@ -195,7 +195,7 @@ def test_a_record_without_thread_is_scored_against_its_article_alone(model):
     memory.score(scoring.Comment("Go away, Bob, you idiot.", id="1", thread_id="t"))
     alone = memory.score(scoring.Comment("Bob is right about trade.", id="2", article=ARTICLE))
     assert alone == memory.score(scoring.Comment("Bob is right about trade.", id="2", article=ARTICLE))
-    assert [c.id for c in memory.stream.recent] == ["1"]  # not remembered
+    assert [c.id for c in memory.stream.score_stream.recent] == ["1"]  # not remembered
 
 
 def test_suggestscore_needs_a_feedback_file(client):

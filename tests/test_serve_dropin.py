@@ -94,7 +94,7 @@ def test_coral_withholds_what_the_model_flags_and_nothing_else(model, client):
             "languages": ["en"],
         }
         response = client.post(ANALYZE, json=body)
-        probabilities = model.score_in_context([scoring.InContext([text], article)])[0][0]
+        probabilities = model.score_in_context([scoring.InContext([text], article)])[0].scores[0]
         for name, label in ATTRIBUTES.items():
             is_flagged = probabilities[scoring.LABELS.index(label)] >= model.thresholds[label]
             assert (summary(response, name) > FLAG_POINT) == is_flagged, (text, name)
@@ -106,7 +106,7 @@ def test_the_probability_scale_serves_the_probability(model):
     text = "Shut up, you ignorant moron."
     with client_for(model, scale="probability") as client:
         value = summary(client.post(ANALYZE, json={"comment": {"text": text}, "requestedAttributes": {"TOXICITY": {}}}))
-    expected = model.score_in_context([scoring.InContext([text])])[0][0][scoring.LABELS.index("hostile")]
+    expected = model.score_in_context([scoring.InContext([text])])[0].scores[0, scoring.LABELS.index("hostile")]
     assert value == pytest.approx(expected, abs=1e-6)
 
 
@@ -122,7 +122,7 @@ def test_score_threshold_compares_with_the_served_score(client):
 def test_a_coral_analyze_request_byte_for_byte(client, model):
     body = (CORAL / "analyze.json").read_bytes()
     text = json.loads(body)["comment"]["text"]
-    assert model.score_in_context([scoring.InContext([text])])[0][0][scoring.LABELS.index("hostile")] >= model.thresholds["hostile"]
+    assert model.score_in_context([scoring.InContext([text])])[0].scores[0, scoring.LABELS.index("hostile")] >= model.thresholds["hostile"]
     response = client.post(ANALYZE + "?key=k", content=body, headers={"Content-Type": "application/json"})
     assert summary(response) > 0.8  # Coral's default threshold: this comment is withheld
 

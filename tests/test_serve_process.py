@@ -100,7 +100,7 @@ def write_variant_model(folder):
     from moderation.model.store import read_model, write_model
 
     arrays, metadata, _ = read_model(DEFAULT_MODEL)
-    arrays = {**arrays, "intercept": arrays["intercept"] + 0.5}
+    arrays = arrays.replace(intercept=arrays.intercept + 0.5)
     metadata = {k: v for k, v in metadata.items() if k not in ("format", "model_sha256")}
     return write_model(folder, arrays, metadata, lambda m: "A variant for tests.\n")["model_sha256"]
 

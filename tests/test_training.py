@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from moderation.commands.models import user_model_dir
+from moderation.commands.model_choice import user_model_dir
 from moderation.commands.train import train
 from moderation.errors import InputError
 from moderation.model.store import load_model

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.annotate.model_access import LABELS, Comment, InputError
+from moderation.annotate.moderation_access import LABELS, Comment, InputError
 from moderation.io import durable
 from moderation.io.readers.tabular import parse_label
 from moderation.io.writers import UNWRITABLE, csv_row, failure, writable_cells

@@ -18,7 +18,7 @@ def info_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the model's folder, why it is used, its metadata."),
 ) -> None:
     """Show which model is used, and its metadata (verified first)."""
-    from moderation.commands.models import choose_model, load_chosen_model
+    from moderation.commands.model_choice import choose_model, load_chosen_model
     from moderation.server.scale import FLAG_POINT
 
     choice = choose_model(model)

@@ -50,14 +50,15 @@ def label_command(
     """
     from moderation.commands.label import label_file
     from moderation.commands.label_workers import default_workers
-    from moderation.commands.models import load_chosen_model
+    from moderation.commands.model_choice import load_chosen_model
+    from moderation.model.verdicts import Judge
 
     statuses = check_statuses(status)
     overrides = parse_thresholds(threshold)
     loaded = load_chosen_model(model)
     if html is not None:
         options = dataclasses.replace(read_options, statuses=statuses)
-        summary = write_html_report(source, out, html, model, loaded, loaded.thresholds_with(overrides), options, only_flagged)
+        summary = write_html_report(source, out, html, model, loaded, Judge(loaded.scorer, overrides).thresholds, options, only_flagged)
         if out is None:
             print("\n".join(summary.lines()), file=sys.stderr)
             return
@@ -65,7 +66,7 @@ def label_command(
         source,
         out,
         loaded,
-        thresholds=loaded.thresholds_with(overrides),
+        thresholds=overrides,
         options=dataclasses.replace(read_options, statuses=statuses),
         only_flagged=only_flagged,
         workers=workers or default_workers(),
@@ -77,7 +78,7 @@ def label_command(
 
 def write_html_report(source: Path, out: Path | None, html: Path, model: Path | None, loaded, thresholds: dict, options, only_flagged: bool):
     """``--html``: the report (with ``--out`` too, the labeled rows are written afterwards)."""
-    from moderation.commands.models import choose_model
+    from moderation.commands.model_choice import choose_model
     from moderation.review.report import write_report
 
     if out is not None and str(source) == "-":

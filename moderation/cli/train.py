@@ -67,7 +67,7 @@ def train_command(
     Prints the cross-validated quality per label. Without --model the model goes to your
     model folder, which score, label, evaluate and info then use instead of the shipped one.
     """
-    from moderation.commands.models import user_model_dir
+    from moderation.commands.model_choice import user_model_dir
     from moderation.commands.train import train
     from moderation.shipped import shipped_path
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moderation.comments import LABELS, Comment
+from moderation.comments import LABELS, Comment, has_text
 from moderation.errors import InputError, warn
 from moderation.io.readers import ReadOptions, ReadReport, open_input
 from moderation.io.readers.source import STDIN
@@ -88,7 +88,7 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
                         comment.article = articles[comment.thread_id][0]
                     if not comment.thread_id:
                         comment.thread_id = source.name  # a file without thread ids is one thread
-                    if comment.text.strip() and any(v is not None for v in comment.labels.values()):
+                    if has_text(comment.text) and any(v is not None for v in comment.labels.values()):
                         comments.append(comment)
                     elif reason := reason_of(comment):
                         reasons[reason] += 1

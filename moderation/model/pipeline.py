@@ -20,14 +20,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GroupKFold, LeaveOneOut, StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from moderation.comments import LABELS, Comment
 from moderation.features.context import CONTENT, CONTEXT_FEATURES, SHRUNK_BY, WordFacts, whole_thread_features
 from moderation.features.text import char_ngrams, word_ngrams
-from moderation.model.scorer import Scorer, encode_strings
+from moderation.model.format import NGRAM_KINDS, ModelArrays, encode_strings
+from moderation.model.scorer import Scorer
+from moderation.model.trainable import MIN_CLASS_TO_FIT
 from moderation.model.vectorizer import NgramTfidf
 
 SMALL_DATA_ROWS = 100
@@ -48,7 +50,7 @@ CONTENT_LABELS = ("off_topic",)
 nothing to compare with its article or thread, so it gets the label's base rate."""
 
 
-def feature_frame(comments: list[Comment], prior: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+def feature_frame(comments: list[Comment], prior: ModelArrays | None = None) -> pd.DataFrame:
     """The pipeline's input, from one tokenization of each text: each comment's tokens, its
     context features against its whole thread, with ``prior`` the prior's decision value, and
     how many content words it has."""
@@ -57,7 +59,7 @@ def feature_frame(comments: list[Comment], prior: dict[str, np.ndarray] | None =
     frame = pd.DataFrame(context, columns=list(CONTEXT_FEATURES), dtype=float)
     frame.insert(0, "tokens", pd.Series(facts.table.tokens(encoded), dtype=object))
     if prior is not None:
-        scorer = Scorer(prior, "hostility prior", facts=facts)
+        scorer = Scorer(prior, facts=facts)
         decisions = scorer.decisions(scorer.feature_rows(encoded, context, scorer.ngrams))
         frame[PRIOR_FEATURE] = decisions[:, LABELS.index("hostile")]
     content = (facts.flags()[encoded.ids] & CONTENT) != 0
@@ -106,7 +108,7 @@ class LastColumnWeight(TransformerMixin, BaseEstimator):
         return X
 
 
-def dense_columns(context: bool, prior: bool) -> list[str]:
+def dense_column_names(context: bool, prior: bool) -> list[str]:
     """The frame's columns the context step of :func:`build_features` takes, in order."""
     return [*(CONTEXT_FEATURES if context else ()), *([PRIOR_FEATURE] if prior else [])]
 
@@ -124,7 +126,7 @@ def build_features(context: bool = True, reference: bool = False, prior: bool = 
     else:
         words, chars = NgramTfidf("words"), NgramTfidf("chars")
     parts = [("words", words, "tokens"), ("chars", chars, "tokens")]
-    columns = dense_columns(context, prior)
+    columns = dense_column_names(context, prior)
     if columns:
         pairs = tuple((columns.index(s), columns.index(e)) for s, e in SHRUNK_BY.items() if s in columns)
         scaled = Pipeline(
@@ -146,8 +148,9 @@ class PerLabelClassifier(BaseEstimator):
 
     ``Y`` has one column per label with 1, 0 or NaN (not annotated). A label with fewer than
     ``min_class_size`` examples of either class is skipped: its decision values are NaN.
-    ``hidden`` gives, per label, dense columns (counted from the first dense column) that its
-    regressions do not see. :meth:`decision_function` gives one value per row, label and C
+    The last ``n_dense`` columns of ``X`` are dense (context features, the prior's column):
+    not counts, so Naive Bayes weighting leaves them alone. ``hidden`` gives, per label, dense
+    columns (counted from the first dense column) that its regressions do not see. :meth:`decision_function` gives one value per row, label and C
     (shape n × labels × C's); :class:`ModerationClassifier` picks each label's C by
     cross-validation.
     """
@@ -156,16 +159,16 @@ class PerLabelClassifier(BaseEstimator):
         self,
         C_grid: tuple[float, ...] = (1.0,),
         class_weight: str | None = "balanced",
-        min_class_size: int = 5,
+        min_class_size: int = MIN_CLASS_TO_FIT,
         nb_weighting: bool = False,
-        dense_columns: int = 0,
+        n_dense: int = 0,
         hidden: tuple[tuple[int, ...], ...] = (),
     ):
         self.C_grid = C_grid
         self.class_weight = class_weight
         self.min_class_size = min_class_size
         self.nb_weighting = nb_weighting
-        self.dense_columns = dense_columns
+        self.n_dense = n_dense
         self.hidden = hidden
 
     def fit(self, X, Y):
@@ -183,7 +186,7 @@ class PerLabelClassifier(BaseEstimator):
             weights = self._nb_ratios(X[known], y) if self.nb_weighting else np.ones(X.shape[1])
             if j < len(self.hidden) and self.hidden[j]:
                 # A column weighted 0 is invisible to the regression: its coefficient stays 0.
-                weights[X.shape[1] - self.dense_columns + np.asarray(self.hidden[j])] = 0.0
+                weights[X.shape[1] - self.n_dense + np.asarray(self.hidden[j])] = 0.0
             self.feature_weights_.append(weights)
             rows = X[known] @ sp.diags(weights)
             # The primal (trust-region Newton) solver: the prior's column, weighted up, makes the
@@ -205,8 +208,8 @@ class PerLabelClassifier(BaseEstimator):
         positive = 1.0 + np.asarray(present[y == 1].sum(axis=0)).ravel()
         negative = 1.0 + np.asarray(present[y == 0].sum(axis=0)).ravel()
         ratios = np.abs(np.log((positive / positive.sum()) / (negative / negative.sum())))
-        if self.dense_columns:
-            ratios[-self.dense_columns :] = 1.0  # context features are not counts
+        if self.n_dense:
+            ratios[-self.n_dense :] = 1.0  # context features are not counts
         return ratios
 
     def decision_function(self, X) -> np.ndarray:
@@ -272,7 +275,7 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float 
     return float((ranked[best] + below) / 2)
 
 
-def cv_splits(comments: list[Comment], Y: np.ndarray, random_state: int, min_class_size: int = 5) -> tuple[list, str]:
+def cv_splits(comments: list[Comment], Y: np.ndarray, random_state: int, min_class_size: int = MIN_CLASS_TO_FIT) -> tuple[list, str]:
     """The cross-validation folds, and how to describe them in the model card.
 
     Beyond :data:`SMALL_DATA_ROWS` comments: 5 folds grouped by thread, so that quality is
@@ -340,7 +343,7 @@ class ModerationClassifier(BaseEstimator):
         C_grid: tuple[float, ...] = C_GRID,
         context: bool = True,
         precision_target: float | None = None,
-        min_class_size: int = 5,
+        min_class_size: int = MIN_CLASS_TO_FIT,
         random_state: int = 0,
         reference: bool = False,
         n_jobs: int | None = None,
@@ -367,7 +370,7 @@ class ModerationClassifier(BaseEstimator):
                         C_grid=tuple(self.C_grid),
                         min_class_size=self.min_class_size,
                         nb_weighting=self.nb_weighting,
-                        dense_columns=len(dense_columns(self.context, self.prior is not None)),
+                        n_dense=len(dense_column_names(self.context, self.prior is not None)),
                         hidden=self._hidden_prior(),
                     ),
                 ),
@@ -378,7 +381,7 @@ class ModerationClassifier(BaseEstimator):
         """Per label: the prior's dense column, for labels that do not weigh it."""
         if self.prior is None:
             return ()
-        column = len(dense_columns(self.context, True)) - 1
+        column = len(dense_column_names(self.context, True)) - 1
         return tuple(() if label in PRIOR_LABELS else (column,) for label in LABELS)
 
     def fit(self, comments: list[Comment], Y: np.ndarray, progress=None):
@@ -404,7 +407,7 @@ class ModerationClassifier(BaseEstimator):
             if progress:
                 progress()
         # A label is trained when the final fit could fit it and cross-validation scored both
-        # classes (5 examples of a class leave 4 in a fold that holds one out: too few).
+        # classes (MIN_CLASS_TO_FIT examples of a class leave one too few in a fold that holds one out).
         trained = [
             grid is not None and len(np.unique(Y[~np.isnan(Y[:, j]) & ~np.isnan(oof[:, j, 0]), j])) == 2
             for j, grid in enumerate(self.pipeline_.named_steps["classifiers"].classifiers_)
@@ -454,7 +457,7 @@ class ModerationClassifier(BaseEstimator):
         frame = feature_frame(comments, self.prior)
         return self._scores(self._decisions(frame), frame["content_words"].to_numpy())
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> ModelArrays:
         """The fitted model as the arrays :class:`moderation.model.scorer.Scorer` scores with:
         vocabularies, idf weights, coefficients (Naive Bayes ratios folded in), the context
         features' imputation and scaling, calibration, thresholds, and the hostility prior's
@@ -466,7 +469,7 @@ class ModerationClassifier(BaseEstimator):
         word_terms = sorted(words.vocabulary_, key=words.vocabulary_.get)
         char_terms = sorted(chars.vocabulary_, key=chars.vocabulary_.get)
         n_words, n_chars = len(word_terms), len(char_terms)
-        n_dense = len(dense_columns(self.context, self.prior is not None))
+        n_dense = len(dense_column_names(self.context, self.prior is not None))
         coef = np.zeros((len(heads), n_words + n_chars + n_dense))
         intercept = np.zeros(len(heads))
         trained = np.array([label in self.trained_labels_ for label in LABELS])
@@ -483,48 +486,48 @@ class ModerationClassifier(BaseEstimator):
             fill = context.named_steps["impute"].statistics_
             mean, scale = context.named_steps["scale"].mean_, context.named_steps["scale"].scale_
         context_coef = coef[:, n_words + n_chars : n_words + n_chars + n_context]
-        arrays = {
-            "word_vocabulary": encode_strings(word_terms),
-            "word_idf": words.idf_,
-            "word_coef": np.ascontiguousarray(coef[:, :n_words].T),
-            "char_vocabulary": encode_strings(char_terms),
-            "char_idf": chars.idf_,
-            "char_coef": np.ascontiguousarray(coef[:, n_words : n_words + n_chars].T),
-            "context_fill": np.asarray(fill[:n_context], dtype=float),
-            "context_mean": np.asarray(mean[:n_context], dtype=float),
-            "context_scale": np.asarray(scale[:n_context], dtype=float),
-            "context_coef": np.ascontiguousarray(context_coef),
-            "intercept": intercept,
-            "calibration": np.nan_to_num(self.calibration_, nan=0.0),
-            "trained": trained,
+        arrays = ModelArrays(
+            word_vocabulary=encode_strings(word_terms),
+            word_idf=words.idf_,
+            word_coef=np.ascontiguousarray(coef[:, :n_words].T),
+            char_vocabulary=encode_strings(char_terms),
+            char_idf=chars.idf_,
+            char_coef=np.ascontiguousarray(coef[:, n_words : n_words + n_chars].T),
+            context_fill=np.asarray(fill[:n_context], dtype=float),
+            context_mean=np.asarray(mean[:n_context], dtype=float),
+            context_scale=np.asarray(scale[:n_context], dtype=float),
+            context_coef=np.ascontiguousarray(context_coef),
+            intercept=intercept,
+            calibration=np.nan_to_num(self.calibration_, nan=0.0),
+            trained=trained,
             # An untrained label flags nothing: its threshold is never compared with a score.
-            "thresholds": np.where(trained, np.nan_to_num(self.thresholds_, nan=1.0), 1.0),
-            "base_rate": self.base_rate_,
-            "needs_content": self.needs_content_,
-        }
+            thresholds=np.where(trained, np.nan_to_num(self.thresholds_, nan=1.0), 1.0),
+            base_rate=self.base_rate_,
+            needs_content=self.needs_content_,
+        )
         if self.prior is not None:
             # Each label weighs the standardized, weighted prior decision d:
             # w (d - m) / s × PRIOR_WEIGHT = k d - k m with k = w × PRIOR_WEIGHT / s.
             k = coef[:, -1] * PRIOR_WEIGHT / scale[-1]
-            arrays |= fold_prior(self.prior, k, mean[-1], arrays)
+            arrays = fold_prior(self.prior, k, mean[-1], arrays)
         return arrays
 
 
-def fold_prior(prior: dict[str, np.ndarray], k: np.ndarray, prior_mean: float, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The arrays that add k × (the prior's hostile decision − ``prior_mean``) to each label's
-    decision: the prior's n-gram blocks scaled by k, and its intercept and word-list weights
-    folded into the model's intercept and context coefficients."""
+def fold_prior(prior: ModelArrays, k: np.ndarray, prior_mean: float, arrays: ModelArrays) -> ModelArrays:
+    """``arrays`` with k × (the prior's hostile decision − ``prior_mean``) added to each label's
+    decision: the prior's n-gram blocks as blocks of their own, weighted by k, and its
+    intercept and word-list weights folded into the model's intercept and context coefficients."""
     hostile = LABELS.index("hostile")
-    lexicon = prior["context_coef"][hostile]
+    lexicon = prior.context_coef[hostile]
     # The prior reads raw counts of never-missing, never-shrunk columns (its word lists); in the
     # model they are standardized: a x = a (s z + m).
     if any(lexicon[CONTEXT_FEATURES.index(name)] for name in (*SHRUNK_BY, *SHRUNK_BY.values())):
         raise ValueError("a hostility prior may weigh only context features that are never missing or shrunk")
-    intercept = arrays["intercept"] + k * (prior["intercept"][hostile] - prior_mean + lexicon @ arrays["context_mean"])
-    context_coef = arrays["context_coef"] + np.outer(k, lexicon * arrays["context_scale"])
+    intercept = arrays.intercept + k * (prior.intercept[hostile] - prior_mean + lexicon @ arrays.context_mean)
+    context_coef = arrays.context_coef + np.outer(k, lexicon * arrays.context_scale)
     folded = {"intercept": intercept, "context_coef": context_coef, "prior_weight": k}
-    for kind in ("word", "char"):
-        folded[f"prior_{kind}_vocabulary"] = prior[f"{kind}_vocabulary"]
-        folded[f"prior_{kind}_idf"] = prior[f"{kind}_idf"]
-        folded[f"prior_{kind}_coef"] = prior[f"{kind}_coef"][:, hostile : hostile + 1]
-    return folded
+    for kind in NGRAM_KINDS:
+        folded[f"prior_{kind}_vocabulary"] = getattr(prior, f"{kind}_vocabulary")
+        folded[f"prior_{kind}_idf"] = getattr(prior, f"{kind}_idf")
+        folded[f"prior_{kind}_coef"] = getattr(prior, f"{kind}_coef")[:, hostile : hostile + 1]
+    return arrays.replace(**folded)

@@ -3,8 +3,9 @@
 Scores, flags, the notes a comment's scores carry, the explanations behind a flag, and the word
 lists behind the context features are reached only through this module, so a change of the
 scoring API is ported here and nowhere else in :mod:`moderation.review`. Reading inputs,
-training and retraining go through annotate's door (:mod:`moderation.annotate.model_access`),
-which review shares.
+training and retraining go through annotate's door (:mod:`moderation.annotate.moderation_access`),
+which review shares. Scores, flags and notes follow :mod:`moderation.model.verdicts`, as in
+every command.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ from itertools import islice
 
 import numpy as np
 
-from moderation.annotate.model_access import LABELS, Comment, InputError, ReadOptions, read_input  # noqa: F401 - review's names for them
-from moderation.annotate.model_access import score as score_threads  # noqa: F401
-from moderation.annotate.model_access import thread_statistics
-from moderation.commands.score import EMPTY_NOTE
+from moderation.annotate.moderation_access import (  # noqa: F401 - review's names for them
+    LABELS,
+    MIN_CLASS_TO_TRAIN,
+    Comment,
+    InputError,
+    ReadOptions,
+    can_train,
+    has_text,
+    read_input,
+)
+from moderation.annotate.moderation_access import score as score_threads  # noqa: F401
+from moderation.annotate.moderation_access import thread_statistics
 from moderation.features.context import GROUP_ADDRESS  # noqa: F401 - for highlights
-from moderation.features.text import MAX_TEXT_CHARS
+from moderation.features.text import MAX_TEXT_CHARS  # noqa: F401 - for highlights
 from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECOND_PERSON
+from moderation.model.verdicts import flags_of, notes_of, unscorable
 
 EXPLAIN_CHUNK = 100  # comments featurized together when explaining: explain() scans a chunk's features once per flag
 TOP_FEATURES = 5  # as `score --explain`
@@ -32,18 +42,15 @@ WORD_LISTS = {"hostile_words": HOSTILE_WORDS, "disparaging_words": DISPARAGING_W
 
 def flags(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Per comment and label, whether the score reaches the label's threshold (``thresholds``:
-    one per label, NaN for a label without a model; a NaN score is never flagged)."""
-    with np.errstate(invalid="ignore"):
-        return scores >= thresholds[None, :]
+    one per label, NaN for a label without a model; a NaN score is never flagged): the flag
+    rule of every command (:func:`moderation.model.verdicts.flags_of`)."""
+    return flags_of(scores, thresholds[None, :])
 
 
-def score_note(text: str) -> str:
-    """Why a comment's scores are partial or missing ("" when they are whole)."""
-    if not text.strip():
-        return EMPTY_NOTE
-    if len(text) > MAX_TEXT_CHARS:
-        return f"scored the first {MAX_TEXT_CHARS:,} of {len(text):,} characters"
-    return ""
+def score_note(comment: Comment) -> str:
+    """Why a comment's scores are partial or missing ("" when they are whole), as every
+    command notes it."""
+    return "; ".join(notes_of(comment))
 
 
 def batched(items: Sequence, size: int):
@@ -82,7 +89,7 @@ class Explainer:
         """For each input position, the labels asked about → the features that pushed that
         label's score up most, largest first: ``(feature, weight)`` as ``score --explain``
         names them. Comments without text have none."""
-        positions = sorted(p for p, labels in wanted.items() if labels and self.comments[p].text.strip())
+        positions = sorted(p for p, labels in wanted.items() if labels and unscorable(self.comments[p]) is None)
         result: dict[int, dict[str, list[tuple[str, float]]]] = {}
         if not positions:
             return result

@@ -106,7 +106,7 @@ def comment_record(
     text = comment.text
     spans, spans_cut, found = highlights(text, explanations)
     parent = threads.parent[position]
-    notes = [note for note in (score_note(text),) if note]
+    notes = [note for note in (score_note(comment),) if note]
     if spans_cut:
         notes.append("only the first matches of each reason are highlighted")
     if BIDI_CONTROLS.search(text) or BIDI_CONTROLS.search(comment.author):

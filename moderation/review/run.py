@@ -17,7 +17,7 @@ import uvicorn
 
 from moderation.annotate.labels_file import LabelsFile, unwritable_note
 from moderation.review.app import ReviewServer
-from moderation.review.model_access import LABELS, InputError, ReadOptions, read_input
+from moderation.review.model_access import LABELS, InputError, ReadOptions, has_text, read_input
 from moderation.review.state import ReviewSession
 from moderation.server.access import is_loopback
 from moderation.server.run import absorbing_stop_signals
@@ -97,7 +97,7 @@ def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = No
                 f"were moved to {labels_file.repair.moved_to} and that comment can be answered again"
             )
         comments = read_input(settings.input, settings.read_options)
-        if not any(comment.text.strip() for comment in comments):
+        if not any(has_text(comment.text) for comment in comments):
             raise InputError("no comments with text to review", settings.input)
         if replaced := unwritable_note(comments):
             notice(replaced)

@@ -6,7 +6,7 @@ Everything that decides what is saved and which model scores is annotate's, reus
   writer: append-and-fsync, atomic rewrites, one session per file, resuming), and are checked
   as annotate's ``--answers`` checks them (:func:`~moderation.annotate.script.parse_answer`);
 - :class:`~moderation.annotate.session.Session` says what is done and counts the answers;
-- :class:`~moderation.annotate.models.Models` scores with the starting model and, once
+- :class:`~moderation.annotate.scoring_models.ScoringModels` scores with the starting model and, once
   retrained, per label with the model that ranks the answers better;
 - :class:`~moderation.annotate.retrain.Retrainer` retrains in a background process, and the
   page says what changed in the terminal's words
@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 
 from moderation.annotate.labels_file import LabelsFile
-from moderation.annotate.models import Models, learned_model_dir
+from moderation.annotate.scoring_models import ScoringModels, learned_model_dir
 from moderation.annotate.ordering import uncertainty_margin
-from moderation.annotate.retrain import MIN_CLASS_TO_RETRAIN, Retrainer, RetrainResult
+from moderation.annotate.retrain import Retrainer, RetrainResult
 from moderation.annotate.script import find_comment, parse_answer
 from moderation.annotate.session import Session
 from moderation.annotate.terminal import progress_words
-from moderation.review.model_access import LABELS, Comment, Explainer, InputError, flags
+from moderation.review.model_access import LABELS, MIN_CLASS_TO_TRAIN, Comment, Explainer, InputError, can_train, flags
 from moderation.review.records import answer_value, comment_record, index_data, matches, to_json
 from moderation.review.threads import build_threads
 
@@ -65,7 +65,7 @@ class ReviewSession:
         self.threads = build_threads(comments)
         self.session = Session(comments, labels_file, chosen, random_share=0.0)
         self.chosen = self.session.chosen
-        self.models = Models(comments, model_dir)
+        self.models = ScoringModels(comments, model_dir)
         self.learned_dir = learned_model_dir(labels_file.path)
         refused = self.models.try_learned(self.learned_dir, self.session.answers())  # a previous session's retrained model
         self.notices = [refused] if refused else []
@@ -178,9 +178,9 @@ class ReviewSession:
         if self.retrainer.running() or self.status.state != "idle":
             return "Already retraining; the page is re-scored when it is done."
         progress = self.session.progress()
-        if not any(min(progress.positives[label], progress.negatives[label]) >= MIN_CLASS_TO_RETRAIN for label in self.chosen):
+        if not any(can_train(progress.positives[label], progress.negatives[label]) for label in self.chosen):
             counts = ", ".join(f"{label} {progress.positives[label]} yes / {progress.negatives[label]} no" for label in self.chosen)
-            return f"Retraining needs {MIN_CLASS_TO_RETRAIN} yes and {MIN_CLASS_TO_RETRAIN} no answers for at least one label; so far {counts}."
+            return f"Retraining needs {MIN_CLASS_TO_TRAIN} yes and {MIN_CLASS_TO_TRAIN} no answers for at least one label; so far {counts}."
         rows = self.retrainer.start()
         self.status.state = "training"
         self.status.message = f"Retraining on {rows} answers in the background…"

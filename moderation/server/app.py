@@ -287,8 +287,8 @@ async def analyze(request: Request, state: ServerState, pretty: bool) -> Respons
     wanted = {attribute.label for attribute in parsed.attributes}  # each label scored once, whatever names ask for it
     columns = {}
     if wanted - {WORD_LIST}:  # none when all were dropped (dropUnsupportedAttributes) or only PROFANITY is asked
-        scores = await state.batcher.score(model, InContext(texts, parsed.article, parsed.earlier))
-        columns = served_scores(scores, LABELS, model.thresholds, settings.scale)
+        verdicts = await state.batcher.score(model, InContext(texts, parsed.article, parsed.earlier))
+        columns = served_scores(verdicts.scores, LABELS, model.thresholds, settings.scale)
     if WORD_LIST in wanted:
         columns[WORD_LIST] = word_list_scores(texts)
     return json_response(analyze_response(parsed, spans, columns, detected), pretty=pretty)

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from moderation.server.coral import REJECTED_IN_CORAL, coral_comment
-from moderation.server.scoring import LABELS, SCORED_LANGUAGES
+from moderation.server.scoring import LABELS, SCORED_LANGUAGES, has_text
 
 WORD_LIST = "hostile_words"
 """What answers PROFANITY: the hostile word list, not a model label (always served)."""
@@ -218,7 +218,7 @@ def comment_text(request: dict) -> str:
     if request.get("comment") is None:
         raise ApiError("Comment must be non-empty.", error_type="COMMENT_EMPTY")
     text = text_entry(request["comment"], "comment")
-    if not text.strip():
+    if not has_text(text):
         raise ApiError("Comment must be non-empty.", error_type="COMMENT_EMPTY")
     # Fewer characters than a quarter of the limit cannot exceed it (UTF-8 takes at most 4 bytes each).
     if len(text) > MAX_COMMENT_BYTES // 4 and len(text.encode("utf-8")) > MAX_COMMENT_BYTES:
@@ -243,7 +243,7 @@ def context_texts(value) -> tuple[str, list[str]]:
         pair = fields(context["articleAndParentComment"], ("article", "parentComment"), where)
         article = text_entry(pair["article"], f"{where}.article") if pair.get("article") is not None else ""
         parent = text_entry(pair["parentComment"], f"{where}.parentComment") if pair.get("parentComment") is not None else ""
-        return article, [parent] if parent.strip() else []
+        return article, [parent] if has_text(parent) else []
     entries = [text_entry(entry, f"context.entries[{i}]") for i, entry in enumerate(typed(context.get("entries"), list, "context.entries", []))]
     return (entries[0], entries[1:][-MAX_CONTEXT_COMMENTS:]) if entries else ("", [])
 
@@ -526,14 +526,16 @@ def score_value(value: float) -> dict:
 
 
 def analyze_response(request: AnalyzeRequest, spans: list[tuple[int, int]], columns: Mapping[str, Sequence[float]], detected: str | None = None) -> dict:
-    """The ``AnalyzeCommentResponse`` for ``request``.
+    """The ``AnalyzeCommentResponse`` for ``request``, from the served scores of its ``spans``.
 
-    ``spans`` are character spans of the text, the first one the whole text; ``columns`` holds,
-    for each label (or :data:`WORD_LIST`) a requested attribute names, one served score per
-    span. Each attribute gets its summary score (the whole text's) and its span scores, the
-    whole text first, sentences after when span annotations were asked for; scores below an
-    attribute's ``scoreThreshold`` are left out. ``detected`` is the comment's language when
-    it was detected.
+    ``spans`` are character spans of the text, the first one the whole text (see
+    :func:`spans_of`); ``columns`` holds, for each label (or :data:`WORD_LIST`) a requested
+    attribute names, one served score per span. Each requested attribute gets its summary
+    score (the whole text's) and its span scores, the whole text first, offsets in UTF-16 code
+    units. An attribute whose summary score is below its ``scoreThreshold`` is left out of the
+    response altogether; otherwise only its span scores below the threshold are. ``languages``
+    echoes the request's (``detected`` or English when it names none), ``detectedLanguages`` is
+    ``detected`` or English, and ``clientToken`` is echoed when sent.
     """
     offsets = utf16_offsets(request.text, [offset for span in spans for offset in span])
     units = list(zip(offsets[::2], offsets[1::2]))

@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from moderation.server.scoring import flags_of
+
 FLAG_POINT = 0.8
 """Where the coral scale puts each label's threshold: Coral Talk's default."""
 STEP = 1e-6
@@ -42,7 +44,7 @@ def coral_scale(probabilities, threshold: float) -> np.ndarray:
     t = min(max(float(threshold), EDGE), 1 - EDGE)
     below = np.minimum(np.round(FLAG_POINT * p / t, 6), round(FLAG_POINT - STEP, 6))
     above = np.maximum(np.round(FLAG_POINT + (1 - FLAG_POINT) * (p - t) / (1 - t), 6), round(FLAG_POINT + STEP, 6))
-    return np.where(p >= t, above, below)
+    return np.where(flags_of(p, threshold), above, below)  # the model's flags, and only they, serve above 0.8
 
 
 def served_scores(scores: np.ndarray, labels: Sequence[str], thresholds: Mapping[str, float], scale: str) -> dict[str, np.ndarray]:
