@@ -217,6 +217,13 @@ def test_a_stray_byte_before_the_xml_declaration_is_reported_as_broken_xml(tmp_p
     assert "no 'text' column" not in result.stderr
 
 
+def test_a_csv_cell_quoting_an_xml_declaration_is_read_as_csv(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("text,article,hostile\nhello,<?xml version='1.0'?>,0\n", encoding="utf-8")
+    (comment,) = read(path)[0]
+    assert (comment.text, comment.article, comment.labels) == ("hello", "<?xml version='1.0'?>", {"hostile": 0})
+
+
 def test_an_html_page_is_named_as_such(tmp_path):
     page = tmp_path / "page.html"
     page.write_text("<!DOCTYPE html>\n<html><head><title>x</title></head><body><p>hi</p></body></html>\n", encoding="utf-8")

@@ -114,6 +114,7 @@ def train(
             "sources": data.sources,
             "comments": len(data.comments),
             "threads": len({c.thread_id for c in data.comments}),
+            "duplicates": classifier.duplicates_,  # comments repeating an earlier one's text
             "labels": {
                 label: {"annotated": int((~np.isnan(Y[:, j])).sum()), "positive": int(np.nansum(Y[:, j]))}
                 for j, label in enumerate(LABELS)
