@@ -87,7 +87,7 @@ def test_one_module_of_server_annotate_and_review_reaches_the_model(package, doo
     assert reaching == [door]
 
 
-# tools/ holds what tests/, bench/ and docs/ share (tools/chromium.py); the package uses none of it.
+# tools/ holds what tests/, bench/ and docs/ share (chromium.py, disguises.py); the package uses none of it.
 @pytest.mark.parametrize(
     "folder, never",
     [("moderation", {"bench", "tests", "tools"}), ("tests", {"bench"}), ("bench", {"tests"}), ("tools", {"bench", "tests"})],

@@ -1,2 +1,3 @@
-"""Development tools that tests/, bench/ and docs/ share (not part of the installed package):
-each of them may import tools/, and tools/ imports none of them."""
+"""What tests/, bench/ and docs/ share, so that none imports another (not part of the installed
+package): a headless-browser driver (chromium.py) and the ways commenters disguise insults
+(disguises.py). Each of them may import tools/; tools/ imports none of them."""
