@@ -1,14 +1,11 @@
-"""The hostility prior, as the benchmarks see it: which sets it was trained on, and priors
-rebuilt without one of them so that a model can be judged on that set without having seen it.
+"""The prior, as the benchmarks see it: which sets it was trained on, and priors rebuilt without
+one of them so that a model can be judged on that set without having seen it.
 
-``moderation train`` folds a hostility prior into every model it trains: the shipped
-``models/hostility-prior`` by default, another prior folder with ``--prior DIR``, none with
-``--no-prior``. ``bench/build_prior.py --without NAME --out DIR`` builds a prior on the
-permissive sets minus NAME. A model scored on one of the prior's sets must be trained with a
-prior built without that set (leave-one-dataset-out), or its score is not a held-out one.
-
-On a checkout whose ``moderation train`` has no ``--prior`` option there is no prior, nothing
-to leave out, and every model is trained as it is.
+``moderation train`` folds the prior into every model it trains: the shipped ``models/prior`` by
+default, another prior folder with ``--prior DIR``, none with ``--no-prior``.
+``models/build.py --prior-only --without NAME --prior-out DIR`` builds a prior on the permissive
+sets minus NAME. A model scored on one of the prior's sets must be trained with a prior built
+without that set (leave-one-dataset-out), or its score is not a held-out one.
 """
 
 from __future__ import annotations
@@ -22,22 +19,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
 from bench.protocol import ROOT
 
-try:  # the builder's own list where the builder exists
-    from bench.build_prior import PRIOR_DATASETS
-except ImportError:
-    PRIOR_DATASETS = ("davidson", "toxic-spans", "wiki-cat", "fox-news")
-"""The sets ``bench/build_prior.py`` trains the prior on (by their ``bench.datasets`` names)."""
+BUILD_SCRIPT = ROOT / "models" / "build.py"
+PRIOR_DATASETS = ("toxic-spans", "wiki-cat", "fox-news", "youtube-spam")
+"""The sets the shipped prior learns from (models/build.py leaves Davidson out)."""
+LEFT_OUT = "davidson"  # left out of every prior models/build.py builds, as of the shipped one
 
-BUILD_PRIOR_SCRIPT = ROOT / "bench" / "build_prior.py"
-
-# What a prior is built from: the code, the seed labels and how the datasets are read. A cached
-# prior is reused only while all of it is unchanged.
-PRIOR_INPUTS = ("moderation", "labels", "bench/build_prior.py", "bench/datasets.py")
+# What a prior is built from: the code and the recipe. A cached prior is reused only while all of
+# it is unchanged.
+PRIOR_INPUTS = ("moderation", "models/build.py")
 
 
 def moderation_command(*args: str) -> list[str]:
@@ -63,19 +56,6 @@ def run_checked(command: list[str], workdir: Path, what: str, runner: Callable =
     return done.stdout
 
 
-@lru_cache(maxsize=None)
-def train_options() -> frozenset[str]:
-    """The prior options this checkout's ``moderation train`` accepts (``--prior``, ``--no-prior``)."""
-    with tempfile.TemporaryDirectory(prefix="moderation-bench-help-") as workdir:
-        helptext = run_checked(moderation_command("train", "--help"), Path(workdir), "moderation train --help")
-    return frozenset(option for option in ("--prior", "--no-prior") if option in helptext)
-
-
-def has_prior() -> bool:
-    """Whether models trained by this checkout carry a hostility prior at all."""
-    return "--prior" in train_options()
-
-
 def inputs_digest(without: tuple[str, ...]) -> str:
     """A digest of everything a prior built without ``without`` depends on."""
     digest = hashlib.sha256(",".join(sorted(without)).encode())
@@ -95,14 +75,14 @@ def default_cache_dir() -> Path:
 
 
 class Priors:
-    """Priors built without one dataset, made once by ``bench/build_prior.py`` and cached.
+    """Priors built without one dataset, made once by ``models/build.py`` and cached.
 
     The cache lives outside the repository (the priors are made from the datasets, which are
     never copied into it) and is keyed by :func:`inputs_digest`, so a change of code or data
     mapping builds a new prior.
     """
 
-    def __init__(self, data_dir: Path, cache_dir: Path | None = None, script: Path = BUILD_PRIOR_SCRIPT, runner: Callable = subprocess.run, log=print):
+    def __init__(self, data_dir: Path, cache_dir: Path | None = None, script: Path = BUILD_SCRIPT, runner: Callable = subprocess.run, log=print):
         self.data_dir = Path(data_dir)
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.script = Path(script)
@@ -128,17 +108,17 @@ class Priors:
             )
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".building-without-{name}-", dir=self.cache_dir))
-        self.log(f"building a hostility prior without {name} (cached in {folder})", file=sys.stderr)
+        self.log(f"building a prior without {name} (cached in {folder})", file=sys.stderr)
         started = time.perf_counter()
         try:
             output = run_checked(
-                [sys.executable, str(self.script), "--data", str(self.data_dir), "--without", name, "--out", str(building / "prior")],
+                [sys.executable, str(self.script), "--data", str(self.data_dir), "--prior-only", "--without", f"{LEFT_OUT},{name}", "--prior-out", str(building / "prior")],
                 building,
-                f"build_prior.py --without {name}",
+                f"models/build.py --without {name}",
                 self.runner,
             )
             if not (building / "prior").is_dir():
-                raise RuntimeError(f"build_prior.py --without {name} wrote no prior: {output.strip()[-500:]}")
+                raise RuntimeError(f"models/build.py --without {name} wrote no prior: {output.strip()[-500:]}")
             (building / "prior").rename(folder)  # complete or absent
         finally:
             shutil.rmtree(building, ignore_errors=True)
@@ -148,8 +128,6 @@ class Priors:
     def train_arguments(self, source: str) -> tuple[list[str], str]:
         """The ``moderation train`` prior arguments for a model evaluated on ``source``, and a
         note saying which prior that is."""
-        if not has_prior():
-            return [], "no prior (this checkout's `moderation train` has no --prior option)"
         left_out = self.left_out_for(source)
         if left_out is None:
             return [], "the shipped prior (it never saw this set)"

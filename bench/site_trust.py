@@ -9,12 +9,12 @@ thresholds (and flags per true positive) beside ROC-AUC:
 - **semeval**: forum answers (Qatar Living) with the question as the article; off_topic = "Bad".
 - **olid**: tweets, each its own thread; hostile = offensive, ad_hominem = an insult aimed at
   an individual (OLID's IND).
-- **spam**: real spam (the YouTube Spam Collection's spam, CC BY 4.0) placed as top-level
-  comments into C3 threads (no article) and into SFU CTC threads (with the article's title):
-  the share flagged off_topic.
-- **casual**: ordinary threads, where few comments are off topic: the YouTube collection's
-  non-spam comments under each video (its title as the article), and Reddit threads of CMV
-  (debates: nearly every comment is on topic): the share flagged off_topic.
+- **spam**: real spam (the YouTube Spam Collection's, CC BY 4.0, under the one video the shipped
+  models never learned from) placed as top-level comments into C3 threads (no article) and into
+  SFU CTC threads (with the article's title): the share flagged off_topic.
+- **casual**: ordinary threads, where few comments are off topic: the non-spam comments under
+  that video (its title as the article), and Reddit threads of CMV (debates: nearly every comment
+  is on topic): the share flagged off_topic.
 - **replies**: short replies ("Source?", "This.", "lol", …) to on-topic C3 comments: the share
   flagged off_topic (the guidelines, off_topic rule 2 and 7: none should be).
 - **identity**: non-toxic comments that name an identity group against ones that name none
@@ -53,6 +53,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import C3_FILE, data_dir, load_datasets, read_all_strings, votes  # noqa: E402
 from bench.protocol import RESULTS_DIR, add_mode_arguments, header_lines, number, run_record, write_results  # noqa: E402
+
+EVALUATION_VIDEO = "09-pRpeEdMmmQ0"
+"""The YouTube video whose comments no shipped model learned from (``EVALUATION_VIDEO`` in
+models/build.py): its spam and its other comments are what the spam and casual cases use."""
 
 LABELS = ("off_topic", "hostile", "ad_hominem")
 SEED = 20261205
@@ -230,6 +234,7 @@ def cases(data: Path, mode: str, label: Labeler) -> dict:
     report["olid"] = {l: quality(olid[l].to_numpy(), out[f"{l}_score"].to_numpy(), out[f"{l}_flag"].to_numpy()) for l in ("hostile", "ad_hominem")}
 
     youtube = sets["youtube-spam"].frame
+    youtube = youtube[youtube["thread_id"] == EVALUATION_VIDEO]  # the video no model learned from
     spam = youtube[youtube["off_topic"] == 1]
     sfu = sets["sfu-ctc"].frame.copy()
     report["spam"] = {}

@@ -21,6 +21,8 @@ import pytest
 
 from tests.conftest import DEFAULT_MODEL, ROOT, run_cli
 
+pytestmark = pytest.mark.slow  # real servers
+
 WAIT = 120  # seconds: generous, for a loaded machine
 ADDRESS = re.compile(r"serving on http://127\.0\.0\.1:(\d+)")
 
