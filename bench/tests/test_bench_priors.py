@@ -83,8 +83,13 @@ def test_a_failed_build_says_why(tmp_path):
     assert not list((tmp_path / "cache").iterdir())
 
 
-def test_the_prior_sets_are_the_permissive_ones():
-    assert set(PRIOR_DATASETS) == {"davidson", "toxic-spans", "wiki-cat", "fox-news"}
+def test_the_prior_sets_are_those_the_shipped_prior_learned_from():
+    import json
+
+    from moderation.shipped import shipped_path
+
+    metadata = json.loads((shipped_path("models") / "prior" / "metadata.json").read_text(encoding="utf-8"))
+    assert {source["path"].split(" ")[0] for source in metadata["data"]["sources"]} == set(PRIOR_DATASETS)
 
 
 # --- ours gets the prior arguments ------------------------------------------------------------------
