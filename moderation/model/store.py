@@ -28,10 +28,10 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "07d94afd5e74a8518a9abdfbc7a69afa428f5595cf3edb2319c59f8614612a70"
+DEFAULT_MODEL_SHA256 = "66180e0f8c78a639f7cd51c981f34acd45fdcb109e922911af3dcd9500f5dd74"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
-PRIOR_SHA256 = "919ccf4a77973eaf474c5387c30f796b63ea40f4a38981a0f4043e03aa9d9168"
+PRIOR_SHA256 = "dc6e9029af5059908cdc2214af92cb406bc895cfe31516ca5c316b646f3d0446"
 """sha256 of the shipped ``models/prior/model.npz``, which every trained model builds on."""
 
 def write_model(target: Path, arrays: ModelArrays, metadata: dict, render_card) -> dict:
