@@ -37,11 +37,13 @@ PROMOTION = re.compile(
     r"|giveaways?|promo(?:tion)? code|coupon|gift card|free (?:gift|trial|iphone|entry|ringtone|tickets?|samples?|followers|likes|views)"
     r"|you (?:have )?(?:won|been selected)|selected to (?:receive|win)|claim (?:your|now)|cash prize|prize (?:reward|draw)"
     r"|win (?:a|an) (?:free|cash|brand new|iphone|\$|£|€)|congratulations,? (?:you|ur)"
-    r"|earn(?:ed|ing)? (?:money|cash|\$|up to|from home)|make money (?:online|fast|from home)|work(?:ing)? from home"
+    r"|earn(?:ed|ing)? (?:money|cash|\$|up to|from home)|mak(?:e|ing) (?:a lot of |some |extra |real |easy |quick )?money"
+    r"|(?:mak|earn)(?:e|ing)? (?:an? )?(?:extra |passive |steady )?income|bonus deals?|work(?:ing)? from home"
     r"|extra income|passive income|get paid (?:to|for|daily|weekly)|paid surveys?"
     r"|investment platform|trading platform|viagra|betting tips|dating site|hot singles|(?:cheap|buy) (?:essays?|followers|likes)"
     r"|txt|text (?:stop|to \d)|call (?:now|free) |act now|order now|buy now|limited time offer|100% free"
-    r"|whatsapp|telegram|dm me|inbox me"
+    r"|whatsapp|telegram|dm me|inbox me|search (?:on|for it on) google|(?:open )?google and type|on (?:their|our|my) (?:web ?site|channel)"
+    r"|visit (?:the|this|our) (?:site|website|page|link)|best (?:web ?site|site) to"
     r")\b",
 )  # matched on lowercased text: no IGNORECASE, which makes the many branches three times slower
 DIGIT = re.compile(r"\d")

@@ -28,10 +28,10 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "66180e0f8c78a639f7cd51c981f34acd45fdcb109e922911af3dcd9500f5dd74"
+DEFAULT_MODEL_SHA256 = "8f7eb780c5a7a7de34c9880fac8724a72d92fae5f5982456da9dc7695bb9f38d"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
-PRIOR_SHA256 = "dc6e9029af5059908cdc2214af92cb406bc895cfe31516ca5c316b646f3d0446"
+PRIOR_SHA256 = "0ebfdbbdbc39484511352402fd08dfe2f4546f9c04c237daba17c06c87e52d94"
 """sha256 of the shipped ``models/prior/model.npz``, which every trained model builds on."""
 
 def write_model(target: Path, arrays: ModelArrays, metadata: dict, render_card) -> dict:
