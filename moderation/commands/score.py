@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from moderation.comments import LABELS, Comment, has_text
+from moderation.commands.explanations import explanation_json
 from moderation.errors import InputError, warn
 from moderation.io.readers import ReadOptions
 from moderation.io.readers.lines import STDIN, iter_lines, read_text_file
@@ -30,10 +31,7 @@ def score_record(comment_id: str, verdict: Verdict) -> dict:
     if verdict.notes:
         record["note"] = "; ".join(verdict.notes)
     if verdict.explanation is not None:
-        record["explain"] = {
-            label: [{"feature": c.feature, "weight": round(c.weight, 4)} for c in contributions]
-            for label, contributions in verdict.explanation.items()
-        }
+        record["explain"] = explanation_json(verdict.explanation)
     return record
 
 

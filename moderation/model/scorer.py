@@ -32,6 +32,7 @@ from moderation.features.context import (
 )
 from moderation.features.sparse import count_pairs, pack, sorted_lookup, sum_by, tfidf_of_counts
 from moderation.features.text import EncodedTexts, PerWordIds, PerWordValues, char_ngrams_of_word
+from moderation.model.explanations import Contribution, Reason, reasons
 from moderation.model.format import ModelArrays
 
 WORD_TABLE_LIMIT = 1_000_000
@@ -45,14 +46,6 @@ REMEMBERED_ARTICLES = 2_000
 
 SHRINK = [(CONTEXT_FEATURES.index(similarity), CONTEXT_FEATURES.index(evidence)) for similarity, evidence in SHRUNK_BY.items()]
 """(similarity, evidence) column pairs: each similarity is shrunk toward its fill by its evidence."""
-
-
-@dataclass
-class Contribution:
-    """One feature's share of a label's decision value."""
-
-    feature: str
-    weight: float
 
 
 @dataclass
@@ -275,10 +268,9 @@ class Scorer:
         return ScoreStream(self, remembered)
 
     # -- explanations ---------------------------------------------------------------------
-    def contributions(self, rows: FeatureRows, row: int, label: str, largest: int | None = None) -> list[Contribution]:
+    def contributions(self, rows: FeatureRows, row: int, label: str) -> list[Contribution]:
         """Every feature's term of ``label``'s decision value for text ``row`` (they sum to it,
-        minus the intercept); with ``largest``, only the ``largest`` greatest terms of each
-        n-gram block (what :meth:`explain` needs, without naming every n-gram of a long text)."""
+        minus the intercept)."""
         a = self.arrays
         j = LABELS.index(label)
         parts = []
@@ -288,18 +280,22 @@ class Scorer:
             coef = self.blocks[block].coef[:, 0] * a.prior_weight[j] if prior else self.blocks[block].coef[:, j]
             terms, mine = self.blocks[block].terms, docs == row
             weights = values[mine] * coef[features[mine]]
-            kept = np.argpartition(-weights, largest)[:largest] if largest is not None and len(weights) > largest else slice(None)
-            parts += [Contribution(name.format(terms[f]), w) for f, w in zip(features[mine][kept].tolist(), weights[kept].tolist())]
+            parts += [
+                Contribution(name.format(terms[f]), w, block, terms[f], v)
+                for f, w, v in zip(features[mine].tolist(), weights.tolist(), values[mine].tolist())
+            ]
         if rows.context.shape[1]:
             parts += [
-                Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a.context_coef[j])
+                Contribution(f"context {name}", float(z * w), "context", name, float(z))
+                for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a.context_coef[j])
             ]
         return parts
 
-    def explain(self, rows: FeatureRows, row: int, label: str, top: int = 5) -> list[Contribution]:
-        """The features that pushed ``label``'s decision up the most for text ``row``, largest first."""
-        positive = [p for p in self.contributions(rows, row, label, largest=top) if p.weight > 0]
-        return sorted(positive, key=lambda p: -p.weight)[:top]
+    def explain(self, rows: FeatureRows, row: int, label: str, text: str, top: int = 5) -> list[Reason]:
+        """The words and phrases of ``text`` (the text of row ``row``), and the features of
+        the comment as a whole, that pushed ``label``'s decision up the most, largest first
+        (see :mod:`moderation.model.explanations`)."""
+        return reasons(self.contributions(rows, row, label), text, top)
 
 
 @dataclass
