@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from moderation.cli.app import app, handles_errors
-from moderation.cli.options import MODEL_OPTION, QUIET_OPTION, STATUS_OPTION, THRESHOLD_OPTION, check_statuses, parse_thresholds, reads_input
+from moderation.cli.options import ARTICLE_OPTION, MODEL_OPTION, QUIET_OPTION, STATUS_OPTION, THRESHOLD_OPTION, check_statuses, parse_thresholds, reads_input
 
 
 @app.command("label", short_help="Label every comment of an export, keeping its columns.")
@@ -33,14 +33,7 @@ def label_command(
         help="Also write a self-contained, read-only HTML report of the threads, flags and reasons (without --out: only the report).",
         show_default=False,
     ),
-    article: Path = typer.Option(
-        None,
-        "--article",
-        "-a",
-        metavar="FILE",
-        help="File with the article text of comments that have none (a CSV without an article column, say).",
-        show_default=False,
-    ),
+    article: Path = ARTICLE_OPTION,
     explain: bool = typer.Option(
         False, "--explain", "-e", help="Add a column 'explain': per flag, the words and features that raised the score most."
     ),
