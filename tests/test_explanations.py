@@ -5,6 +5,7 @@ write them: ``score --explain``, ``label --explain`` (CSV and JSON Lines), revie
 import csv
 import json
 
+import numpy as np
 import pytest
 
 from moderation.comments import LABELS, Comment
@@ -13,43 +14,52 @@ from moderation.commands.label import label_file
 from moderation.commands.score import score_lines
 from moderation.features.text import tokenize, word_ngrams
 from moderation.io.readers import ReadOptions
-from moderation.model.explanations import Contribution, Reason, reasons
+from moderation.model.explanations import BlockTerms, Reason, reasons
 from moderation.model.verdicts import Judge
 from moderation.review.highlights import reason
 
 
+def block(name: str, *terms: tuple[str, float, float]) -> BlockTerms:
+    """A block's terms: (name, value, weight) each."""
+    return BlockTerms(name, [t[0] for t in terms], np.array([t[1] for t in terms]), np.array([t[2] for t in terms]))
+
+
 def test_a_char_ngram_is_shared_among_the_words_that_hold_it():
-    parts = [
-        Contribution("chars 'hoe'", 0.9, "char", "hoe", 0.2),
-        Contribution("prior: chars 'hoe'", 0.3, "prior_char", "hoe", 0.1),
-        Contribution("prior: chars ' bi'", 0.4, "prior_char", " bi", 0.1),
-    ]
+    parts = [block("char", ("hoe", 0.2, 0.9), ("zzz", 0.1, 0.05)), block("prior_char", ("hoe", 0.1, 0.3), (" bi", 0.1, 0.4))]
     found = {r.feature: r for r in reasons(parts, "Whoever rode the bike, whoever… a hoe", top=None)}
     # "hoe" is in " whoever " twice (two occurrences of the word) and in " hoe " once.
     assert found["whoever"].weight == pytest.approx(1.2 * 2 / 3) and found["hoe"].weight == pytest.approx(1.2 / 3)
     assert found["bike"].weight == pytest.approx(0.4)
-    assert all(r.in_text and not r.matched for r in found.values())
+    assert found["chars 'zzz'"] == Reason("chars 'zzz'", 0.05, in_text=False)  # in no word of the text: named as it is
+    assert sum(r.weight for r in found.values()) == pytest.approx(0.9 + 0.05 + 0.3 + 0.4)
 
 
 def test_a_word_list_feature_names_the_words_it_matched():
     text = "You idiot, you absolute moron."
-    more = [Contribution("context hostile_words", 2.0, "context", "hostile_words", 1.3), Contribution("idiot", 0.5, "word", "idiot", 0.4)]
+    more = [block("context", ("hostile_words", 1.3, 2.0)), block("word", ("idiot", 0.4, 0.5))]
     found = {r.feature: r for r in reasons(more, text, top=None)}
     assert found["idiot"] == Reason("idiot", 1.5, ("hostile_words",)) and found["moron"] == Reason("moron", 1.0, ("hostile_words",))
     # Fewer listed words than the average comment: their absence is the reason, not a word.
-    fewer = reasons([Contribution("context hostile_words", 0.7, "context", "hostile_words", -0.4)], text, top=None)
+    fewer = reasons([block("context", ("hostile_words", -0.4, 0.7))], text, top=None)
     assert fewer == [Reason("context hostile_words", 0.7, in_text=False)]
 
 
 def test_phrases_of_a_list_and_unknown_context_features():
     parts = [
-        Contribution("context addresses_group", 0.6, "context", "addresses_group", 2.0),
-        Contribution("context promotion", 0.8, "context", "promotion", 1.5),  # no finder for it: named as a whole
-        Contribution("context length", -0.2, "context", "length", -1.0),
-        Contribution("you people", 0.1, "word", "you people", 0.3),
+        block("context", ("addresses_group", 2.0, 0.6), ("promotion", 1.5, 0.8), ("length", -1.0, -0.2)),  # no finder for promotion
+        block("word", ("you people", 0.3, 0.1)),
     ]
     found = reasons(parts, "Come on, all of you people are wrong", top=2)
     assert found == [Reason("context promotion", 0.8, in_text=False), Reason("all of you", 0.6, ("addresses_group",))]
+
+
+def test_contributions_name_every_feature(shipped_model, seed_comments):
+    scorer = shipped_model.scorer
+    rows = scorer.thread_features(seed_comments[:3])
+    parts = scorer.contributions(rows, 0, "hostile")
+    names = {p.block: p.feature for p in parts}
+    assert names["context"].startswith("context ") and names["char"].startswith("chars '") and names["prior_char"].startswith("prior: chars '")
+    assert sum(p.weight for p in parts) == pytest.approx(scorer.decisions(rows)[0, 1] - scorer.arrays.intercept[1], abs=1e-9)
 
 
 def test_every_comment_is_explained_in_its_words_and_the_terms_sum_to_the_decision(shipped_model, seed_comments):

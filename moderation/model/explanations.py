@@ -1,6 +1,6 @@
 """What raised a score, in the words of the comment: :class:`Reason` and :func:`reasons`.
 
-A label's decision value is a sum of feature terms (:meth:`moderation.model.scorer.Scorer.contributions`):
+A label's decision value is a sum of feature terms (:meth:`moderation.model.scorer.Scorer.terms`):
 word and word-pair n-grams, character n-grams inside words (the model's own and the prior's),
 and context features. Named as features, they mislead out of context: the n-gram ``'hoe'``
 raises hostility in "Whoever", ``' bi'`` in "bike", and "context hostile_words" does not say
@@ -21,9 +21,14 @@ contributed. The weights still sum to the decision value minus the intercept.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain, repeat
+
+import numpy as np
 
 from moderation.features.context import GROUP_ADDRESS
 from moderation.features.text import char_ngrams_of_word, tokenize
@@ -31,17 +36,38 @@ from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECO
 
 
 @dataclass
+class BlockTerms:
+    """One text's features in one block ("word", "char", "prior_word", "prior_char" or
+    "context"), and their terms of one label's decision value: ``names`` (the n-grams, or the
+    context features' names), ``values`` (tf-idf, or the standardized context feature) and
+    ``weights`` (value × coefficient)."""
+
+    block: str
+    names: list[str]
+    values: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass
 class Contribution:
     """One feature's share of a label's decision value: ``weight``, the feature's ``value``
-    times its coefficient. ``block``: the n-gram block ("word", "char", "prior_word",
-    "prior_char") or "context"; ``term``: the n-gram, or the context feature's name;
-    ``feature``: both in one name ("prior: chars 'idi'", "context length")."""
+    times its coefficient. ``block`` and ``term`` as in :class:`BlockTerms`; ``feature``: both
+    in one name (:func:`feature_name`)."""
 
     feature: str
     weight: float
     block: str = ""
     term: str = ""
     value: float = 0.0
+
+
+def feature_name(block: str, term: str) -> str:
+    """A feature's name: ``idiot``, ``you are``, ``chars 'idi'``, ``prior: …`` for the prior's
+    n-grams, ``context length``."""
+    if block == "context":
+        return f"context {term}"
+    name = f"chars '{term}'" if block.endswith("char") else term
+    return f"prior: {name}" if block.startswith("prior_") else name
 
 
 @dataclass(frozen=True)
@@ -79,48 +105,68 @@ WORD_FINDERS: dict[str, Callable[[str, tuple[str, ...]], list[str]]] = {
 the feature counted, one per occurrence. A feature not named here is named as a whole."""
 
 
-def gram_owners(tokens: tuple[str, ...]) -> dict[str, Counter]:
-    """Each character n-gram of the comment → how often each of its words holds it."""
-    owners: dict[str, Counter] = defaultdict(Counter)
-    for word, count in Counter(tokens).items():
-        for gram in char_ngrams_of_word(word):
-            owners[gram][word] += count
-    return owners
+class WordGrams:
+    """The character n-grams of a text's words as arrays: for every (word, n-gram) occurrence,
+    the word, the n-gram and how often the word occurs; and how often each n-gram occurs in
+    the text. A text's n-grams number in the thousands, so the sharing is done in NumPy."""
+
+    def __init__(self, tokens: tuple[str, ...]):
+        counts = Counter(tokens)
+        self.words = list(counts)
+        grams = [char_ngrams_of_word(word) for word in self.words]
+        flat = list(chain.from_iterable(grams))
+        self.index = {gram: number for number, gram in enumerate(dict.fromkeys(flat))}
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        self.word_of = np.repeat(np.arange(len(self.words)), lengths)
+        self.gram_of = np.fromiter(map(self.index.__getitem__, flat), dtype=np.int64, count=len(flat))
+        occurrences = np.repeat(np.fromiter(counts.values(), dtype=float, count=len(counts)), lengths)
+        self.share_of = occurrences / np.bincount(self.gram_of, weights=occurrences, minlength=len(self.index))[self.gram_of]
+
+    def shares(self, grams: list[str], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each word's share of the weights of ``grams`` (distinct n-grams of one block), and
+        the positions of the n-grams no word holds (none, for the text's own n-grams)."""
+        where = np.fromiter(map(self.index.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+        held = where >= 0
+        per_gram = np.zeros(len(self.index))
+        per_gram[where[held]] = weights[held]
+        return np.bincount(self.word_of, weights=per_gram[self.gram_of] * self.share_of, minlength=len(self.words)), np.flatnonzero(~held)
 
 
-def reasons(contributions: Iterable[Contribution], text: str, top: int | None = None) -> list[Reason]:
-    """The terms of a decision value (every one of :meth:`Scorer.contributions` for the
-    comment with ``text``) gathered by word, phrase and whole-comment feature as the module
+@lru_cache(maxsize=8)  # a comment is explained once per flagged label
+def word_grams(tokens: tuple[str, ...]) -> WordGrams:
+    """:class:`WordGrams` of a text's tokens."""
+    return WordGrams(tokens)
+
+
+def reasons(terms: Iterable[BlockTerms], text: str, top: int | None = None) -> list[Reason]:
+    """The terms of a decision value for the comment with ``text``, block by block
+    (:meth:`Scorer.terms`), gathered by word, phrase and whole-comment feature as the module
     describes; the ``top`` largest positive ones, largest first (None: every one, in no
     particular order)."""
     tokens = tokenize(text)
-    owners: dict[str, Counter] | None = None
     words: dict[str, float] = defaultdict(float)  # word or phrase → weight
     matched: dict[str, dict[str, None]] = defaultdict(dict)  # word or phrase → the features that matched it, in order
     whole: dict[str, float] = defaultdict(float)  # feature named as a whole → weight
-    for part in contributions:
+    for part in terms:
         if part.block.endswith("char"):
-            if owners is None:
-                owners = gram_owners(tokens)
-            holders = owners.get(part.term)
-            if not holders:  # not a gram of this text's words: name it as it is
-                whole[part.feature] += part.weight
-                continue
-            total = sum(holders.values())
-            for word, count in holders.items():
-                words[word] += part.weight * count / total
+            grams = word_grams(tokens)
+            shares, unheld = grams.shares(part.names, part.weights)
+            for word, weight in zip(grams.words, shares.tolist()):
+                words[word] += weight
+            for position in unheld.tolist():  # not an n-gram of this text's words: named as it is
+                whole[feature_name(part.block, part.names[position])] += float(part.weights[position])
         elif part.block == "context":
-            found = WORD_FINDERS[part.term](text, tokens) if part.term in WORD_FINDERS and part.value > 0 else []
-            if not found:
-                whole[part.feature] += part.weight
-                continue
-            for phrase in found:
-                words[phrase] += part.weight / len(found)
-                matched[phrase][part.term] = None
-        else:  # a word or a word pair of the comment
-            words[part.term] += part.weight
-    gathered = [Reason(phrase, weight, tuple(matched.get(phrase, ()))) for phrase, weight in words.items()]
-    gathered += [Reason(feature, weight, in_text=False) for feature, weight in whole.items()]
-    if top is None:
-        return gathered
-    return sorted((reason for reason in gathered if reason.weight > 0), key=lambda reason: -reason.weight)[:top]
+            for name, value, weight in zip(part.names, part.values.tolist(), part.weights.tolist()):
+                found = WORD_FINDERS[name](text, tokens) if name in WORD_FINDERS and value > 0 else []
+                if not found:
+                    whole[feature_name(part.block, name)] += weight
+                for phrase in found:
+                    words[phrase] += weight / len(found)
+                    matched[phrase][name] = None
+        else:  # words and word pairs of the comment
+            for name, weight in zip(part.names, part.weights.tolist()):
+                words[name] += weight
+    named = [(weight, phrase, True) for phrase, weight in words.items()] + [(weight, feature, False) for feature, weight in whole.items()]
+    if top is not None:
+        named = [item for item in heapq.nlargest(top, named, key=lambda item: item[0]) if item[0] > 0]
+    return [Reason(name, weight, tuple(matched.get(name, ())) if in_text else (), in_text) for weight, name, in_text in named]

@@ -33,7 +33,7 @@ from moderation.features.text import MAX_TEXT_CHARS  # noqa: F401 - for highligh
 from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECOND_PERSON
 from moderation.model.verdicts import flags_of, notes_of, unscorable
 
-EXPLAIN_CHUNK = 100  # comments featurized together when explaining: explain() scans a chunk's features once per flag
+EXPLAIN_CHUNK = 100  # comments featurized together when explaining
 TOP_FEATURES = 5  # as `score --explain`
 
 Explained = tuple[str, float, tuple[str, ...]]
