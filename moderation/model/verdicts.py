@@ -89,8 +89,8 @@ class Verdict:
     was not trained on, or a comment it did not score). ``flags``: the labels whose score
     reached their threshold, in :data:`LABELS` order. ``notes``: why it was not scored, or what
     to know about its scores. ``scored``: whether it was scored at all. ``explanation``: with
-    ``explain``, per flag, the features that raised the score most (None if not asked for, or
-    not scored).
+    ``explain``, per flag, the words of the comment and its features that raised the score
+    most (:mod:`moderation.model.explanations`; None if not asked for, or not scored).
     """
 
     scores: dict[str, float | None]
