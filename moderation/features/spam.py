@@ -51,20 +51,25 @@ MAX_COUNT = 3
 """Counts stop here: a long comment citing many sources is no more spam than one citing three."""
 
 
-def spam_signs(text: str) -> tuple[int, int]:
-    """(links, promotion): how many links, e-mail addresses and phone numbers the text holds,
-    and how many advertising phrases and offers of money by the hour or month, each at most
-    :data:`MAX_COUNT`."""
+def spam_found(text: str) -> tuple[list[str], list[str]]:
+    """The links, e-mail addresses and phone numbers of ``text`` (lowercased), and its
+    advertising phrases and offers of money by the hour or month."""
     lower = text.lower()
-    promotion = len(PROMOTION.findall(lower))
-    links = 0
+    promotion = PROMOTION.findall(lower)
+    links = []
     if DIGIT.search(lower):
-        links += len(PHONE.findall(lower))
-        promotion += len(MONEY_RATE.findall(lower))
+        links += PHONE.findall(lower)
+        promotion += MONEY_RATE.findall(lower)
     if "@" in lower:
-        links += len(EMAIL.findall(lower))
+        links += EMAIL.findall(lower)
     if "http" in lower or "www" in lower:
-        links += len(URL.findall(lower))
+        links += URL.findall(lower)
         lower = URL.sub(" ", lower)  # its domain is not counted again
-    links += len(DOMAIN.findall(lower))
-    return min(links, MAX_COUNT), min(promotion, MAX_COUNT)
+    return links + DOMAIN.findall(lower), promotion
+
+
+def spam_signs(text: str) -> tuple[int, int]:
+    """(links, promotion): how many of :func:`spam_found`'s each the text holds, at most
+    :data:`MAX_COUNT`."""
+    links, promotion = spam_found(text)
+    return min(len(links), MAX_COUNT), min(len(promotion), MAX_COUNT)
