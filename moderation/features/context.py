@@ -232,15 +232,16 @@ class Thread:
         self.comment_authors: dict[str, str] = {}  # comment id → author
         self.name_ids: dict[int, np.ndarray] = {}  # article number → name word ids the article does not use
 
-    def add(self, comment: Comment) -> None:
-        """Count a comment in: its author's name parts, the words it addresses, its id's author."""
+    def add(self, comment: Comment, vocatives: set[str] | None = None) -> None:
+        """Count a comment in: its author's name parts, the words it addresses (its
+        :func:`vocative_names`, if not given), its id's author."""
         self.size += 1
         before = len(self.names)
         if comment.author:
             self.names |= name_parts(comment.author)
             if comment.id:
                 self.comment_authors[comment.id] = comment.author
-        for name in vocative_names(comment.text):
+        for name in vocative_names(comment.text) if vocatives is None else vocatives:
             self.vocatives[name] += 1
             if self.vocatives[name] == VOCATIVE_MIN_COMMENTS:
                 self.names.add(name)
@@ -292,17 +293,18 @@ class ThreadStatistics:
             self.article_words.append(len(words))
         return number
 
-    def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None, vectors=None) -> None:
-        """Add comments (with non-empty text) to their threads' statistics; ``encoded`` and
-        ``vectors`` are theirs from :func:`encoded_comments`, if already computed."""
-        if encoded is None:
+    def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None, vectors=None, vocatives=None) -> None:
+        """Add comments (with non-empty text) to their threads' statistics; ``vectors`` (and
+        ``vocatives``) are theirs from :func:`encoded_comments` (and :func:`vocative_names`), if
+        already computed: then their texts are not read."""
+        if vectors is None:
             encoded, vectors = encoded_comments(self.facts, comments)
         threads = [self.thread(c.thread_id) for c in comments]
         numbers = np.array([t.number for t in threads], dtype=np.int64)
         docs, words, weights = vectors
         self._add_vectors(pack(numbers[docs], words), weights, docs, threads)
-        for comment, thread in zip(comments, threads):
-            thread.add(comment)
+        for comment, thread, names in zip(comments, threads, vocatives or [None] * len(comments)):
+            thread.add(comment, names)
 
     def _add_vectors(self, keys, weights, docs, threads) -> None:
         raise NotImplementedError

@@ -23,10 +23,10 @@ import numpy as np
 from moderation.commands.models import load_chosen_model
 from moderation.commands.score import score_record
 from moderation.comments import LABELS, Comment
-from moderation.model.scorer import REMEMBERED_COMMENTS, ScoredComment
+from moderation.model.scorer import REMEMBERED_BYTES, REMEMBERED_COMMENTS, ScoredComment
 from moderation.model.store import LoadedModel
 
-__all__ = ["LABELS", "REMEMBERED_COMMENTS", "Comment", "InContext", "ServingModel", "ThreadMemory", "load"]
+__all__ = ["LABELS", "REMEMBERED_BYTES", "REMEMBERED_COMMENTS", "Comment", "InContext", "ServingModel", "ThreadMemory", "load"]
 
 
 @dataclass(frozen=True)
@@ -66,23 +66,25 @@ class ServingModel:
         ends = np.cumsum([len(item.texts) for item in items])
         return np.split(scores, ends[:-1])
 
-    def thread_memory(self, remembered: int) -> ThreadMemory:
-        """A live stream's memory of its ``remembered`` most recent comments, for this model."""
-        return ThreadMemory(self, remembered)
+    def thread_memory(self, remembered: int, remembered_bytes: int = REMEMBERED_BYTES) -> ThreadMemory:
+        """A live stream's memory of its ``remembered`` most recent comments (within
+        ``remembered_bytes``), for this model."""
+        return ThreadMemory(self, remembered, remembered_bytes)
 
 
 class ThreadMemory:
     """Scores a live stream of comments, each against the earlier comments of its thread.
 
     Memory is bounded: the scorer's stream keeps the ``remembered`` most recent comments
-    (across threads) and starts afresh from them when twice as many have gone by, so memory
-    and time per comment stay flat. A comment without a thread id is scored against its
+    (across threads) within ``remembered_bytes``, and starts afresh from them when twice as
+    many, or twice the bytes, have gone by, so memory and time per comment stay flat. It keeps
+    no comment's text. A comment without a thread id is scored against its
     article alone and not remembered: records of unrelated sources should not meet.
     """
 
-    def __init__(self, model: ServingModel, remembered: int):
+    def __init__(self, model: ServingModel, remembered: int, remembered_bytes: int = REMEMBERED_BYTES):
         self.model = model
-        self.stream = model.loaded.scorer.stream(remembered)
+        self.stream = model.loaded.scorer.stream(remembered, remembered_bytes)
 
     def score(self, comment: Comment) -> dict:
         """``moderation score``'s JSON record for ``comment`` (flags by the model's thresholds)."""
