@@ -34,6 +34,22 @@ def serve_command(
     remember: int = typer.Option(
         20_000, "--remember", min=1, metavar="N", help="/v1/score: recent comments remembered across threads, to compare new ones with."
     ),
+    remember_mb: int = typer.Option(
+        256, "--remember-mb", min=1, metavar="MB", help="/v1/score: memory for the remembered comments (estimated); long comments fill it first."
+    ),
+    keep_alive_timeout: float = typer.Option(
+        5.0, "--keep-alive-timeout", min=0.1, metavar="SECONDS", help="Close a connection that sends no request for this long."
+    ),
+    request_timeout: float = typer.Option(
+        30.0, "--request-timeout", min=0.1, metavar="SECONDS", help="Close a connection whose request (head and body) takes longer to arrive."
+    ),
+    max_connections: int = typer.Option(
+        1000,
+        "--max-connections",
+        min=1,
+        metavar="N",
+        help="Open connections per process (fewer if the open-file limit allows fewer); one more closes the longest idle one.",
+    ),
 ) -> None:
     """Serve Perspective API's comments:analyze and comments:suggestscore, a discovery
     document for Google's clients, and /v1/score (score's JSON record), until SIGTERM.
@@ -44,6 +60,7 @@ def serve_command(
     try:
         from moderation.server.run import run_server
         from moderation.server.app import ServerSettings
+        from moderation.server.connections import ConnectionLimits
     except ImportError as error:
         raise InputError(f"moderation serve needs {error.name}: install it with pip install 'moderation[serve]'") from None
 
@@ -57,5 +74,7 @@ def serve_command(
         insecure_no_auth=insecure_no_auth,
         max_request_bytes=max_request_kb * 1024,
         remembered=remember,
+        remembered_bytes=remember_mb << 20,
+        connections=ConnectionLimits(keep_alive_timeout, request_timeout, max_connections),
     )
     run_server(settings)

@@ -1,10 +1,10 @@
 """The ASGI application: Perspective's endpoints, the native ``/v1/score``, health and discovery.
 
-Scoring runs on the event loop itself: a comment takes a fraction of a millisecond of NumPy,
-less than a hand-off to a thread would cost. Concurrent ``comments:analyze`` requests are
-scored together (:class:`Batcher`), which is what lets one process keep up with many clients.
-A request keeps the model it started with, so a reload (SIGHUP) never changes the model under
-a request in flight.
+The event loop reads requests and writes answers; everything a request costs in proportion
+to its size (parsing, scoring, the answer's JSON) runs on the worker thread
+(:mod:`moderation.server.worker`), which scores concurrent ``comments:analyze`` requests
+together. A request keeps the model it started with, so a reload (SIGHUP) never changes the
+model under a request in flight.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from moderation.errors import ModerationError
-from moderation.server.access import AccessLog, digest, read_api_keys
+from moderation.server.access import AccessLog, digest, log_text, reread_api_keys
+from moderation.server.connections import ConnectionLimits
 from moderation.server.discovery import API_VERSION, discovery_document
 from moderation.server.feedback import FeedbackFile, feedback_row
 from moderation.server.perspective import (
@@ -40,7 +41,8 @@ from moderation.server.perspective import (
     spans_of,
     suggest_response,
 )
-from moderation.server.scoring import LABELS, REMEMBERED_COMMENTS, Comment, InContext, ServingModel, load
+from moderation.server.scoring import LABELS, REMEMBERED_BYTES, REMEMBERED_COMMENTS, Comment, InContext, ServingModel, load
+from moderation.server.worker import Worker
 
 log = logging.getLogger("moderation.server")
 
@@ -61,46 +63,8 @@ class ServerSettings:
     insecure_no_auth: bool = False
     max_request_bytes: int = 1 << 20
     remembered: int = REMEMBERED_COMMENTS
-
-
-class Batcher:
-    """Scores the ``comments:analyze`` requests that arrive together as one batch.
-
-    The first request of a batch schedules the scoring for the end of the current turn of the
-    event loop; requests parsed in that turn join it. A lone request is scored at once, so
-    batching adds no waiting, only sharing.
-    """
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[ServingModel, InContext, asyncio.Future]] = []
-
-    def score(self, model: ServingModel, item: InContext) -> asyncio.Future:
-        """A future for ``model.score_in_context([item])[0]``."""
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self.pending.append((model, item, future))
-        if len(self.pending) == 1:
-            loop.call_soon(self.flush)
-        return future
-
-    def flush(self) -> None:
-        """Score every pending request, one batch per model (two during a reload)."""
-        pending, self.pending = self.pending, []
-        by_model: dict[int, list] = {}
-        for job in pending:
-            by_model.setdefault(id(job[0]), []).append(job)
-        for jobs in by_model.values():
-            try:
-                results = jobs[0][0].score_in_context([item for _, item, _ in jobs])
-            except Exception as error:  # noqa: BLE001 - each request answers it as a 500
-                results = [error] * len(jobs)
-            for (_, _, future), result in zip(jobs, results):
-                if future.done():
-                    continue
-                if isinstance(result, Exception):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+    remembered_bytes: int = REMEMBERED_BYTES
+    connections: ConnectionLimits = ConnectionLimits()
 
 
 class ServerState:
@@ -109,10 +73,10 @@ class ServerState:
     def __init__(self, settings: ServerSettings, model: ServingModel):
         self.settings = settings
         self.model = model
-        self.threads = model.thread_memory(settings.remembered)
-        self.keys = read_api_keys(settings.api_keys) if settings.api_keys else None
+        self.threads = model.thread_memory(settings.remembered, settings.remembered_bytes)
+        self.keys = reread_api_keys(settings.api_keys) if settings.api_keys else None
         self.feedback = FeedbackFile(settings.feedback) if settings.feedback else None
-        self.batcher = Batcher()
+        self.worker = Worker()
         self._reloading = asyncio.Lock()
 
     def check_key(self, request: Request) -> None:
@@ -125,15 +89,22 @@ class ServerState:
         if digest(key) not in self.keys:
             raise ApiError("API key not valid. Please pass a valid API key.", 403, "PERMISSION_DENIED", None, **key_error("API_KEY_INVALID"))
 
+    def has_access(self, request: Request) -> bool:
+        """Whether the request carries one of the keys (always, when keys are not set)."""
+        try:
+            self.check_key(request)
+        except ApiError:
+            return False
+        return True
+
     async def reload(self) -> bool:
-        """Load the model (and API keys) again, verified; on any failure keep serving the
-        ones in use. Returns whether the model was replaced."""
+        """Read the API keys again (exactly the file's keys work afterwards: none if it is
+        missing or empty) and load the model again, verified; a model that fails keeps the one
+        in use serving. Returns whether the model was replaced."""
         async with self._reloading:
             if self.settings.api_keys:
-                try:
-                    self.keys = read_api_keys(self.settings.api_keys)
-                except ModerationError as error:
-                    log.error("API keys not reloaded, the old ones stay in force: %s", error)
+                self.keys = reread_api_keys(self.settings.api_keys)
+                log.info("API keys reloaded: %d key%s accepted", len(self.keys), "" if len(self.keys) == 1 else "s")
             try:
                 model = await asyncio.to_thread(load, self.settings.model)
             except ModerationError as error:
@@ -143,7 +114,7 @@ class ServerState:
                 log.exception("model reload failed, still serving %s (sha256 %s)", self.model.path, self.model.sha256)
                 return False
             self.model = model
-            self.threads = model.thread_memory(self.settings.remembered)
+            self.threads = model.thread_memory(self.settings.remembered, self.settings.remembered_bytes)
             log.info("reloaded model %s (sha256 %s)", model.path, model.sha256)
             return True
 
@@ -165,6 +136,7 @@ class ServerState:
         try:
             yield
         finally:
+            self.worker.close()
             if handles_hup:
                 loop.remove_signal_handler(signal.SIGHUP)
                 signal.signal(signal.SIGHUP, signal.SIG_IGN)  # not the default, which would end the process
@@ -197,7 +169,10 @@ def pretty_print(request: Request) -> bool:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 past ``limit`` bytes (before reading it when the
-    client announced its length)."""
+    client announced its length), and with 415 if it is compressed."""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise ApiError(f"Content-Encoding {encoding[:40]} is not supported: send the request body uncompressed.", 415)
     too_large = ApiError(f"Request payload size exceeds the limit: {limit} bytes.", 413)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
@@ -229,7 +204,7 @@ def google_api(handler, needs_key: bool = True):
             return Response(status_code=400)  # nobody is left to read it
         except Exception:  # noqa: BLE001 - the last line of defence
             reference = uuid.uuid4().hex[:12]
-            log.exception("internal error (reference %s) on %s %s", reference, request.method, request.url.path)
+            log.exception("internal error (reference %s) on %s %s", reference, log_text(request.method), log_text(request.url.path))
             error = ApiError(f"Internal error encountered (reference {reference}).", 500, "INTERNAL", None)
             return json_response(error.body(), 500, pretty)
 
@@ -260,12 +235,20 @@ async def analyze(request: Request, state: ServerState, pretty: bool) -> Respons
     """``POST /v1alpha1/comments:analyze``: Perspective's scores of one comment."""
     body = await read_body(request, state.settings.max_request_bytes)
     model = state.model
-    parsed = parse_analyze(parse_json(body), model.labels)
-    spans = spans_of(parsed)
-    scores = []
-    if parsed.attributes:  # all may have been dropped (dropUnsupportedAttributes)
-        scores = await state.batcher.score(model, InContext([parsed.text[b:e] for b, e in spans], parsed.article, parsed.earlier))
-    return json_response(analyze_response(parsed, spans, scores, LABELS), pretty=pretty)
+    parsed = spans = None
+
+    def prepare() -> InContext | None:  # on the worker thread, as is answer()
+        nonlocal parsed, spans
+        parsed = parse_analyze(parse_json(body), model.labels)
+        spans = spans_of(parsed)
+        if not parsed.attributes:  # all may have been dropped (dropUnsupportedAttributes)
+            return None
+        return InContext([parsed.text[b:e] for b, e in spans], parsed.article, parsed.earlier)
+
+    def answer(scores) -> Response:
+        return json_response(analyze_response(parsed, spans, scores, LABELS), pretty=pretty)
+
+    return await state.worker.score(model, prepare, answer)
 
 
 async def suggest_score(request: Request, state: ServerState, pretty: bool) -> Response:
@@ -277,7 +260,7 @@ async def suggest_score(request: Request, state: ServerState, pretty: bool) -> R
             "FAILED_PRECONDITION",
         )
     body = await read_body(request, state.settings.max_request_bytes)
-    parsed = parse_suggest(parse_json(body), LABELS)
+    parsed = await state.worker.call(lambda: parse_suggest(parse_json(body), LABELS))
     row = feedback_row(parsed.text, parsed.labels, parsed.article, parsed.client_token)
     await asyncio.to_thread(state.feedback.append, [row])  # fsync takes milliseconds: off the event loop
     return json_response(suggest_response(parsed), pretty=pretty)
@@ -286,7 +269,8 @@ async def suggest_score(request: Request, state: ServerState, pretty: bool) -> R
 async def score_native(request: Request, state: ServerState, pretty: bool) -> Response:
     """``POST /v1/score``: ``score``'s record, one JSON line as ``score`` writes it (never indented)."""
     body = await read_body(request, state.settings.max_request_bytes)
-    return json_response(state.threads.score(native_comment(parse_json(body))), pretty=False)
+    threads = state.threads
+    return await state.worker.call(lambda: json_response(threads.score(native_comment(parse_json(body))), pretty=False))
 
 
 async def discovery(request: Request, state: ServerState, pretty: bool) -> Response:
@@ -303,12 +287,14 @@ async def discovery(request: Request, state: ServerState, pretty: bool) -> Respo
 
 
 async def healthz(request: Request, state: ServerState, pretty: bool) -> Response:
-    """``GET /healthz``: up, and which model it serves."""
-    model = state.model
-    return json_response(
-        {"status": "ok", "pid": os.getpid(), "model": {"path": str(model.path), "sha256": model.sha256, "labels": list(model.labels)}},
-        pretty=pretty,
-    )
+    """``GET /healthz``: up; to a client with a key (any client, on a server without keys) also
+    which process answered and which model it serves. Anyone may ask, so others learn nothing
+    more, and nobody learns the model's path (the start-up log has it)."""
+    health: dict = {"status": "ok"}
+    if state.has_access(request):
+        model = state.model
+        health |= {"pid": os.getpid(), "model": {"sha256": model.sha256, "labels": list(model.labels)}}
+    return json_response(health, pretty=pretty)
 
 
 async def no_such_endpoint(request: Request, error: HTTPException) -> Response:
