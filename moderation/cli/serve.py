@@ -54,8 +54,9 @@ def serve_command(
     """Serve Perspective API's comments:analyze and comments:suggestscore, a discovery
     document for Google's clients, and /v1/score (score's JSON record), until SIGTERM.
 
-    SIGHUP reloads the model (verified; a model that fails keeps the old one serving) and the
-    API keys. Needs the serve extra: pip install 'moderation[serve]'.
+    SIGHUP reloads the API keys (afterwards exactly the file's keys work: none if it is empty
+    or missing) and the model (verified; a model that fails keeps the old one serving). Needs
+    the serve extra: pip install 'moderation[serve]'.
     """
     try:
         from moderation.server.run import run_server

@@ -29,6 +29,7 @@ from moderation.server.app import ServerSettings, create_app
 from moderation.server.connections import MAX_HEAD_BYTES, ConnectionLimits, GuardedHttpProtocol, open_files_room
 from moderation.server.feedback import check_feedback_file
 from moderation.server.scoring import load
+from moderation.server.worker import GIL_SWITCH_SECONDS
 
 log = logging.getLogger("moderation.server")
 
@@ -56,8 +57,10 @@ def check_settings(settings: ServerSettings) -> None:
         raise InputError("the open-file limit leaves no room for connections; raise it (ulimit -n) and start again")
 
 
-def configure_logging() -> None:
-    """Server log lines (access and events) on stderr, with a timestamp."""
+def configure_process() -> None:
+    """A server process: log lines (access and events) on stderr with a timestamp, and the
+    GIL handed between the event loop and the worker thread quickly (:data:`GIL_SWITCH_SECONDS`)."""
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("moderation.server")
@@ -93,7 +96,7 @@ def uvicorn_config(settings: ServerSettings, app):
 def run_server(settings: ServerSettings) -> None:
     """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return."""
     check_settings(settings)
-    configure_logging()
+    configure_process()
     # SIGHUP's default action ends the process: ignore it until the server handles it (reloads).
     previous_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
@@ -152,7 +155,7 @@ def absorbing_stop_signals():
 def worker_main(settings: ServerSettings, sock) -> None:
     """One worker process of :func:`supervise`: its own verified model, the shared socket."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the application handles it
-    configure_logging()
+    configure_process()
     config = uvicorn_config(settings, create_app(settings))
     server = uvicorn.Server(config)
     with absorbing_stop_signals():
