@@ -107,3 +107,16 @@ def test_score_answers_a_line_that_is_not_utf8_with_an_error_and_goes_on(model, 
     assert records[1]["scores"]["hostile"] is None
     assert "note" in records[2]
     assert records[3]["scores"]["hostile"] > records[0]["scores"]["hostile"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(chunk=st.text(alphabet="abxyz0134578@$!+", max_size=14))
+def test_leetspeak_candidates_are_the_backtracking_patterns_in_linear_time(chunk):
+    """The tokenizer's linear leetspeak pattern decodes a chunk as the earlier pattern did
+    ("letters, then a symbol somewhere"), which took cubic time on a long word."""
+    import re
+
+    from moderation.features.text import LEET_CANDIDATE, _decode_leet
+
+    backtracking = re.compile(r"[a-z]+[a-z0-9@$!+]*[0-9@$!+][a-z0-9@$!+]*")
+    assert LEET_CANDIDATE.sub(_decode_leet, chunk) == backtracking.sub(_decode_leet, chunk)

@@ -362,8 +362,12 @@ class ThreadStatistics:
         disparaging = sum_by(encoded.docs, (flags & DISPARAGING_WORD) != 0, n)
         may_address_group = sum_by(encoded.docs, (flags & GROUP_TRIGGER) != 0, n) > 0
         group_address = np.zeros(n)
+        words = self.table.words
         for row in np.flatnonzero(may_address_group):
-            group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokenize(comments[row].text)) + " "))
+            # The comment's tokens from its word ids: tokenize()'s cache would keep whole texts.
+            start = encoded.offsets[row]
+            tokens = [words[i] for i in encoded.ids[start : start + encoded.lengths[row]].tolist()]
+            group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokens) + " "))
         names = self._name_mentions(comments, threads, articles, encoded)
         addresses_parent = self._parent_address(comments, threads, encoded, second_person)
         return np.column_stack(
