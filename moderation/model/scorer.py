@@ -446,18 +446,21 @@ class ScoreStream:
             self.earlier.add(kept, None, vectors, [c.vocatives for c in kept])
 
     def _kept(self) -> list[RememberedComment]:
-        """The most recent comments worth keeping across a restart."""
-        kept, articles, size = [], set(), 0
+        """The most recent comments worth keeping across a restart: within the limits, and
+        within half the word table's and the articles' (or the next comment would restart again)."""
+        kept, articles, size, words = [], set(), 0, 0
         for comment in reversed(self.recent):
             if (
                 len(kept) >= self.remembered
                 or size + comment.cost > self.remembered_bytes
+                or words + len(comment.words) > WORD_TABLE_LIMIT // 2
                 or (comment.article not in articles and len(articles) >= REMEMBERED_ARTICLES // 2)
             ):
                 break
             kept.append(comment)
             articles.add(comment.article)
             size += comment.cost
+            words += len(comment.words)
         return kept[::-1]
 
     @staticmethod

@@ -94,10 +94,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         return self.cycle is not None and not self.cycle.response_complete
 
     def _close_longest_waiting(self) -> bool:
+        """Close a connection that has no request in progress: one already answered and closing
+        first, else the one that has waited longest. False if every one is busy."""
         waiting = [c for c in self.connections if c is not self and isinstance(c, GuardedHttpProtocol) and not c.busy()]
         if not waiting:
             return False
-        min(waiting, key=lambda c: c.waiting_since).transport.close()
+        min(waiting, key=lambda c: (not c.lingering, c.waiting_since)).transport.close()
         limit_notes.count("closed")
         return True
 
