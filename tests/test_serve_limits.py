@@ -59,7 +59,8 @@ def test_healthz_answers_while_a_slow_request_is_scored():
 
 def test_a_turn_scores_its_analyze_requests_in_one_batch_and_keeps_their_errors_apart():
     class CountingModel:
-        calls: list[int] = []
+        def __init__(self):
+            self.calls = []
 
         def score_in_context(self, items):
             self.calls.append(len(items))
