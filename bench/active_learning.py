@@ -23,7 +23,7 @@ Two learners:
   boundary there). It has none of the product's context features (word lists, thread).
 - ``product``: exactly what the command does — answers written by the labels-file code,
   ``moderation train``'s training (cross-validated C, calibration, thresholds) through
-  :mod:`moderation.annotate.model_access`, scoring each comment against its thread. Slow
+  :mod:`moderation.annotate.moderation_access`, scoring each comment against its thread. Slow
   (training with leave-one-out below 101 labels), so it runs with fewer seeds.
 
     python bench/active_learning.py --seeds 3                # plain learner
@@ -46,9 +46,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import DATA_DIR_DEFAULT, data_dir, load_c3  # noqa: E402
-from moderation.annotate import model_access  # noqa: E402
+from moderation.annotate import moderation_access  # noqa: E402
 from moderation.annotate.labels_file import LabelsFile  # noqa: E402
-from moderation.annotate.retrain import MIN_CLASS_TO_RETRAIN  # noqa: E402
+from moderation.model.trainable import MIN_CLASS_TO_FIT, can_train  # noqa: E402
 from moderation.annotate.ordering import (  # noqa: E402
     annotation_order,
     combine_models,
@@ -57,17 +57,16 @@ from moderation.annotate.ordering import (  # noqa: E402
     uncertainty_margin,
 )
 
-LABELS = model_access.LABELS
+LABELS = moderation_access.LABELS
 CHECKPOINTS = (50, 100, 150, 200, 250, 300, 400, 500)
 REPORTED = (50, 100, 200, 500)
 BATCH = 20  # the command's default --retrain-every
-MIN_CLASS = 5  # moderation train skips a label with fewer examples of either class
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def comments_of(frame) -> list:
     return [
-        model_access.Comment(text=row.text, id=str(row.id), thread_id=str(row.thread_id), author=str(row.author), article=str(row.article))
+        moderation_access.Comment(text=row.text, id=str(row.id), thread_id=str(row.thread_id), author=str(row.author), article=str(row.article))
         for row in frame.itertuples()
     ]
 
@@ -98,7 +97,7 @@ class PlainLearner:
         cv_auc = np.full(len(LABELS), np.nan)
         for j in range(len(LABELS)):
             y = Y[rows, j]
-            if min(y.sum(), len(y) - y.sum()) < MIN_CLASS:
+            if min(y.sum(), len(y) - y.sum()) < MIN_CLASS_TO_FIT:  # as moderation train skips it
                 continue
             model = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear")
             folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
@@ -130,19 +129,19 @@ class ProductLearner:
         missing = np.full(len(LABELS), np.nan)
         nothing = np.full((len(self.pool_comments), 3), np.nan), np.full((len(self.test_comments), 3), np.nan), missing, missing
         known = Y[rows]
-        if not any(min(known[:, j].sum(), len(rows) - known[:, j].sum()) >= MIN_CLASS_TO_RETRAIN for j in range(len(LABELS))):
+        if not can_train(known.sum(axis=0), len(rows) - known.sum(axis=0)).any():
             return nothing  # the command does not start retraining yet either
         try:
-            model_access.train_model(run / "labels.csv", run / "model", None, "bench/active_learning.py")
+            moderation_access.train_model(run / "labels.csv", run / "model", None, "bench/active_learning.py")
         except Exception as error:  # noqa: BLE001 - the command keeps its model when training fails, and so does this
             self.failures.append(f"{len(rows)} answers: {type(error).__name__}: {error}")
             return nothing
-        model = model_access.load_model(run / "model")
-        thresholds = model_access.thresholds(model)
-        cv_auc = model_access.cv_roc_auc(model)
+        model = moderation_access.load_model(run / "model")
+        thresholds = moderation_access.thresholds(model)
+        cv_auc = moderation_access.cv_roc_auc(model)
         return (
-            model_access.score(model, self.pool_comments),
-            model_access.score(model, self.test_comments),
+            moderation_access.score(model, self.pool_comments),
+            moderation_access.score(model, self.test_comments),
             np.array([thresholds.get(label, np.nan) for label in LABELS]),
             np.array([cv_auc.get(label, np.nan) for label in LABELS]),
         )
@@ -232,11 +231,11 @@ def main() -> None:
     pool, test = comments_of(pool_frame), comments_of(test_frame)
     Y_pool = pool_frame[list(LABELS)].to_numpy(dtype=float)
     Y_test = test_frame[list(LABELS)].to_numpy(dtype=float)
-    default = model_access.load_model(None)
-    default_thresholds = model_access.thresholds(default)
+    default = moderation_access.load_model(None)
+    default_thresholds = moderation_access.thresholds(default)
     base = (
-        model_access.score(default, pool),
-        model_access.score(default, test),
+        moderation_access.score(default, pool),
+        moderation_access.score(default, test),
         np.array([default_thresholds[label] for label in LABELS]),
     )
     learner = PlainLearner([c.text for c in pool], [c.text for c in test]) if arguments.learner == "plain" else ProductLearner(pool, test)

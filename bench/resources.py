@@ -14,7 +14,10 @@ Sections:
 * no-newline: ``score`` and ``label`` fed text without a line break, and ``/dev/zero``;
 * xml: an export of deeply nested elements, and one of many elements no reader asks for;
 * leftovers: ``label`` with worker processes killed by SIGKILL or SIGHUP: processes and files left;
-  and the cost of the "spawn" start method (workers die with ``label``) against "forkserver".
+  and the cost of the "spawn" start method (workers die with ``label``) against "forkserver";
+* answers: ``serve``'s sentence splitting on adversarial text, against the pattern it replaced
+  (quadratic on runs of punctuation), and the largest Perspective answer for the size of its
+  request, over requests built to make it large (issue 17).
 
 Each ratio compares numbers from the same run; absolute numbers depend on the machine and on
 what else runs on it (the machine is shared).
@@ -38,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SECTIONS = ("header", "score", "nonewline", "xml", "leftovers")
+SECTIONS = ("header", "score", "nonewline", "xml", "leftovers", "answers")
 FULL = {"score_lines": 1_000_000, "block": 50_000, "stream_mb": 200, "xml_mb": 21, "label_rows": 60_000}
 QUICK = {"score_lines": 50_000, "block": 10_000, "stream_mb": 30, "xml_mb": 3, "label_rows": 30_000}
 RESULTS = ROOT / "bench" / "results" / "resources.md"
@@ -327,6 +330,56 @@ def measure_start_methods() -> list[str]:
     return rows
 
 
+# answers
+
+PATTERN_BEFORE = r"\S(?:.*?(?:[.!?…]+(?=\s|$)|(?=\n)|$))"
+"""The sentence pattern ``serve`` used before its splitting was made linear."""
+
+
+def measure_answers() -> list[str]:
+    import json
+    import re
+
+    from starlette.testclient import TestClient
+
+    from moderation.server import scoring
+    from moderation.server.app import ServerSettings, create_app
+    from moderation.server.perspective import sentences
+
+    rows = ["| text | characters | seconds to split (now) | seconds with the pattern before |", "|---|---:|---:|---:|"]
+    texts = {"'!' × 20,000 then 'x'": "!" * 20_000 + "x", "'!' × 100,000 then 'x'": "!" * 100_000 + "x", "'a!' × 50,000": "a!" * 50_000, "'. ' × 50,000": ". " * 50_000}
+    for name, text in texts.items():
+        started = time.perf_counter()
+        sentences(text)
+        now = time.perf_counter() - started
+        before = ""
+        if len(text) <= 20_001:  # the pattern before takes seconds here already; it is quadratic
+            started = time.perf_counter()
+            [match.span() for match in re.finditer(PATTERN_BEFORE, text, re.DOTALL)]
+            before = f"{time.perf_counter() - started:.3f}"
+        rows.append(f"| {name} | {len(text):,} | {now:.4f} | {before} |")
+    client = TestClient(create_app(ServerSettings(max_request_bytes=2 << 20), scoring.load(None)))
+    worst = (0.0, 0, 0, "")
+    largest = 0
+    for names in (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32):
+        for count in (2, 3, 5, 10, 20, 30, 50, 80, 120, 200, 400, 1000, 6000):
+            body = {"comment": {"text": "a\n" * count}, "requestedAttributes": {f"SPAM@{i}": {} for i in range(names)}, "spanAnnotations": True}
+            request = json.dumps(body, separators=(",", ":")).encode()
+            answer = client.post("/v1alpha1/comments:analyze", content=request).content  # pretty-printed: the larger answer
+            largest = max(largest, len(answer))
+            worst = max(worst, (len(answer) / len(request), len(request), len(answer), f"{names} names, {count} sentences"))
+    issue = json.dumps({"comment": {"text": "a. " * 100}, "requestedAttributes": {f"TOXICITY@{i}": {} for i in range(1500)}, "spanAnnotations": True}).encode()
+    refused = client.post("/v1alpha1/comments:analyze", content=issue)
+    return [
+        *rows,
+        "",
+        f"Answers to {13 * 13} requests of 1 to 32 attribute names and 2 to 6,000 sentences, with span annotations (no spaces, names like "
+        f"`SPAM@7`, sentences `a\\n`): the largest answer is {largest:,} bytes; the largest against its request is {worst[0]:.1f}× "
+        f"({worst[3]}: {worst[1]:,} bytes in, {worst[2]:,} out). A {len(issue):,}-byte request of 1,500 names (like issue 17's 23 KB one) gets a "
+        f"{refused.status_code} of {len(refused.content):,} bytes (it got 170 MB).",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
@@ -352,6 +405,7 @@ def main() -> None:
         "nonewline": "Input without line breaks",
         "xml": "XML held in bounded memory",
         "leftovers": "Nothing left behind after SIGKILL or SIGHUP",
+        "answers": "Perspective answers: sentence splitting and answer size",
     }
     with tempfile.TemporaryDirectory(prefix="moderation-resources-") as folder:
         for section in sections:
@@ -362,6 +416,7 @@ def main() -> None:
                 "nonewline": lambda: measure_no_newline(Path(folder), settings),
                 "xml": lambda: measure_xml(Path(folder), settings),
                 "leftovers": lambda: measure_leftovers(Path(folder), settings),
+                "answers": measure_answers,
             }[section]
             lines += ["", f"## {titles[section]}", "", *measure()]
     lines += ["", f"{time.perf_counter() - started:.0f} s in total."]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moderation.commands.models import load_prior  # noqa: E402
+from moderation.commands.model_choice import load_prior  # noqa: E402
 from moderation.comments import LABELS  # noqa: E402
 from moderation.model.metrics import label_metrics  # noqa: E402
 from moderation.model.pipeline import ModerationClassifier  # noqa: E402

@@ -24,3 +24,8 @@ class Comment:
     article: str = ""
     labels: dict[str, int | None] = field(default_factory=dict)
     row: dict | None = None
+
+
+def has_text(text: str) -> bool:
+    """Whether a text has anything to score or label: it is not empty or only white space."""
+    return bool(text) and not text.isspace()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from moderation.annotate.labels_file import LabelsFile
-from moderation.annotate.models import Models
+from moderation.annotate.scoring_models import ScoringModels
 from moderation.annotate.retrain import Retrainer
 from moderation.annotate.session import Session
 from moderation.comments import LABELS
@@ -150,7 +150,7 @@ def test_retraining_in_the_background_learns_from_the_labels_file(tmp_path):
     labels_path = tmp_path / "labels.csv"
     with LabelsFile(labels_path) as labels_file:
         labels_file.save_many([(c, {k: v for k, v in c.labels.items() if v is not None}) for c in seed])
-        models = Models(seed, None)
+        models = ScoringModels(seed, None)
         session = Session(seed, labels_file, LABELS, random_share=0.0)
         session.set_scores(models.current())
         retrainer = Retrainer(labels_file, tmp_path / "labels.model", models.precision_target())

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from moderation.annotate.labels_file import LabelsFile
-from moderation.annotate.model_access import LABELS, Comment
+from moderation.annotate.moderation_access import LABELS, Comment
 from moderation.annotate.session import ModelScores, Session
 from moderation.annotate.terminal import ScreenState, render
 from tests.annotate_support import read_rows

@@ -172,7 +172,7 @@ def test_top_level_help_shows_every_command_description_whole():
     assert result.returncode == 0, result.stderr
     commands = result.stdout.split("Commands:", 1)[1].strip().splitlines()
     names = [line.split()[0] for line in commands]
-    assert names == ["annotate", "evaluate", "info", "label", "score", "serve", "train"]
+    assert names == ["annotate", "evaluate", "info", "label", "review", "score", "serve", "train"]
     assert not [line for line in commands if line.rstrip().endswith("...")]
 
 

@@ -199,6 +199,13 @@ def test_reddit_keys_in_any_order(tmp_path):
 # 8: a stray byte before <?xml.
 
 
+@pytest.mark.parametrize("name", ["comments.csv", "comments"])
+def test_a_comment_quoting_an_xml_declaration_is_text(tmp_path, name):
+    path = tmp_path / name
+    path.write_text('text,id\n"<?xml version=""1.0""?> is how it starts",1\nsee: <?xml,2\n', encoding="utf-8")
+    assert [c.text for c in read(path)[0]] == ['<?xml version="1.0"?> is how it starts', "see: <?xml"]
+
+
 @pytest.mark.parametrize("name", ["export.xml", "export"])
 def test_a_stray_byte_before_the_xml_declaration_is_reported_as_broken_xml(tmp_path, name):
     path = tmp_path / name
@@ -208,6 +215,13 @@ def test_a_stray_byte_before_the_xml_declaration_is_reported_as_broken_xml(tmp_p
     result = run_cli("label", path, "--out", tmp_path / "out.csv")
     assert result.returncode == 2 and "looks like XML that is not well-formed" in result.stderr
     assert "no 'text' column" not in result.stderr
+
+
+def test_a_csv_cell_quoting_an_xml_declaration_is_read_as_csv(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("text,article,hostile\nhello,<?xml version='1.0'?>,0\n", encoding="utf-8")
+    (comment,) = read(path)[0]
+    assert (comment.text, comment.article, comment.labels) == ("hello", "<?xml version='1.0'?>", {"hostile": 0})
 
 
 def test_an_html_page_is_named_as_such(tmp_path):

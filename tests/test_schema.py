@@ -42,6 +42,26 @@ def test_label_values_and_empty_cells(tmp_path):
     assert all("off_topic" not in c.labels for c in comments)
 
 
+def test_label_columns_are_matched_however_spelled(tmp_path):
+    path = write(tmp_path, "caps.csv", "text,HOSTILE, Off_Topic ,Ad-Hominem\na,1,0,1\nb,0,,0\n")
+    assert [c.labels for c in read_csv(path)] == [
+        {"off_topic": 0, "hostile": 1, "ad_hominem": 1},
+        {"off_topic": None, "hostile": 0, "ad_hominem": 0},
+    ]
+    path = write(tmp_path, "caps.jsonl", '{"text": "hi", "Hostile": 1, "ad hominem": false}\n')
+    assert [c.labels for c in read_jsonl(path)] == [{"hostile": 1, "ad_hominem": 0}]
+
+
+def test_two_columns_of_one_label_are_refused(tmp_path):
+    path = write(tmp_path, "twice.csv", "text,hostile,HOSTILE\na,1,0\n")
+    with pytest.raises(InputError) as error:
+        list(read_csv(path))
+    assert str(error.value).endswith("twice.csv, line 1: columns 'hostile' and 'HOSTILE' both hold the hostile label; keep one of them")
+    path = write(tmp_path, "twice.jsonl", '{"text": "a"}\n{"text": "b", "off_topic": 1, "Off-Topic": 0}\n')
+    with pytest.raises(InputError, match="twice.jsonl, line 2: columns 'off_topic' and 'Off-Topic' both hold the off_topic label"):
+        list(read_jsonl(path))
+
+
 def test_optional_columns_and_default_ids(tmp_path):
     path = write(tmp_path, "c.csv", "text,thread_id,author,article,extra\nhello,t1,Ann,The article,x\nbye,t1,Bob,The article,y\n")
     first, second = read_csv(path)
@@ -102,3 +122,31 @@ def test_format_detection(tmp_path, seed_comments):
     assert detect_format(write(tmp_path, "x.data", '{"text": "a"}\n')) == "jsonl"
     assert detect_format(write(tmp_path, "y.data", "text\na\n")) == "csv"
     assert [c.text for c in read_comments(SEED_THREAD)] == [c.text for c in seed_comments]
+
+
+def test_training_data_with_label_columns_in_capitals_keeps_every_label(tmp_path):
+    """Issue 17: "HOSTILE" and "Off_Topic" columns were ignored, and the model card then blamed
+    too few examples."""
+    import numpy as np
+
+    from moderation.io.labeled import label_matrix, load_training_data
+    from tests.conftest import SEED_CSV
+
+    lines = SEED_CSV.read_text(encoding="utf-8").split("\n", 1)
+    renamed = lines[0].replace("off_topic", "Off_Topic").replace("hostile", "HOSTILE").replace("ad_hominem", " Ad Hominem ")
+    assert renamed != lines[0]
+    path = write(tmp_path, "renamed.csv", renamed + "\n" + lines[1])
+    original = label_matrix(load_training_data([SEED_CSV]).comments)
+    np.testing.assert_array_equal(label_matrix(load_training_data([path]).comments), original)
+    assert not np.isnan(original).any()
+
+
+def test_train_refuses_two_columns_of_one_label_in_one_line(tmp_path):
+    from tests.conftest import run_cli
+
+    path = write(tmp_path, "twice.csv", "text,hostile,Hostile\na,1,0\n")
+    result = run_cli("train", path, "--model", tmp_path / "model")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "columns 'hostile' and 'Hostile' both hold the hostile label; keep one of them" in result.stderr
+    assert not (tmp_path / "model").exists()

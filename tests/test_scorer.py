@@ -64,7 +64,7 @@ def test_contributions_sum_to_the_decision(fitted):
     for row in (1, 36):
         for j, label in enumerate(LABELS):
             parts = scorer.contributions(rows, row, label)
-            total = sum(p.weight for p in parts) + scorer.arrays["intercept"][j]
+            total = sum(p.weight for p in parts) + scorer.arrays.intercept[j]
             assert total == pytest.approx(decisions[row, j], abs=1e-9)
 
 

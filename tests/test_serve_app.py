@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from moderation.server import scoring
 from moderation.server.app import ServerSettings, create_app
 from moderation.server.feedback import COLUMNS, FeedbackFile, check_feedback_file, feedback_row
+from moderation.server.scale import coral_scale
 from tests.conftest import DEFAULT_MODEL, run_cli
 
 ANALYZE = "/v1alpha1/comments:analyze"
@@ -49,13 +50,14 @@ def google_error(response, code, status):
     return error
 
 
-def test_analyze_scores_the_hostile_probability(client, model):
+def test_analyze_scores_the_hostile_probability_on_the_coral_scale(client, model):
     response = client.post(ANALYZE, json=analyze_body(languages=["en"], clientToken="c1"))
     assert response.status_code == 200
     body = response.json()
     value = body["attributeScores"]["TOXICITY"]["summaryScore"]["value"]
     expected = model.score_in_context([scoring.InContext(["you are a bunch of loudmouth hypocrites"])])[0][0]
-    assert value == pytest.approx(expected[scoring.LABELS.index("hostile")], abs=1e-6)
+    hostile = expected.scores["hostile"]
+    assert value == pytest.approx(float(coral_scale(hostile, model.thresholds["hostile"])), abs=1e-6)
     assert body["clientToken"] == "c1" and body["languages"] == ["en"]
     assert body["attributeScores"]["TOXICITY"]["spanScores"][0]["begin"] == 0
 
@@ -172,8 +174,8 @@ def test_batched_scores_equal_one_by_one(model):
         scoring.InContext(["What a lovely day for football!"], "", ["first", "Go away, Bob."]),
     ]
     batched = model.score_in_context(items)
-    for item, scores in zip(items, batched):
-        np.testing.assert_allclose(scores, model.score_in_context([item])[0], rtol=0, atol=1e-12)
+    for item, verdicts in zip(items, batched):
+        np.testing.assert_allclose(verdicts.scores, model.score_in_context([item])[0].scores, rtol=0, atol=1e-12)
 
 
 def test_thread_memory_is_bounded_and_keeps_threads_apart(model):
@@ -181,8 +183,8 @@ def test_thread_memory_is_bounded_and_keeps_threads_apart(model):
     first = memory.score(scoring.Comment("Cuba and North Korea trade sugar", id="1", thread_id="t1"))
     for n in range(20):
         memory.score(scoring.Comment(f"another remark {n} about trade", id=f"x{n}", thread_id="t2"))
-        assert len(memory.stream.recent) < 8  # twice the memory at most, then only the newest four
-    assert [c.id for c in memory.stream.recent][-4:] == ["x16", "x17", "x18", "x19"]
+        assert len(memory.stream.score_stream.recent) < 8  # twice the memory at most, then only the newest four
+    assert [c.id for c in memory.stream.score_stream.recent][-4:] == ["x16", "x17", "x18", "x19"]
     # A thread's first comment is compared with nothing of another thread.
     again = memory.score(scoring.Comment("Cuba and North Korea trade sugar", id="2", thread_id="t3"))
     assert again["scores"] == first["scores"]
@@ -193,7 +195,7 @@ def test_a_record_without_thread_is_scored_against_its_article_alone(model):
     memory.score(scoring.Comment("Go away, Bob, you idiot.", id="1", thread_id="t"))
     alone = memory.score(scoring.Comment("Bob is right about trade.", id="2", article=ARTICLE))
     assert alone == memory.score(scoring.Comment("Bob is right about trade.", id="2", article=ARTICLE))
-    assert [c.id for c in memory.stream.recent] == ["1"]  # not remembered
+    assert [c.id for c in memory.stream.score_stream.recent] == ["1"]  # not remembered
 
 
 def test_suggestscore_needs_a_feedback_file(client):
@@ -287,7 +289,7 @@ def test_train_reads_the_feedback_file(model, tmp_path):
     assert metadata["data"]["comments"] == 12  # the deleted comment has no label yet
     assert metadata["data"]["labels"]["hostile"] == {"annotated": 12, "positive": 6}
     assert metadata["trained_labels"] == ["hostile"]  # only approvals say anything of the others: all 0
-    assert "1 row(s) without text or without any label" in result.stderr
+    assert "1 row(s) waiting for a label ('rejected by a moderator')" in result.stderr
 
 
 def tampered_copy(tmp_path):

@@ -30,7 +30,7 @@ def write_variant_model(folder):
     from moderation.model.store import read_model, write_model
 
     arrays, metadata, _ = read_model(DEFAULT_MODEL)
-    arrays = {**arrays, "intercept": arrays["intercept"] + 0.5}
+    arrays = arrays.replace(intercept=arrays.intercept + 0.5)
     metadata = {k: v for k, v in metadata.items() if k not in ("format", "model_sha256")}
     return write_model(folder, arrays, metadata, lambda m: "A variant for tests.\n")["model_sha256"]
 
@@ -89,8 +89,7 @@ def test_a_request_shaped_like_coral_talks(tmp_path):
 
         hostile = toxicity("Shut up, you ignorant moron. You people are idiots.")
         benign = toxicity("Thank you for the article, it explains the trade agreement well.")
-        assert 0 <= benign < hostile <= 1
-        assert isinstance(hostile > 0.8, bool)  # Coral compares the value with its threshold (0.8 by default)
+        assert 0 <= benign <= 0.8 < hostile <= 1  # Coral withholds a comment above its threshold, 0.8 by default
 
 
 def test_access_log_has_one_line_per_request():

@@ -1,5 +1,6 @@
 """Model folders: written atomically, verified before use, refused when foreign or stale."""
 
+import hashlib
 import io
 import json
 import shutil
@@ -8,12 +9,14 @@ import zipfile
 import numpy as np
 import pytest
 
-from moderation.commands import models
-from moderation.commands.models import load_chosen_model, load_prior
+from moderation.commands import model_choice
+from moderation.commands.model_choice import load_chosen_model, load_prior
 from moderation.errors import ModelError
 from moderation.io.readers.lines import sha256_file
+from moderation.model import format as model_format
 from moderation.model import store
-from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, load_model, npz_bytes, read_model
+from moderation.model.format import write_npz
+from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, load_model, read_model
 from tests.conftest import DEFAULT_MODEL
 
 
@@ -28,12 +31,19 @@ def test_shipped_model_matches_the_pinned_digest():
     assert load_chosen_model(None).path == DEFAULT_MODEL
 
 
+def test_the_model_format_writes_the_shipped_models_back_byte_for_byte():
+    """Reading and writing ModelArrays loses nothing: the same arrays give the pinned digests."""
+    for folder, pinned in ((DEFAULT_MODEL, DEFAULT_MODEL_SHA256), (DEFAULT_MODEL.parent / "hostility-prior", HOSTILITY_PRIOR_SHA256)):
+        arrays, _, _ = read_model(folder)
+        assert hashlib.sha256(arrays.to_npz()).hexdigest() == pinned
+
+
 def test_shipped_prior_matches_its_pinned_digest_and_a_swapped_one_is_refused(monkeypatch, tmp_path, trained_model):
     assert sha256_file(DEFAULT_MODEL.parent / "hostility-prior" / "model.npz") == HOSTILITY_PRIOR_SHA256
     assert load_prior().metadata["model_sha256"] == HOSTILITY_PRIOR_SHA256
     fake = tmp_path / "models"
     shutil.copytree(trained_model, fake / "hostility-prior")  # a valid model, but not the prior we ship
-    monkeypatch.setattr(models, "shipped_path", lambda name: fake)
+    monkeypatch.setattr(model_choice, "shipped_path", lambda name: fake)
     with pytest.raises(ModelError, match=f"expected {HOSTILITY_PRIOR_SHA256}"):
         load_prior()
 
@@ -75,27 +85,27 @@ def test_swapped_default_model_is_refused(tmp_path, trained_model, monkeypatch):
     fake_root = tmp_path / "root"
     copy_model(trained_model, fake_root)
     (fake_root / "model").rename(fake_root / "default")
-    monkeypatch.setattr(models, "default_model_dir", lambda: fake_root / "default")
-    monkeypatch.setattr(models, "DEFAULT_MODEL_SHA256", "0" * 64)
+    monkeypatch.setattr(model_choice, "default_model_dir", lambda: fake_root / "default")
+    monkeypatch.setattr(model_choice, "DEFAULT_MODEL_SHA256", "0" * 64)
     with pytest.raises(ModelError, match="expected 0000"):
         load_chosen_model(None)
 
 
 def test_other_model_format_is_refused_with_the_retrain_command(tmp_path, trained_model, monkeypatch):
     model = copy_model(trained_model, tmp_path)
-    monkeypatch.setattr(store, "MODEL_FORMAT", store.MODEL_FORMAT + 1)
+    monkeypatch.setattr(store, "FORMAT_VERSION", store.FORMAT_VERSION + 1)
     with pytest.raises(ModelError) as error:
         load_model(model)
     message = str(error.value)
-    assert f"model format {store.MODEL_FORMAT - 1}" in message
-    assert f"reads format {store.MODEL_FORMAT}" in message
+    assert f"model format {store.FORMAT_VERSION - 1}" in message
+    assert f"reads format {store.FORMAT_VERSION}" in message
     assert "retrain it with `moderation train" in message
 
 
 def rewrite_model(model, arrays=None, edit_metadata=None, payload=None):
     """Replace a model folder's arrays and/or metadata, keeping the recorded digest consistent."""
     if payload is None and arrays is not None:
-        payload = npz_bytes(arrays)
+        payload = write_npz(arrays)
     metadata = json.loads((model / "metadata.json").read_text())
     if payload is not None:
         (model / "model.npz").write_bytes(payload)
@@ -128,6 +138,8 @@ def test_edited_metadata_that_would_change_flags_is_refused(tmp_path, trained_mo
         (lambda a: a.pop("word_idf"), "missing word_idf"),
         (lambda a: a.update(word_idf=a["word_idf"][:-1]), "word_idf has shape"),
         (lambda a: a.update(intercept=np.zeros(5)), "intercept has shape"),
+        (lambda a: a.update(word_vocabulary=np.array(7, dtype=np.uint8)), "word_vocabulary has shape"),
+        (lambda a: a.pop("prior_weight"), "missing prior_weight"),
         (lambda a: a.update(trained=np.ones(3)), "trained has type"),
         (lambda a: a.update(thresholds=np.array([np.nan, 0.5, 0.5])), "NaN or infinite"),
         (lambda a: a.update(extra=np.zeros(1)), "unexpected extra"),
@@ -135,7 +147,7 @@ def test_edited_metadata_that_would_change_flags_is_refused(tmp_path, trained_mo
 )
 def test_arrays_with_a_matching_digest_but_the_wrong_shape_are_refused(tmp_path, trained_model, change, problem):
     model = copy_model(trained_model, tmp_path)
-    arrays, _, _ = read_model(model)
+    arrays = read_model(model)[0].to_dict()
     change(arrays)
     rewrite_model(model, arrays)
     with pytest.raises(ModelError, match=problem):
@@ -151,7 +163,7 @@ def test_an_npz_bomb_is_refused_before_it_is_decompressed(tmp_path, trained_mode
         archive.writestr("word_idf.npy", member.getvalue())
     assert len(buffer.getvalue()) < 1 << 20
     rewrite_model(model, payload=buffer.getvalue())
-    monkeypatch.setattr(store, "MAX_ARRAY_BYTES", 32 << 20)
+    monkeypatch.setattr(model_format, "MAX_ARRAY_BYTES", 32 << 20)
     with pytest.raises(ModelError, match="declares 67,108,864 bytes"):
         load_model(model)
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from moderation.commands.models import user_model_dir
+from moderation.commands.model_choice import user_model_dir
 from moderation.commands.train import train
 from moderation.errors import InputError
 from moderation.model.store import load_model
@@ -111,3 +111,55 @@ def test_a_prior_that_is_not_one_is_refused_before_training(tmp_path):
     with pytest.raises(Exception, match="no model folder here"):
         train([data], tmp_path / "model", prior=tmp_path / "nowhere")
     assert not (tmp_path / "model").exists()
+
+
+def folds_share_a_text(folds, texts) -> bool:
+    return any({texts[i] for i in train_rows} & {texts[i] for i in test_rows} for train_rows, test_rows in folds)
+
+
+@pytest.mark.parametrize("threads", [1, 12], ids=["stratified", "grouped by thread"])
+def test_copies_of_a_text_are_never_split_across_folds(threads):
+    """Issue 17: each training row three times lifted cross-validated ROC-AUC from 0.84 to 1.00."""
+    import numpy as np
+
+    from moderation.comments import Comment
+    from moderation.model.pipeline import cv_splits
+
+    rng = random.Random(3)
+    comments, labels = [], []
+    for i in range(150):
+        hostile = i % 4 == 0
+        text = f"{rng.choice(HOSTILE if hostile else CALM)} number {i}"
+        for copy in range(1 + (i % 3 == 0) + (i % 5 == 0)):  # some texts twice or three times
+            thread = f"t{(i + 7 * copy) % threads}"  # copies in other threads too
+            comments.append(Comment(text=text if copy % 2 == 0 else text.upper() + "!", id=f"{i}.{copy}", thread_id=thread))
+            labels.append([np.nan, float(hostile), np.nan])
+    folds, scheme, duplicates = cv_splits(comments, np.array(labels), random_state=0)
+    texts = [c.text.lower().rstrip("!") for c in comments]
+    assert duplicates == len(comments) - 150 > 50
+    assert f"{duplicates} comments repeating another's text kept in its fold" in scheme
+    assert ("not grouped by thread" in scheme) == (threads == 1)
+    assert not folds_share_a_text(folds, texts)
+    assert sorted(np.concatenate([test_rows for _, test_rows in folds]).tolist()) == list(range(len(comments)))
+
+
+def test_tripled_training_data_cross_validates_like_the_original(tmp_path, trained_model):
+    import csv
+
+    from tests.conftest import SEED_CSV
+
+    with open(SEED_CSV, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(tmp_path / "tripled.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "id": f"{row['id']}.{copy}"} for row in rows for copy in range(3))
+    tripled = train([tmp_path / "tripled.csv"], tmp_path / "model")
+    original = json.loads((trained_model / "metadata.json").read_text(encoding="utf-8"))
+    assert tripled["data"]["comments"] == 3 * original["data"]["comments"] == 141
+    assert tripled["data"]["duplicates"] == 94 and original["data"]["duplicates"] == 0
+    assert "94 comments repeating another's text kept in its fold" in tripled["training"]["cv"]
+    card = (tmp_path / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "94 of them repeating an earlier comment's text" in card
+    for label, metrics in original["cv_metrics"].items():
+        assert tripled["cv_metrics"][label]["roc_auc"] == pytest.approx(metrics["roc_auc"], abs=0.05), label

@@ -4,36 +4,39 @@ One row per comment, in the order the comments were first answered, with the col
 :data:`COLUMNS`. A label cell is ``1``, ``0`` or empty (not annotated); a row whose labels are
 all empty records a skipped comment. ``moderation train FILE`` trains on the file as it is.
 
-How nothing is lost:
+How nothing is lost (the policy is :mod:`moderation.io.durable`'s):
 
-- A new answer is appended as one ``write`` of the whole row and fsynced before the next
-  comment is shown.
+- A new answer is appended and fsynced before the next comment is shown; an append that fails
+  (a full disk) leaves the file exactly as it was, and the error says so.
 - Changing an earlier answer (going back, or answering a label a previous session left
   empty) rewrites the file: a complete copy is written and fsynced beside it and renamed over
-  it, so the file is always either the old or the new version, with one row per comment.
-- Every row ends with a newline. A file that does not, or whose last row is an unclosed
-  quoted field, was cut off while a row was being appended (``kill -9``, power loss): on
-  opening, that partial row is moved to ``FILE.torn`` (or ``FILE.torn-2``, …) and the file is
-  truncated after its last complete row. That comment is simply asked again.
-- A lock (``.FILE.lock`` beside it) keeps a second session from writing the same file.
+  it, so the file is always either the old or the new version, with one row per comment. A
+  symlinked labels file is written through: its target is replaced, the link stays.
+- Every row we write ends with a newline. A last row that is an unclosed quoted field, or that
+  has fewer cells than the header, was cut off while being appended (``kill -9``, power
+  loss): on opening, it is moved to ``FILE.torn`` (or ``FILE.torn-2``, …) and the file is
+  truncated after its last complete row. That comment is simply asked again. A complete last
+  row without a newline (a file edited by hand) is kept.
+- A session locks the file itself (``flock`` on its inode, not on its name), so a second
+  session is refused whichever name, symlink or hard link, it opens the file by.
+- Text a UTF-8 CSV cannot hold (lone surrogates, NUL) is written as U+FFFD; comment keys are
+  computed after that replacement, so such a comment is still found again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import fcntl
 import hashlib
-import io
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.annotate.model_access import LABELS, Comment, InputError
+from moderation.annotate.moderation_access import LABELS, Comment, InputError
+from moderation.io import durable
 from moderation.io.readers.tabular import parse_label
-from moderation.io.writers import default_file_mode
+from moderation.io.writers import UNWRITABLE, csv_row, failure, writable_cells
 
 COLUMNS = ("text", "id", "thread_id", "parent_id", "author", "article", *LABELS)
 BOM = b"\xef\xbb\xbf"
@@ -43,16 +46,31 @@ def comment_key(thread_id: str, id: str, text: str) -> str:
     """A comment's identity across runs: its thread, its id and its text.
 
     Line ends and surrounding white space are normalized, so a labels file re-saved by an
-    editor still matches; a comment whose text changed in the input counts as a new one.
+    editor still matches, and what the file writes as U+FFFD (lone surrogates, NUL) is
+    replaced first, so a comment matches its own row; a comment whose text changed in the
+    input counts as a new one.
     """
     normalized = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    joined = "\x1f".join((thread_id, id, normalized))
-    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    joined = UNWRITABLE.sub("\ufffd", "\x1f".join((thread_id, id, normalized)))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
 def key_of(comment: Comment) -> str:
     """The key that identifies a comment across runs: thread, id and a digest of its text."""
     return comment_key(comment.thread_id, comment.id, comment.text)
+
+
+def unwritable_note(comments: list[Comment]) -> str | None:
+    """What the labels file will say differently from the input, if anything: the comments
+    with text a UTF-8 CSV cannot hold (lone surrogates, NUL), written with U+FFFD instead."""
+    fields = ("text", "id", "thread_id", "parent_id", "author", "article")
+    count = sum(1 for comment in comments if any(UNWRITABLE.search(getattr(comment, name)) for name in fields))
+    if not count:
+        return None
+    return (
+        f"{count:,} comment(s) hold invalid Unicode (lone surrogates) or NUL characters, which a UTF-8 CSV cannot "
+        "hold; the labels file gets U+FFFD in their place"
+    )
 
 
 @dataclass
@@ -117,6 +135,16 @@ def split_records(text: str) -> Iterator[tuple[list[str], int, int]]:
         yield record, start, position
 
 
+def same_file(descriptor: int, path: Path) -> bool:
+    """True if ``path`` (followed if a symlink) is the file open on ``descriptor``."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
 @dataclass
 class Repair:
     """A partial last row moved out of the labels file."""
@@ -139,19 +167,19 @@ class LabelsFile:
         self.rows: dict[str, dict[str, str]] = {}  # key → row, in file order
         self.header: list[str] = list(COLUMNS)
         self.repair: Repair | None = None
-        self._lock = None
+        self._descriptor: int | None = None  # the file itself, locked, open for appending
         self._bom = False
         if self.path.suffix.lower() != ".csv":
             raise InputError("the labels file is written as CSV; give it a .csv name", self.path)
         if self.path.is_dir():
             raise InputError("is a directory; give a file name for the labels", self.path)
-        folder = self.path.parent
+        folder = Path(os.path.realpath(self.path)).parent  # a symlink's target is what gets written
         if not folder.is_dir():
             raise InputError(f"the folder {folder} does not exist; create it first", self.path)
         if writable:
             if not os.access(folder, os.W_OK):
                 raise InputError(f"cannot write to the folder {folder} (permission denied)", self.path)
-            self._take_lock()
+            self._open_locked()
         try:
             self._load()
         except BaseException:
@@ -160,17 +188,26 @@ class LabelsFile:
 
     # --- opening ------------------------------------------------------------------------------
 
-    def _take_lock(self) -> None:
-        lock_path = self.path.with_name(f".{self.path.name}.lock")
-        self._lock = open(lock_path, "a")
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            self._lock = None
-            raise InputError(
-                "another `moderation annotate` is writing this labels file; finish that session first", self.path
-            ) from None
+    def _open_locked(self) -> None:
+        """Open the file itself for appending (creating it if need be) and lock it: the lock is
+        on the file, so any name for it (a symlink, a hard link) finds it taken."""
+        while True:
+            try:
+                descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            except OSError as error:
+                raise InputError(f"cannot open the labels file for writing ({error.strerror or error})", self.path) from None
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(descriptor)
+                raise InputError(
+                    "another `moderation annotate` or `moderation review` is writing this labels file; finish that session first",
+                    self.path,
+                ) from None
+            if same_file(descriptor, self.path):
+                self._descriptor = descriptor
+                return
+            os.close(descriptor)  # a rewrite replaced the file between our open and our lock: again
 
     def _load(self) -> None:
         try:
@@ -206,8 +243,8 @@ class LabelsFile:
                 line = text.count("\n", 0, start) + 1
                 raise InputError(f"malformed CSV ({message}); fix the quoting of this row", self.path, line) from None
             torn_from = start  # a quoted field never closed: the last row was cut off
-        if torn_from is None and not text.endswith("\n") and len(records) > 1:
-            torn_from = starts[-1]  # every row we write ends with a newline
+        if torn_from is None and not text.endswith("\n") and len(records) > 1 and len(records[-1]) < len(records[0]):
+            torn_from = starts[-1]  # cut off before its last cells: every row we write ends with a newline
             records.pop()
         if not records:
             raise InputError("has no complete header row; expected the columns " + ",".join(COLUMNS), self.path, 1)
@@ -270,15 +307,10 @@ class LabelsFile:
         while target.exists():
             target = self.path.with_name(f"{self.path.name}.torn-{number}")
             number += 1
-        with open(target, "xb") as stream:
-            stream.write(tail)
-            stream.flush()
-            os.fsync(stream.fileno())
-        keep = len(text[:end].encode("utf-8")) + (len(BOM) if self._bom else 0)
-        with open(self.path, "r+b") as stream:
-            stream.truncate(keep)
-            stream.flush()
-            os.fsync(stream.fileno())
+        durable.write_new_file(target, tail)
+        durable.fsync_folder(target.parent)
+        os.ftruncate(self._descriptor, len(text[:end].encode("utf-8")) + (len(BOM) if self._bom else 0))
+        os.fsync(self._descriptor)
         self.repair = Repair(target, len(tail))
 
     # --- reading --------------------------------------------------------------------------------
@@ -344,55 +376,48 @@ class LabelsFile:
             raise
 
     def _format(self, rows: list[dict[str, str]], header: bool = False) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        if header:
-            writer.writerow(self.header)
-        writer.writerows([row[column] for column in self.header] for row in rows)
-        return buffer.getvalue().encode("utf-8", "surrogatepass")
+        lines = [csv_row(self.header)] if header else []
+        lines += [csv_row(writable_cells([row[column] for column in self.header])[0]) for row in rows]
+        return "".join(lines).encode("utf-8")
 
     def _append(self, *rows: dict[str, str]) -> None:
-        data = self._format(list(rows))
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view) :]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+            durable.append(self._descriptor, self._format(list(rows)))
+        except OSError as error:
+            raise failure(error, str(self.path), "the labels file is as it was before this answer") from None
 
     def _rewrite(self) -> None:
-        """Replace the file with the header and every row, atomically and durably."""
+        """Replace the file with the header and every row, atomically and durably, and move
+        the lock (and the appends) to the new file before its name is given to it."""
         data = (BOM if self._bom else b"") + self._format(list(self.rows.values()), header=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".rewrite", dir=self.path.parent)
         try:
-            with os.fdopen(descriptor, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else default_file_mode()
-            os.chmod(temporary, mode)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself survives a power cut
-        finally:
-            os.close(directory)
+            with durable.replacing(self.path) as replacement:
+                durable.write_all(replacement.descriptor, data)
+                if replacement.in_place:  # the same file: our lock and descriptor stay valid
+                    replacement.commit()
+                    return
+                descriptor = os.dup(replacement.descriptor)
+                try:
+                    fcntl.fcntl(descriptor, fcntl.F_SETFL, fcntl.fcntl(descriptor, fcntl.F_GETFL) | os.O_APPEND)
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else has it
+                    replacement.commit()
+                except BaseException:
+                    os.close(descriptor)
+                    raise
+        except OSError as error:
+            raise failure(error, str(self.path), "the labels file is as it was before this change") from None
+        os.close(self._descriptor)
+        self._descriptor = descriptor
 
     def write_snapshot(self, target: Path) -> None:
         """A copy of the labels as they are now (for training while answers keep coming)."""
-        Path(target).write_bytes(self._format(list(self.rows.values()), header=True))
+        durable.replace_file(Path(target), self._format(list(self.rows.values()), header=True))
 
     def close(self) -> None:
         """Release the lock on the labels file."""
-        if self._lock is not None:
-            self._lock.close()  # releases the lock
-            self._lock = None
+        if self._descriptor is not None:
+            os.close(self._descriptor)  # releases the lock
+            self._descriptor = None
 
     def __enter__(self) -> LabelsFile:
         return self

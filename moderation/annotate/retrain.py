@@ -24,9 +24,6 @@ from pathlib import Path
 from moderation.annotate.labels_file import LabelsFile
 
 CHILD_NICENESS = 10  # training must not make the keys lag
-# `moderation train` trains a label from 5 examples of each class, in every cross-validation fold
-# too: with exactly 5, leaving one out leaves 4 and training fails, so retraining waits for 6.
-MIN_CLASS_TO_RETRAIN = 6
 
 
 @dataclass
@@ -109,17 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--command", default="")
     arguments = parser.parse_args(argv)
     os.nice(CHILD_NICENESS)
-    from moderation.annotate import model_access
+    from moderation.annotate import moderation_access
 
     try:
-        metadata = model_access.train_model(arguments.labels, arguments.model_dir, arguments.precision_target, arguments.command)
-    except model_access.ModerationError as error:
+        metadata = moderation_access.train_model(arguments.labels, arguments.model_dir, arguments.precision_target, arguments.command)
+    except moderation_access.ModerationError as error:
         print(json.dumps({"ok": False, "error": str(error)}))
         return 2
     except Exception as error:  # noqa: BLE001 - reported on the annotator's screen instead of a traceback
         print(json.dumps({"ok": False, "error": f"{type(error).__name__}: {error}"}))
         return 1
-    print(json.dumps({"ok": True, "trained_labels": model_access.trained_labels(metadata)}))
+    print(json.dumps({"ok": True, "trained_labels": moderation_access.trained_labels(metadata)}))
     return 0
 
 

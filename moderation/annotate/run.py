@@ -7,10 +7,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moderation.annotate import model_access
-from moderation.annotate.labels_file import LabelsFile
-from moderation.annotate.model_access import InputError, ReadOptions
-from moderation.annotate.models import Models, learned_model_dir
+from moderation.annotate import moderation_access
+from moderation.annotate.labels_file import LabelsFile, unwritable_note
+from moderation.annotate.moderation_access import InputError, ReadOptions
+from moderation.annotate.scoring_models import ScoringModels, learned_model_dir
 from moderation.annotate.retrain import Retrainer
 from moderation.annotate.script import apply_answers, next_records, next_text
 from moderation.annotate.session import Session
@@ -23,7 +23,7 @@ class AnnotateSettings:
     input: Path
     labels: Path
     model: Path | None = None
-    chosen: tuple[str, ...] = model_access.LABELS
+    chosen: tuple[str, ...] = moderation_access.LABELS
     random_share: float = 0.1
     retrain_every: int = 20
     seed: int = 0
@@ -57,12 +57,16 @@ def annotate(settings: AnnotateSettings) -> int:
                 f"were moved to {labels_file.repair.moved_to} and that comment will be asked again"
             )
             notice(notices[-1])
-        comments = model_access.read_input(settings.input, settings.read_options)
-        if not any(comment.text.strip() for comment in comments):
+        comments = moderation_access.read_input(settings.input, settings.read_options)
+        if not any(moderation_access.has_text(comment.text) for comment in comments):
             raise InputError("no comments with text to annotate", settings.input)
+        replaced = unwritable_note(comments)
+        if replaced:
+            notices.append(replaced)
+            notice(replaced)
         if settings.interactive:
             notice(f"scoring {len(comments):,} comments ...")
-        models = Models(comments, settings.model)
+        models = ScoringModels(comments, settings.model)
         session = Session(comments, labels_file, settings.chosen, settings.random_share, settings.seed)
         learned_dir = learned_model_dir(settings.labels)
         refused = models.try_learned(learned_dir, session.answers())
@@ -85,7 +89,7 @@ def annotate(settings: AnnotateSettings) -> int:
         return code
 
 
-def run_script(session: Session, models: Models, settings: AnnotateSettings) -> int:
+def run_script(session: Session, models: ScoringModels, settings: AnnotateSettings) -> int:
     """Script mode: print the next comments or apply a file of answers."""
     if settings.answers is not None:
         notice(apply_answers(session, settings.answers))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from moderation.annotate.model_access import LABELS, Comment, InputError, read_json_line
+from moderation.annotate.moderation_access import LABELS, Comment, InputError, read_json_line
 from moderation.annotate.session import Session
 
 ANSWER_VALUES = {1: 1, 0: 0, "1": 1, "0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}  # JSON true/false equal 1/0

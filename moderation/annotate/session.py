@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from moderation.annotate.labels_file import LabelsFile, key_of
-from moderation.annotate.model_access import LABELS, Comment
+from moderation.annotate.moderation_access import LABELS, Comment, flags_of, has_text
 from moderation.annotate.ordering import annotation_order, uncertainty_margin
 
 ARTICLE_START_CHARS = 400
@@ -73,7 +73,7 @@ class Session:
         self.keys = [key_of(comment) for comment in comments]
         self.index_of: dict[str, int] = {}  # key → first input position, comments with text only
         for index, (comment, key) in enumerate(zip(comments, self.keys)):
-            if comment.text.strip() and key not in self.index_of:
+            if has_text(comment.text) and key not in self.index_of:
                 self.index_of[key] = index
         self.by_id = {(comment.thread_id, comment.id): index for index, comment in enumerate(comments)}
         self.model: ModelScores | None = None
@@ -248,6 +248,12 @@ class Session:
             return dict.fromkeys(LABELS)
         return {label: None if np.isnan(s) else float(s) for label, s in zip(LABELS, self.model.scores[index])}
 
+    def flags_of(self, index: int) -> list[str]:
+        """The labels the current model flags a comment for."""
+        if self.model is None:
+            return []
+        return [label for label, flag in zip(LABELS, flags_of(self.model.scores[index], self.model.thresholds)) if flag]
+
     def thresholds(self) -> dict[str, float | None]:
         """The current model's flag thresholds."""
         if self.model is None:
@@ -273,9 +279,7 @@ class Session:
             "parent": None if parent is None else {"id": parent.id, "author": parent.author, "text": parent.text},
             "scores": {label: None if s is None else round(s, 4) for label, s in scores.items()},
             "thresholds": {label: None if t is None else round(t, 4) for label, t in thresholds.items()},
-            "flags": [
-                label for label in LABELS if scores[label] is not None and thresholds[label] is not None and scores[label] >= thresholds[label]
-            ],
+            "flags": self.flags_of(index),
             "picked": "at random" if index in self.random_picks else "least certain",
             "labels": list(self.chosen),
         }

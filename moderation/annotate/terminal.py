@@ -12,9 +12,9 @@ import asyncio
 import textwrap
 from dataclasses import dataclass
 
-from moderation.annotate.model_access import LABELS
-from moderation.annotate.models import Models
-from moderation.annotate.retrain import MIN_CLASS_TO_RETRAIN, Retrainer, RetrainResult
+from moderation.annotate.moderation_access import LABELS, MIN_CLASS_TO_TRAIN, can_train
+from moderation.annotate.scoring_models import ScoringModels
+from moderation.annotate.retrain import Retrainer, RetrainResult
 from moderation.annotate.session import Session, article_title_and_start
 
 LABEL_KEYS = {"o": "off_topic", "h": "hostile", "a": "ad_hominem"}
@@ -115,13 +115,8 @@ def render(session: Session, state: ScreenState, labels_name: str, width: int, h
     top.append([("bold", rule(f"comment {comment.id}{author}{thread} ({where})", width))])
 
     scores = session.scores_of(index)
-    thresholds = session.thresholds()
-    parts = []
-    for label in LABELS:
-        if scores[label] is None:
-            continue
-        flagged = thresholds[label] is not None and scores[label] >= thresholds[label]
-        parts.append(f"{label} {scores[label]:.2f}{'*' if flagged else ''}")
+    flags = session.flags_of(index)
+    parts = [f"{label} {scores[label]:.2f}{'*' if label in flags else ''}" for label in LABELS if scores[label] is not None]
     model = session.model.description if session.model else "none"
     footer.extend([("", line)] for line in wrap(f"Model: {'  '.join(parts) or 'no scores'}  (* flagged; {model})", width)[:2])
     answer: Line = [("bold", "Answer: ")]
@@ -148,11 +143,11 @@ def render(session: Session, state: ScreenState, labels_name: str, width: int, h
     return top + middle + footer
 
 
-def progress_words(result: RetrainResult, session: Session, models: Models) -> str:
+def progress_words(result: RetrainResult, session: Session, models: ScoringModels) -> str:
     """The model line after a retraining: what changed, or why nothing did."""
     if not result.ok:
         if "examples of each class" in result.error:
-            return f"Too few to train yet: a label needs {MIN_CLASS_TO_RETRAIN} yes and {MIN_CLASS_TO_RETRAIN} no answers."
+            return f"Too few to train yet: a label needs {MIN_CLASS_TO_TRAIN} yes and {MIN_CLASS_TO_TRAIN} no answers."
         return f"Retraining failed, keeping the current model: {result.error}"
     used = {label for label, learned in zip(LABELS, session.model.learned) if learned}
     parts = []
@@ -166,7 +161,7 @@ def progress_words(result: RetrainResult, session: Session, models: Models) -> s
     return f"Retrained on {result.answers} answers. " + "; ".join(parts) + "."
 
 
-def run_terminal(session: Session, models: Models, retrainer: Retrainer | None, retrain_every: int, labels_name: str, notices: list[str]) -> int:
+def run_terminal(session: Session, models: ScoringModels, retrainer: Retrainer | None, retrain_every: int, labels_name: str, notices: list[str]) -> int:
     """Run the full-screen session until the annotator quits; returns the exit code (0, or 130
     for Ctrl-C). Every answer is on disk before the next comment is shown."""
     from prompt_toolkit.application import Application, get_app
@@ -195,8 +190,8 @@ def run_terminal(session: Session, models: Models, retrainer: Retrainer | None, 
         if session.answers_this_session - answers_at_last_retrain < retrain_every:
             return
         progress = session.progress()
-        if not any(min(progress.positives[label], progress.negatives[label]) >= MIN_CLASS_TO_RETRAIN for label in session.chosen):
-            state.model_status = f"Too few to train yet: a label needs {MIN_CLASS_TO_RETRAIN} yes and {MIN_CLASS_TO_RETRAIN} no answers."
+        if not any(can_train(progress.positives[label], progress.negatives[label]) for label in session.chosen):
+            state.model_status = f"Too few to train yet: a label needs {MIN_CLASS_TO_TRAIN} yes and {MIN_CLASS_TO_TRAIN} no answers."
             return
         answers_at_last_retrain = session.answers_this_session
         rows = retrainer.start()

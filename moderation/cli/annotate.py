@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 
 from moderation.cli.app import app, handles_errors
-from moderation.cli.options import MODEL_OPTION, STATUS_OPTION, check_statuses, reads_input
-from moderation.comments import LABELS
+from moderation.cli.options import LABEL_OPTION, MODEL_OPTION, STATUS_OPTION, check_statuses, chosen_labels, reads_input
 
 
 @app.command("annotate", short_help="Label comments in the terminal, the least certain first.")
@@ -24,9 +23,7 @@ def annotate_command(
         ..., "--labels", "-l", metavar="FILE", help="CSV file the answers are appended to (created if missing; `moderation train` reads it).", show_default=False
     ),
     model: Path = MODEL_OPTION,
-    label: list[str] = typer.Option(
-        [], "--label", metavar="LABEL", help="A label to annotate: off_topic, hostile or ad_hominem. Repeatable (default: all three).", show_default=False
-    ),
+    label: list[str] = LABEL_OPTION,
     random_share: float = typer.Option(
         0.1, "--random-share", "-r", min=0.0, max=1.0, metavar="SHARE", help="Share of comments picked at random instead of least-certain first."
     ),
@@ -47,9 +44,7 @@ def annotate_command(
     """Label comments one at a time in the terminal, the ones the model is least sure about first."""
     from moderation.annotate.run import AnnotateSettings, annotate
 
-    unknown = sorted(set(label) - set(LABELS))
-    if unknown:
-        raise typer.BadParameter(f"unknown label {', '.join(unknown)}; use {', '.join(LABELS)}", param_hint="--label")
+    chosen = chosen_labels(label)
     statuses = check_statuses(status)
     if json_output and next_count is None:
         raise typer.BadParameter("--json goes with --next K", param_hint="--json")
@@ -68,7 +63,7 @@ def annotate_command(
         input=source,
         labels=labels,
         model=model,
-        chosen=tuple(name for name in LABELS if name in label) or LABELS,
+        chosen=chosen,
         random_share=random_share,
         retrain_every=retrain_every,
         seed=seed,

@@ -30,11 +30,11 @@ def evaluate_command(
 ) -> None:
     """Compare a model's flags with labeled comments, per label."""
     from moderation.commands.evaluate import evaluate
-    from moderation.commands.models import load_chosen_model
+    from moderation.commands.model_choice import load_chosen_model
 
     overrides = parse_thresholds(threshold)
     loaded = load_chosen_model(model)
-    results = evaluate(data, loaded, loaded.thresholds_with(overrides), read_options, report=report)
+    results = evaluate(data, loaded, overrides, read_options, report=report)
     if as_json:
         print(json.dumps(results, indent=2))
         return

@@ -18,7 +18,8 @@ def info_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object: the model's folder, why it is used, its metadata."),
 ) -> None:
     """Show which model is used, and its metadata (verified first)."""
-    from moderation.commands.models import choose_model, load_chosen_model
+    from moderation.commands.model_choice import choose_model, load_chosen_model
+    from moderation.server.scale import FLAG_POINT
 
     choice = choose_model(model)
     loaded = load_chosen_model(model)
@@ -37,4 +38,6 @@ def info_command(
     for label, threshold in loaded.thresholds.items():
         m = metadata.get("cv_metrics", {}).get(label, {})
         print(f"{label:<12} {threshold:>9.3f} {m.get('roc_auc', float('nan')):>8.3f} {m.get('average_precision', float('nan')):>8.3f}")
+    print(f"serve:      TOXICITY and the other Perspective scores on the coral scale (the default), where each threshold above is {FLAG_POINT};")
+    print("            a score above it means flagged. `serve --scores probability` serves the probabilities.")
     print("`moderation info --json` shows all the metadata: versions, data digest, every metric.")

@@ -26,6 +26,13 @@ def label_command(
     ),
     model: Path = MODEL_OPTION,
     only_flagged: bool = typer.Option(False, "--only-flagged", help="Write only comments with at least one flag."),
+    html: Path = typer.Option(
+        None,
+        "--html",
+        metavar="FILE",
+        help="Also write a self-contained, read-only HTML report of the threads, flags and reasons (without --out: only the report).",
+        show_default=False,
+    ),
     status: list[str] = STATUS_OPTION,
     workers: int = typer.Option(
         None, "--workers", "-w", min=1, metavar="N", help="Processes scoring in parallel for large inputs (default: one per core).", show_default=False
@@ -43,16 +50,23 @@ def label_command(
     """
     from moderation.commands.label import label_file
     from moderation.commands.label_workers import default_workers
-    from moderation.commands.models import load_chosen_model
+    from moderation.commands.model_choice import load_chosen_model
+    from moderation.model.verdicts import Judge
 
     statuses = check_statuses(status)
     overrides = parse_thresholds(threshold)
     loaded = load_chosen_model(model)
+    if html is not None:
+        options = dataclasses.replace(read_options, statuses=statuses)
+        summary = write_html_report(source, out, html, model, loaded, Judge(loaded.scorer, overrides).thresholds, options, only_flagged)
+        if out is None:
+            print("\n".join(summary.lines()), file=sys.stderr)
+            return
     summary = label_file(
         source,
         out,
         loaded,
-        thresholds=loaded.thresholds_with(overrides),
+        thresholds=overrides,
         options=dataclasses.replace(read_options, statuses=statuses),
         only_flagged=only_flagged,
         workers=workers or default_workers(),
@@ -60,3 +74,16 @@ def label_command(
         quiet=quiet,
     )
     print("\n".join(summary.lines()), file=sys.stderr)
+
+
+def write_html_report(source: Path, out: Path | None, html: Path, model: Path | None, loaded, thresholds: dict, options, only_flagged: bool):
+    """``--html``: the report (with ``--out`` too, the labeled rows are written afterwards)."""
+    from moderation.commands.model_choice import choose_model
+    from moderation.review.report import write_report
+
+    if out is not None and str(source) == "-":
+        raise typer.BadParameter("stdin can be read only once: give --out or --html, or save the comments to a file", param_hint="--html")
+    if out is not None and html.resolve() == out.resolve():
+        raise typer.BadParameter("the report and the output are the same file", param_hint="--html")
+    described = str(model) if model is not None else choose_model(None).reason.split(";")[0]  # "the shipped default model"
+    return write_report(source, html, loaded, thresholds, options, only_flagged, described)

@@ -25,6 +25,9 @@ THRESHOLD_OPTION = typer.Option(
     [], "--threshold", "-t", metavar="LABEL=VALUE", help="Override a label's flag threshold, e.g. hostile=0.8. Repeatable."
 )
 QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+LABEL_OPTION = typer.Option(
+    [], "--label", metavar="LABEL", help="A label to answer: off_topic, hostile or ad_hominem. Repeatable (default: all three).", show_default=False
+)
 STATUSES = ("approved", "pending", "spam", "trash", "deleted")
 STATUS_OPTION = typer.Option(
     [],
@@ -72,6 +75,14 @@ def parse_thresholds(overrides: list[str]) -> dict[str, float]:
             )
         thresholds[label] = number
     return thresholds
+
+
+def chosen_labels(labels: list[str]) -> tuple[str, ...]:
+    """``--label`` values, validated, in :data:`LABELS` order (all three when none is given)."""
+    unknown = sorted(set(labels) - set(LABELS))
+    if unknown:
+        raise typer.BadParameter(f"unknown label {', '.join(unknown)}; use {', '.join(LABELS)}", param_hint="--label")
+    return tuple(name for name in LABELS if name in labels) or LABELS
 
 
 def check_statuses(statuses: list[str]) -> frozenset[str] | None:

@@ -34,7 +34,7 @@ def score_command(
     Each comment is compared with the article and with the comments before it in its thread
     (plain lines form one thread); each result is written as soon as its line is read.
     """
-    from moderation.commands.models import load_chosen_model
+    from moderation.commands.model_choice import load_chosen_model
     from moderation.commands.score import score_lines
     from moderation.io.writers import json_line
 
@@ -43,7 +43,7 @@ def score_command(
     bad_lines = score_lines(
         source,
         loaded,
-        loaded.thresholds_with(overrides),
+        overrides,
         write=lambda record: print(json_line(record), end="", flush=True),
         article=article,
         jsonl=jsonl,

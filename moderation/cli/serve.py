@@ -50,6 +50,25 @@ def serve_command(
         metavar="N",
         help="Open connections per process (fewer if the open-file limit allows fewer); one more closes the longest idle one.",
     ),
+    scores: str = typer.Option(
+        "coral",
+        "--scores",
+        metavar="SCALE",
+        help="Scale of Perspective scores: coral (each label's threshold becomes 0.8, Coral Talk's default) or probability (as the model gives them).",
+    ),
+    other_languages: str = typer.Option(
+        "hold",
+        "--other-languages",
+        metavar="POLICY",
+        help="A comment in a language the model does not score: hold (scores 1.0, so Coral withholds it for a person), "
+        "error (Perspective's 400) or pass (scores 0.0).",
+    ),
+    drop_unsupported_attributes: bool = typer.Option(
+        False,
+        "--drop-unsupported-attributes",
+        help="Leave requested attributes this server does not answer (THREAT, IDENTITY_ATTACK, …) out of responses, "
+        "as if every request set dropUnsupportedAttributes.",
+    ),
 ) -> None:
     """Serve Perspective API's comments:analyze and comments:suggestscore, a discovery
     document for Google's clients, and /v1/score (score's JSON record), until SIGTERM.
@@ -62,8 +81,14 @@ def serve_command(
         from moderation.server.run import run_server
         from moderation.server.app import ServerSettings
         from moderation.server.connections import ConnectionLimits
+        from moderation.server.languages import POLICIES
+        from moderation.server.scale import SCALES
     except ImportError as error:
         raise InputError(f"moderation serve needs {error.name}: install it with pip install 'moderation[serve]'") from None
+    if scores not in SCALES:
+        raise typer.BadParameter(f"use one of {', '.join(SCALES)}", param_hint="--scores")
+    if other_languages not in POLICIES:
+        raise typer.BadParameter(f"use one of {', '.join(POLICIES)}", param_hint="--other-languages")
 
     settings = ServerSettings(
         host=host,
@@ -77,5 +102,8 @@ def serve_command(
         remembered=remember,
         remembered_bytes=remember_mb << 20,
         connections=ConnectionLimits(keep_alive_timeout, request_timeout, max_connections),
+        scale=scores,
+        other_languages=other_languages,
+        drop_unsupported=drop_unsupported_attributes,
     )
     run_server(settings)

@@ -56,6 +56,9 @@ def train_command(
         show_default=False,
     ),
     no_prior: bool = typer.Option(False, "--no-prior", help="Train without the hostility prior: only your labels teach hostility."),
+    overwrite_shipped: bool = typer.Option(
+        False, "--overwrite-shipped", help="Allow --model to name a shipped model folder (maintainers rebuilding models/default)."
+    ),
     quiet: bool = QUIET_OPTION,
     read_options=None,
 ) -> None:
@@ -64,7 +67,7 @@ def train_command(
     Prints the cross-validated quality per label. Without --model the model goes to your
     model folder, which score, label, evaluate and info then use instead of the shipped one.
     """
-    from moderation.commands.models import user_model_dir
+    from moderation.commands.model_choice import user_model_dir
     from moderation.commands.train import train
     from moderation.shipped import shipped_path
 
@@ -73,7 +76,16 @@ def train_command(
     if prior is not None and no_prior:
         raise typer.BadParameter("give --prior or --no-prior, not both", param_hint="--prior")
     metadata = train(
-        data or [shipped_path("labels")], target, precision_target, c, command, read_options, quiet=quiet, prior=prior, use_prior=not no_prior
+        data or [shipped_path("labels")],
+        target,
+        precision_target,
+        c,
+        command,
+        read_options,
+        quiet=quiet,
+        prior=prior,
+        use_prior=not no_prior,
+        overwrite_shipped=overwrite_shipped,
     )
     print(f"trained on {metadata['data']['comments']} comments; quality by cross-validation: {metadata['training']['cv']}")
     print(f"{'label':<12} {'ROC-AUC':>8} {'avg.prec':>8} {'F1':>6} {'threshold':>9}")

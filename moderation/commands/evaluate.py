@@ -12,6 +12,7 @@ from moderation.errors import InputError
 from moderation.model.metrics import CALIBRATION_BINS, label_metrics
 from moderation.io.readers import ReadOptions
 from moderation.model.store import LoadedModel
+from moderation.model.verdicts import Judge, flags_of
 from moderation.io.labeled import label_matrix, load_training_data
 from moderation.io.writers import open_output
 
@@ -23,18 +24,20 @@ def evaluate(
     options: ReadOptions = ReadOptions(),
     report: Path | None = None,
 ) -> dict[str, dict]:
-    """Metrics per label on the rows annotated for it; labels the data does not annotate, or
+    """Metrics per label on the rows annotated for it (``thresholds`` replace the model's for
+    the labels they name); labels the data does not annotate, or
     the model was not trained on, are left out rather than counted as negatives. With
     ``report``, also writes ``metrics.json`` and, per label, a precision–recall curve and a
     reliability diagram as PNG into that folder."""
     comments = load_training_data(data_paths, options, purpose="evaluation").comments
     Y = label_matrix(comments)
-    scores = model.scorer.score_threads(comments)
+    judge = Judge(model.scorer, thresholds)
+    scores = judge.threads(comments).scores
     results, curves = {}, {}
     for j, label in enumerate(LABELS):
         rows = ~np.isnan(Y[:, j]) & ~np.isnan(scores[:, j])
-        if rows.any() and label in thresholds:
-            results[label] = label_metrics(Y[rows, j], scores[rows, j], thresholds[label])
+        if rows.any() and label in judge.thresholds:
+            results[label] = label_metrics(Y[rows, j], scores[rows, j], judge.thresholds[label])
             curves[label] = (Y[rows, j], scores[rows, j])
     if report is not None:
         write_report(report, results, curves)
@@ -75,7 +78,7 @@ def write_report(folder: Path, results: dict[str, dict], curves: dict[str, tuple
         precision, recall, _ = precision_recall_curve(y, scores)
         figure, axes = plt.subplots(figsize=(4.5, 4))
         axes.plot(recall, precision, drawstyle="steps-post")
-        flags = scores >= metrics["threshold"]
+        flags = flags_of(scores, metrics["threshold"])
         axes.scatter([metrics["recall"]], [metrics["precision"]], color="black", zorder=3, label=f"threshold {metrics['threshold']:.2f}")
         axes.axhline(y.mean(), color="grey", linestyle=":", label=f"base rate {y.mean():.2f}")
         axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02), title=f"{label}: AP {metrics['average_precision']:.2f}, {flags.sum()} flagged")

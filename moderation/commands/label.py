@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from itertools import islice, repeat
+from itertools import repeat
 from pathlib import Path
-
-import numpy as np
 
 from moderation.comments import LABELS, Comment
 from moderation.commands.label_workers import BatchScorer, scoring_backend
 from moderation.commands.progress import progress
-from moderation.commands.score import EMPTY_NOTE
 from moderation.errors import InputError, warn
 from moderation.features.context import WholeThreads
-from moderation.features.text import MAX_TEXT_CHARS
 from moderation.io.readers import EXPORT_FORMATS, ReadOptions, ReadReport, open_input
-from moderation.io.writers import SURROGATE_NOTE, check_output, csv_cell, json_line, open_output, without_surrogates
+from moderation.io.writers import check_output, csv_cell, csv_row, json_line, open_output, writable_cells
 from moderation.model.store import LoadedModel
+from moderation.model.verdicts import Judge, Verdict
 
 SCORE_COLUMNS = tuple(f"{label}_score" for label in LABELS)
 FLAG_COLUMNS = tuple(f"{label}_flag" for label in LABELS)
@@ -29,13 +25,6 @@ PARALLEL_MIN_COMMENTS = 20_000  # below this, starting worker processes costs mo
 LARGE_THREAD = 20_000  # comments; larger threads are summarized in a pass of their own instead of held whole
 PLAIN_CELLS = (str, int, float)  # written into CSV as they are; anything else through csv_cell
 CHUNK = 700  # comments scored together: enough to amortize NumPy calls; a batch's temporaries grow with it
-
-
-def batched(items, size: int):
-    """``items`` in lists of ``size`` (the last may be shorter), taken as they are needed."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 @dataclass
@@ -106,21 +95,15 @@ def output_names(input_columns) -> dict[str, str]:
     return {column: f"{column}_{suffix}" for column in OUTPUT_COLUMNS}
 
 
-EMPTY_FIELDS = {**{c: "" for c in SCORE_COLUMNS}, **{c: "" for c in FLAG_COLUMNS}, "note": EMPTY_NOTE}
-
-
-def output_fields(comment: Comment, scores, thresholds: dict[str, float]) -> dict:
-    """Our columns for a comment: scores ("" for a label not trained), flags by ``thresholds``
-    ("" without one) and a note if only its start was scored; :data:`EMPTY_FIELDS` when
-    ``scores`` is None (an empty text)."""
-    if scores is None:
-        return EMPTY_FIELDS
+def output_fields(verdict: Verdict, thresholds: dict[str, float]) -> dict:
+    """Our columns for a comment: scores ("" where there is none), flags ("" for a label
+    without a threshold, or a comment not scored) and its notes."""
     fields: dict = {}
-    for label, column, score in zip(LABELS, SCORE_COLUMNS, scores.tolist()):
-        fields[column] = round(score, 6) if score == score else ""  # NaN: label not trained
-    for label, column, score in zip(LABELS, FLAG_COLUMNS, scores.tolist()):
-        fields[column] = int(score >= thresholds[label]) if label in thresholds else ""
-    fields["note"] = f"scored the first {MAX_TEXT_CHARS:,} of {len(comment.text):,} characters" if len(comment.text) > MAX_TEXT_CHARS else ""
+    for column, score in zip(SCORE_COLUMNS, verdict.scores.values()):
+        fields[column] = "" if score is None else round(score, 6)
+    for label, column in zip(LABELS, FLAG_COLUMNS):
+        fields[column] = int(label in verdict.flags) if verdict.scored and label in thresholds else ""
+    fields["note"] = "; ".join(verdict.notes)
     return fields
 
 
@@ -130,11 +113,11 @@ class ThreadPlan:
 
     comments: int = 0
     keys: dict[str, None] = field(default_factory=dict)
-    last_row: dict[str, int] = field(default_factory=dict)  # of each thread's non-empty comments
+    last_row: dict[str, int] = field(default_factory=dict)
     sizes: Counter = field(default_factory=Counter)
 
     def large_threads(self) -> set[str]:
-        """The threads with more than :data:`LARGE_THREAD` non-empty comments: too large to hold whole."""
+        """The threads with more than :data:`LARGE_THREAD` comments: too large to hold whole."""
         return {thread for thread, size in self.sizes.items() if size > LARGE_THREAD}
 
 
@@ -144,9 +127,8 @@ def plan_threads(comments) -> ThreadPlan:
     for row, comment in enumerate(comments):
         plan.comments += 1
         plan.keys.update(dict.fromkeys(input_record(comment)))
-        if comment.text.strip():
-            plan.last_row[comment.thread_id] = row
-            plan.sizes[comment.thread_id] += 1
+        plan.last_row[comment.thread_id] = row
+        plan.sizes[comment.thread_id] += 1
     return plan
 
 
@@ -164,29 +146,44 @@ def for_scoring(comment: Comment, articles: dict[str, str]) -> Comment:
     return Comment(comment.text, comment.id, comment.thread_id, comment.parent_id, comment.author, article)
 
 
-def scored_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: int, dask: str | None, name: str = ""):
-    """``(comment, scores)`` for every input row, in input order (scores None for empty texts).
+@dataclass
+class Batch:
+    """Comments (with their input rows) to judge together: whole threads, or comments of
+    threads too large to hold whole, judged against their statistics."""
 
-    A comment is scored once every comment of its thread has been read, in batches of whole
-    threads, and given back once it and all before it are scored: memory holds only threads
+    whole_threads: bool
+    rows: list[int] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+
+    def add(self, row: int, comment: Comment) -> None:
+        """Add one comment."""
+        self.rows.append(row)
+        self.comments.append(comment)
+
+
+def verdicts_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: int, dask: str | None, name: str = ""):
+    """``(comment, verdict)`` for every input row, in input order.
+
+    A comment is judged once every comment of its thread has been read, in batches of whole
+    threads, and given back once it and all before it are judged: memory holds only threads
     still being read, little for exports grouped by thread. Threads larger than
-    :data:`LARGE_THREAD` were summarized beforehand (``scorer.large``) and are scored as
+    :data:`LARGE_THREAD` were summarized beforehand (``scorer.large``) and are judged as
     they come. An input that no longer matches the plan (a file being written meanwhile) is
     an :class:`InputError`.
     """
     large = plan.large_threads()
     open_threads: dict[str, list[tuple[int, Comment]]] = {}
-    batches: dict[bool, list[tuple[int, Comment]]] = {True: [], False: []}  # whole threads / large threads
+    batches = (Batch(whole_threads=True), Batch(whole_threads=False))
+    whole, in_large_threads = batches
     in_flight: deque = deque()
     waiting: deque = deque()  # (row, comment) not yet given back
-    done: dict[int, np.ndarray] = {}
+    done: dict[int, Verdict] = {}
     articles: dict[str, str] = {}
     with scoring_backend(scorer, workers, dask) as (submit, window):
 
-        def send(whole_threads: bool) -> None:
-            batch = batches[whole_threads]
-            in_flight.append(([row for row, _ in batch], submit([c for _, c in batch], whole_threads)))
-            batches[whole_threads] = []
+        def send(batch: Batch) -> None:
+            in_flight.append((batch.rows, submit(batch.comments, batch.whole_threads)))
+            batch.rows, batch.comments = [], []
 
         def collect(block: bool) -> None:
             while in_flight and (block or len(in_flight) > window or in_flight[0][1].done()):
@@ -194,47 +191,44 @@ def scored_in_order(comments, plan: ThreadPlan, scorer: BatchScorer, workers: in
                 done.update(zip(rows, future.result()))
 
         def ready():
-            while waiting and (waiting[0][0] in done or not waiting[0][1].text.strip()):
+            while waiting and waiting[0][0] in done:
                 row, comment = waiting.popleft()
-                yield comment, done.pop(row, None)
+                yield comment, done.pop(row)
 
         row = -1
         for row, comment in enumerate(comments):
             waiting.append((row, comment))
-            if comment.text.strip():
-                thread = comment.thread_id
-                if thread in large:
-                    batches[False].append((row, for_scoring(comment, articles)))
-                else:
-                    last_row = plan.last_row.get(thread, -1)
-                    if row > last_row:
-                        raise changed_input(name)
-                    open_threads.setdefault(thread, []).append((row, for_scoring(comment, articles)))
-                    if last_row == row:
-                        batches[True] += open_threads.pop(thread)
-                for whole_threads, batch in batches.items():
-                    if len(batch) >= CHUNK:
-                        send(whole_threads)
-                collect(block=False)
+            thread = comment.thread_id
+            if thread in large:
+                in_large_threads.add(row, for_scoring(comment, articles))
+            else:
+                last_row = plan.last_row.get(thread, -1)
+                if row > last_row:
+                    raise changed_input(name)
+                open_threads.setdefault(thread, []).append((row, for_scoring(comment, articles)))
+                if last_row == row:
+                    for item in open_threads.pop(thread):
+                        whole.add(*item)
+            for batch in batches:
+                if len(batch.rows) >= CHUNK:
+                    send(batch)
+            collect(block=False)
             yield from ready()
         if row + 1 != plan.comments or open_threads:
             raise changed_input(name)
-        for whole_threads, batch in batches.items():
-            if batch:
-                send(whole_threads)
+        for batch in batches:
+            if batch.rows:
+                send(batch)
         collect(block=True)
         yield from ready()
 
 
-def large_thread_statistics(comments, plan: ThreadPlan, model: LoadedModel) -> WholeThreads | None:
+def large_thread_statistics(comments, plan: ThreadPlan, judge: Judge) -> WholeThreads | None:
     """Thread statistics of the threads too large to hold whole (None if there are none)."""
     large = plan.large_threads()
     if not large:
         return None
-    statistics = model.scorer.thread_statistics()
-    for chunk in batched((c for c in comments if c.thread_id in large and c.text.strip()), CHUNK):
-        statistics.add(chunk)
-    return statistics
+    return judge.large_threads((c for c in comments if c.thread_id in large), CHUNK)
 
 
 def label_file(
@@ -249,7 +243,8 @@ def label_file(
     quiet: bool = False,
 ) -> LabelSummary:
     """Label every comment of ``source`` and write them to ``output`` (CSV or JSONL by its
-    extension; CSV on stdout when None), in input order, with every input column kept.
+    extension; CSV on stdout when None), in input order, with every input column kept;
+    ``thresholds`` replace the model's for the labels they name.
 
     The input is opened once and read in passes, never held whole: threads and output
     columns; statistics of very large threads (if any); then scores, in batches of whole
@@ -274,21 +269,21 @@ def label_file(
                 f"and this run's columns are named {names[OUTPUT_COLUMNS[0]]} … {names['note']}"
             )
         summary.comments = plan.comments
-        shared = large_thread_statistics(comments.comments(), plan, model)
+        judge = Judge(model.scorer, thresholds)
+        shared = large_thread_statistics(comments.comments(), plan, judge)
         if plan.comments < PARALLEL_MIN_COMMENTS and not dask:
             workers = 1
         header = [*plan.keys, *names.values()]
         note_column = len(header) - 1
         no_value = repeat("")  # a column a row does not have (JSON Lines) is an empty cell
         statuses = summary.statuses if comments.format in EXPORT_FORMATS else Counter()
-        scored = scored_in_order(comments.comments(), plan, BatchScorer(model, shared), workers, dask, comments.name)
+        verdicts = verdicts_in_order(comments.comments(), plan, BatchScorer(model, shared, thresholds), workers, dask, comments.name)
         with open_output(output, input_identity=comments.identity) as stream, progress("labeling", plan.comments, quiet) as advance:
-            writer = None if as_jsonl else csv.writer(stream, lineterminator="\n")
-            if writer:
-                writer.writerow(header)
-            for comment, scores in scored:
-                fields = output_fields(comment, scores, thresholds)
-                flagged = [label for label in LABELS if fields[f"{label}_flag"] == 1]
+            if not as_jsonl:
+                stream.write(csv_row(writable_cells(header)[0]))
+            for comment, verdict in verdicts:
+                fields = output_fields(verdict, judge.thresholds)
+                flagged = verdict.flags
                 summary.count(comment, flagged)
                 if comment.row is not None and "status" in comment.row:
                     statuses[comment.row["status"]] += 1
@@ -296,14 +291,12 @@ def label_file(
                 if only_flagged and not flagged:
                     continue
                 record = {**input_record(comment), **{names[column]: value for column, value in fields.items()}}
-                if not writer:
+                if as_jsonl:
                     stream.write(json_line(record))
                     continue
                 values = [value if type(value) in PLAIN_CELLS else csv_cell(value) for value in map(record.get, header, no_value)]
-                try:
-                    writer.writerow(values)
-                except UnicodeEncodeError:  # raised before any of the row is written
-                    values = without_surrogates(values)
-                    values[note_column] = "; ".join(note for note in (values[note_column], SURROGATE_NOTE) if note)
-                    writer.writerow(values)
+                values, replaced = writable_cells(values)
+                if replaced:
+                    values[note_column] = "; ".join(note for note in (values[note_column], replaced) if note)
+                stream.write(csv_row(values))
     return summary

@@ -24,44 +24,47 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-
 from moderation.comments import Comment
 from moderation.features.context import WholeThreads
 from moderation.model.scorer import Scorer
 from moderation.model.store import LoadedModel, arrays_from_bytes
+from moderation.model.verdicts import Judge, Verdicts
 
 IN_FLIGHT_PER_WORKER = 2
 
 
 class BatchScorer:
-    """Scores a batch of comments against their threads, in this process or in a worker.
+    """Judges a batch of comments against their threads (:meth:`Judge.threads`), in this
+    process or in a worker.
 
     ``large`` holds the statistics of threads too large to batch whole (gathered over the
-    whole input beforehand); comments of other threads are scored against the comments of
-    their thread in the same batch, which holds them all. Pickled, it carries the verified
-    model bytes, which the worker verifies again before loading.
+    whole input beforehand); comments of other threads are judged against the comments of
+    their thread in the same batch, which holds them all. ``thresholds`` replace the model's
+    for the labels they name. Pickled, it carries the verified model bytes, which the worker
+    verifies again before loading.
     """
 
-    def __init__(self, model: LoadedModel, large: WholeThreads | None = None):
+    def __init__(self, model: LoadedModel, large: WholeThreads | None = None, thresholds: dict[str, float] | None = None):
         self.model = model
         self.large = large
+        self.judge = Judge(model.scorer, thresholds)
 
-    def __call__(self, comments: list[Comment], whole_threads: bool) -> np.ndarray:
-        return self.model.scorer.score_threads(comments, None if whole_threads else self.large)
+    def __call__(self, comments: list[Comment], whole_threads: bool) -> Verdicts:
+        return self.judge.threads(comments, None if whole_threads else self.large)
 
     def __getstate__(self) -> dict:
         if self.large is not None:
             self.large.finish()
         model = self.model
-        return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "large": self.large}
+        return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "large": self.large, "thresholds": self.judge.thresholds}
 
     def __setstate__(self, state: dict) -> None:
         arrays = arrays_from_bytes(state["payload"], [state["metadata"]["model_sha256"]], state["path"])
         self.large = state["large"]
         # The large threads' statistics number words with their own table: the scorer must share it.
-        scorer = Scorer(arrays, state["path"], facts=self.large.facts if self.large else None)
+        scorer = Scorer(arrays, facts=self.large.facts if self.large else None)
         self.model = LoadedModel(Path(state["path"]), state["metadata"], scorer, state["payload"])
+        self.judge = Judge(scorer, state["thresholds"])
 
 
 _worker_scorer: BatchScorer | None = None
@@ -97,11 +100,11 @@ def _start_worker(scorer: BatchScorer, parent: int) -> None:
     _worker_scorer = scorer
 
 
-def _score_in_worker(comments: list[Comment], whole_threads: bool) -> np.ndarray:
+def _score_in_worker(comments: list[Comment], whole_threads: bool) -> Verdicts:
     return _worker_scorer(comments, whole_threads)
 
 
-def _score_on_dask_worker(scorer: BatchScorer, comments: list[Comment], whole_threads: bool) -> np.ndarray:
+def _score_on_dask_worker(scorer: BatchScorer, comments: list[Comment], whole_threads: bool) -> Verdicts:
     return scorer(comments, whole_threads)
 
 
@@ -113,7 +116,7 @@ def default_workers() -> int:
 @contextmanager
 def scoring_backend(scorer: BatchScorer, workers: int = 1, dask: str | None = None):
     """Yields ``(submit, in_flight)``: ``submit(comments, whole_threads)`` returns a future of
-    the scores; ``in_flight`` is how many unfinished batches are worth keeping.
+    the verdicts; ``in_flight`` is how many unfinished batches are worth keeping.
 
     ``dask``: a scheduler address, or ``"local"`` for a LocalCluster of ``workers`` processes.
     Otherwise ``workers`` > 1 uses a local process pool, and 1 scores in this process.

@@ -2,43 +2,33 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from moderation.comments import LABELS, Comment
+from moderation.comments import LABELS, Comment, has_text
 from moderation.errors import InputError, warn
 from moderation.io.readers import ReadOptions
 from moderation.io.readers.lines import STDIN, iter_lines, read_text_file
 from moderation.io.readers.tabular import parse_json_record
-from moderation.model.scorer import Scorer, ScoredComment
 from moderation.model.store import LoadedModel
-
-EMPTY_NOTE = "empty text: nothing to score"
-
-
-def flags_of(scores: np.ndarray, thresholds: dict[str, float]) -> list[str]:
-    """The labels whose score reaches their threshold."""
-    return [label for label, score in zip(LABELS, scores.tolist()) if label in thresholds and score >= thresholds[label]]
+from moderation.model.verdicts import Judge, Verdict
 
 
-def score_record(scorer: Scorer, comment_id: str, scored: ScoredComment, thresholds: dict[str, float], explain: bool = False) -> dict:
+def score_record(comment_id: str, verdict: Verdict) -> dict:
     """The JSON record ``score`` writes for one comment: its scores (null where the model has
-    none), its flags, why it has no scores, and with ``explain`` what raised each flag."""
-    if scored.scores is None:
-        return {"id": comment_id, "scores": {label: None for label in LABELS}, "flags": [], "note": EMPTY_NOTE}
-    flags = flags_of(scored.scores, thresholds)
+    none), its flags, its notes (why it has no scores, or what to know about them) and, when
+    asked for, what raised each flag."""
     record = {
         "id": comment_id,
-        "scores": {label: None if math.isnan(s) else round(s, 4) for label, s in zip(LABELS, scored.scores.tolist())},
-        "flags": flags,
+        "scores": {label: None if score is None else round(score, 4) for label, score in verdict.scores.items()},
+        "flags": list(verdict.flags),
     }
-    if explain:
+    if verdict.notes:
+        record["note"] = "; ".join(verdict.notes)
+    if verdict.explanation is not None:
         record["explain"] = {
-            label: [{"feature": c.feature, "weight": round(c.weight, 4)} for c in scorer.explain(scored.features, 0, label)]
-            for label in flags
+            label: [{"feature": c.feature, "weight": round(c.weight, 4)} for c in contributions]
+            for label, contributions in verdict.explanation.items()
         }
     return record
 
@@ -59,7 +49,8 @@ def score_lines(
     options: ReadOptions = ReadOptions(),
 ) -> int:
     """Score each line of ``source`` (``-`` for stdin) against the lines before it and
-    ``write`` one record per line, as soon as it is read.
+    ``write`` one record per line, as soon as it is read; ``thresholds`` replace the model's
+    for the labels they name.
 
     Plain lines are comments of one thread about ``article``. With ``jsonl`` each line is a
     record with ``text`` and optionally ``id``, ``thread_id``, ``parent_id``, ``author``,
@@ -69,7 +60,7 @@ def score_lines(
     """
     name = "<stdin>" if str(source) == STDIN else str(source)
     article_text = read_text_file(article, "article", options.encoding, options.errors) if article is not None else ""
-    stream = model.scorer.stream()
+    stream = Judge(model.scorer, thresholds, explain).stream()
     bad = 0
     lines = 0
 
@@ -84,14 +75,14 @@ def score_lines(
         lines = number
         text = line.rstrip("\r\n")
         comment = Comment(text=text, id=str(number), article=article_text)
-        if jsonl and text.strip():
+        if jsonl and has_text(text):
             try:
                 comment = parse_json_record(text, options.columns, name, number)
             except InputError as error:
                 report(error)
                 continue
             comment.article = comment.article or article_text
-        write(score_record(model.scorer, comment.id, stream.score(comment), thresholds, explain))
+        write(score_record(comment.id, stream.verdict(comment)))
     if lines == 0 and name != "<stdin>":
         raise InputError("empty file: no comments to score; give one comment per line", name)
     return bad

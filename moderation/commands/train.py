@@ -10,12 +10,13 @@ import numpy as np
 
 from moderation import __version__
 from moderation.comments import LABELS
-from moderation.commands.models import load_prior
+from moderation.commands.model_choice import load_prior, shipped_model_named
 from moderation.commands.progress import progress
 from moderation.errors import InputError, warn
 from moderation.io.labeled import label_matrix, load_training_data, source_name
 from moderation.io.readers import ReadOptions
 from moderation.model.store import LoadedModel, check_model_target, write_model
+from moderation.model.trainable import MIN_CLASS_TO_FIT, MIN_CLASS_TO_TRAIN, can_train
 
 
 def library_versions() -> dict[str, str]:
@@ -45,17 +46,27 @@ def train(
     quiet: bool = True,
     prior: Path | None = None,
     use_prior: bool = True,
+    overwrite_shipped: bool = False,
 ) -> dict:
     """Train on labeled data and write the model folder; returns its metadata.
 
     The model builds on the shipped hostility prior (or the prior folder ``prior``; none if
-    not ``use_prior``). Labels with fewer than five examples of either class are skipped with
-    a warning; it is an error only when no label can be trained.
+    not ``use_prior``). Labels with too few examples of either class
+    (:data:`~moderation.model.trainable.MIN_CLASS_TO_TRAIN`) are skipped with a warning; it is
+    an error only when no label can be trained. A shipped model folder is written only with
+    ``overwrite_shipped`` (maintainers rebuilding it).
     """
     from moderation.model.card import model_card
     from moderation.model.metrics import label_metrics
     from moderation.model.pipeline import ModerationClassifier
 
+    if not overwrite_shipped and shipped_model_named(Path(model_dir)):
+        raise InputError(
+            "is a model shipped with moderation, checked against the digest this version pins, so training must not "
+            "replace it; train without --model to write your own model (every command then uses it), or give --model "
+            "another folder (maintainers rebuilding it: add --overwrite-shipped)",
+            model_dir,
+        )
     check_model_target(Path(model_dir))  # before minutes of training, not after
     hostility_prior = load_prior(prior) if use_prior else None
     data = load_training_data(data_paths, options)
@@ -66,11 +77,11 @@ def train(
         **({"C_grid": (C,)} if C else {}),
     )
     positives, annotated = np.nansum(Y, axis=0), (~np.isnan(Y)).sum(axis=0)
-    if not (np.minimum(positives, annotated - positives) > classifier.min_class_size).any():
+    if not can_train(positives, annotated - positives).any():
         counts = ", ".join(f"{label}: {int(positives[j])} of {int(annotated[j])}" for j, label in enumerate(LABELS))
         raise InputError(
             f"no label has enough examples of each class to train and cross-validate ({counts}); "
-            f"label more comments: at least {classifier.min_class_size + 1} of each class"
+            f"label more comments: at least {MIN_CLASS_TO_TRAIN} of each class"
         )
     with progress("training (cross-validation folds, then the final fit)", quiet=quiet) as advance:
         classifier.fit(data.comments, Y, progress=advance)
@@ -83,7 +94,7 @@ def train(
         if label not in classifier.trained_labels_ and len(known):  # unannotated labels are no news
             warn(
                 f"warning: {label} not trained: {int(known.sum())} positive and {int(len(known) - known.sum())} negative "
-                f"examples; at least {classifier.min_class_size} of each must remain when cross-validation holds some out"
+                f"examples; at least {MIN_CLASS_TO_FIT} of each must remain when cross-validation holds some out"
             )
     oof = classifier.oof_scores()
     metrics = {}
@@ -103,6 +114,7 @@ def train(
             "sources": data.sources,
             "comments": len(data.comments),
             "threads": len({c.thread_id for c in data.comments}),
+            "duplicates": classifier.duplicates_,  # comments repeating an earlier one's text
             "labels": {
                 label: {"annotated": int((~np.isnan(Y[:, j])).sum()), "positive": int(np.nansum(Y[:, j]))}
                 for j, label in enumerate(LABELS)

@@ -3,18 +3,32 @@
 One normalization for every feature: lowercase, typographic apostrophes unified, URLs and
 @mentions replaced by placeholders (their exact form is noise), hashtags kept as words,
 elongations shortened ("soooo" → "soo") and leetspeak decoded ("sh!+" → "shit") so that
-obfuscated insults meet their plain spelling. Functions are cached per distinct text or word:
-comment streams repeat words far more than they vary.
+obfuscated insults meet their plain spelling.
+
+Disguises are undone before that: Unicode ones (fullwidth or look-alike letters, invisible
+characters, combining marks, a right-to-left override) by
+:func:`moderation.features.folding.fold_unicode`, for text that is not plain ASCII; and
+spelled-out ones ("i d i o t", "i.d.i.o.t", "1d10t", "idiooooot") only where that gives a
+word of :data:`~moderation.features.wordlists.DISGUISED_WORDS`, so plain English text
+tokenizes exactly as it would without this step.
+
+Functions are cached per distinct text or word: comment streams repeat words far more than
+they vary.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from functools import lru_cache
 from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
+
+from moderation.features.folding import fold_unicode
+from moderation.features.wordlists import DISGUISED_WORDS, KNOWN_WORDS
 
 URL = re.compile(r"(?:https?://|www\.)\S+")
 MENTION = re.compile(r"(?<!\w)@\w+")
@@ -32,6 +46,16 @@ CENSORED = re.compile(r"(?<![\w*#?])(?:[a-z]{1,2}[*#?]{2,}[a-z]*|[a-z]+[*#]+[a-z
 # "#LiberalsAreIdiots" → "Liberals Are Idiots": hashtags pack sentences into one token.
 HASHTAG = re.compile(r"#(\w+)")
 CAMEL_CASE_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+# Single letters spaced out or dotted ("i d i o t", "i. d. i. o. t", "y o u  a r e"): one run.
+SPACED_LETTERS = re.compile(r"(?<![\w'])[a-z](?:[ .\-_*]{1,3}[a-z]){2,}(?![\w'])")
+# What a run with spaces in it has, in " " + text: a space, then three single letters. Several
+# times faster to look for, as it starts with a literal, and 0.4% of news comments have it
+# (mostly "u.s.a"); a run without spaces is a single token, for DOTTED_LETTERS.
+SPACED_LETTERS_HINT = re.compile(r" [a-z][ .\-_*]{1,3}[a-z][ .\-_*]{1,3}[a-z](?![\w'])")
+NOT_LETTER = re.compile(r"[^a-z]+")
+WIDE_GAP = re.compile(r"\s{2,}")
+# Letters in fragments of one or two within one token ("id.i.ot", "f-u-c-k"). 
+DOTTED_LETTERS = re.compile(r"(?<![\w])[a-z]{1,2}(?:[.\-_*][a-z]{1,2}){2,}(?![\w])")
 # Emoji carry tone that words around them may not.
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
@@ -41,6 +65,9 @@ CENSORED_TOKEN = "xxcensored"
 CHAR_NGRAM_SIZES = (2, 5)
 TOKEN_CACHE_LIMIT = 1 << 18  # distinct tokens remembered; about 50 MB at most
 MAX_TEXT_CHARS = 100_000
+LONGEST_KNOWN_WORD = max(map(len, KNOWN_WORDS))
+UNKNOWN_RUN_COST, UNKNOWN_LETTER_COST = 3.0, 1.2  # see spelled_out_words
+SPELLED_OUT_CHUNK = 256  # letters split into words at a time: bounds the work of a huge run
 
 
 def _decode_leet(match: re.Match) -> str:
@@ -54,18 +81,46 @@ def _decode_leet(match: re.Match) -> str:
     return core.translate(LEET) + token[len(core):]
 
 
+def respelled(chunk: str) -> str:
+    """One chunk of a token spelled as a word: elongations shortened ("soooo" → "soo"),
+    leetspeak decoded ("sh!+" → "shit"), and an insult disguised in leetspeak ("1d10t",
+    "$h1t!"), with a letter held ("idiooooot") or with accents ("ïdïöt") spelled as itself:
+    only the last gives a word of :data:`DISGUISED_WORDS` other spellings would not."""
+    core = chunk.rstrip("!")  # "idiot!!" is emphasis, not a letter
+    if not core.isascii():
+        bare = "".join(c for c in unicodedata.normalize("NFD", core) if not unicodedata.combining(c))
+        if bare in DISGUISED_WORDS:
+            return bare
+    if ELONGATION.search(chunk):
+        held = ELONGATION.sub(r"\1", core)
+        if held in DISGUISED_WORDS and ELONGATION.sub(r"\1\1", core) not in DISGUISED_WORDS:
+            return held
+        chunk = ELONGATION.sub(r"\1\1", chunk)
+    if chunk.isalpha():
+        return chunk
+    decoded = core.translate(LEET)
+    if decoded != core and decoded in DISGUISED_WORDS:
+        return decoded
+    return LEET_CANDIDATE.sub(_decode_leet, chunk)
+
+
+def _join_dotted(match: re.Match) -> str:
+    joined = NOT_LETTER.sub("", match.group())
+    return joined if joined in DISGUISED_WORDS else match.group()
+
+
 def words_of_token(token: str) -> tuple[str, ...]:
-    """The words in one whitespace-separated token, with elongations shortened, leetspeak
-    decoded and censored words marked ("Sh!+," → ("shit",), "f**king" → ("xxcensored",),
-    "don't" → ("don't",), "U.S." → ("u", "s"), "🤬" → ("🤬",))."""
+    """The words in one whitespace-separated token, spelled by :func:`respelled`, and
+    censored words marked ("Sh!+," → ("shit",), "f**king" → ("xxcensored",), "don't" →
+    ("don't",), "U.S." → ("u", "s"), "🤬" → ("🤬",), "1d10t" → ("idiot",), "id.i.ot" →
+    ("idiot",))."""
+    if "." in token or "-" in token or "_" in token or "*" in token:
+        token = DOTTED_LETTERS.sub(_join_dotted, token)
     if CENSORED.search(token):
         token = CENSORED.sub(f" {CENSORED_TOKEN} ", token)
     words: list[str] = EMOJI.findall(token)
     for chunk in CHUNK.findall(token):
-        chunk = ELONGATION.sub(r"\1\1", chunk)
-        if not chunk.isalpha():
-            chunk = LEET_CANDIDATE.sub(_decode_leet, chunk)
-        words += WORD.findall(chunk)
+        words += WORD.findall(respelled(chunk))
     return tuple(words)
 
 
@@ -87,22 +142,83 @@ def _split_hashtag(match: re.Match) -> str:
     return " ".join(CAMEL_CASE_WORD.findall(match.group(1))) or match.group(1)
 
 
+def _mention(match: re.Match) -> str:
+    decoded = match.group().translate(LEET)
+    return decoded if decoded in DISGUISED_WORDS else f" {MENTION_TOKEN} "  # "@ss" is no user name
+
+
+def spelled_out_words(letters: str) -> list[str]:
+    """``letters`` split into the cheapest sequence of words: a known word
+    (:data:`KNOWN_WORDS`) costs 1, a run of unknown letters 3 plus 1.2 per letter, so
+    "youareacompleteidiot" gives ["you", "are", "a", "complete", "idiot"]: an unknown letter
+    costs more than a known word, and an unknown word is cut only around a known word of four
+    letters or more. Linear in ``letters``."""
+    n = len(letters)
+    # best[i]: cheapest split of letters[:i] ending between words; open[i]: ending inside an
+    # unknown run, which may grow; each with where its last piece starts.
+    best, best_start = [0.0] + [math.inf] * n, [0] * (n + 1)
+    open_cost, open_start = [math.inf] * (n + 1), [0] * (n + 1)
+    for i in range(1, n + 1):
+        if best[i - 1] + UNKNOWN_RUN_COST <= open_cost[i - 1]:
+            open_cost[i], open_start[i] = best[i - 1] + UNKNOWN_RUN_COST + UNKNOWN_LETTER_COST, i - 1
+        else:
+            open_cost[i], open_start[i] = open_cost[i - 1] + UNKNOWN_LETTER_COST, open_start[i - 1]
+        best[i], best_start[i] = open_cost[i], open_start[i]
+        for start in range(max(0, i - LONGEST_KNOWN_WORD), i):
+            if best[start] + 1 < best[i] and letters[start:i] in KNOWN_WORDS:
+                best[i], best_start[i] = best[start] + 1, start
+    words = []
+    while n > 0:
+        words.append(letters[best_start[n] : n])
+        n = best_start[n]
+    return words[::-1]
+
+
+@lru_cache(maxsize=1 << 10)
+def words_of_run(run: str) -> tuple[str, ...]:
+    """The words a run of spaced-out letters spells: split at its wider gaps ("y o u  a r e"),
+    or by :func:`spelled_out_words` when every gap is alike ("y o u a r e")."""
+    pieces = WIDE_GAP.split(run)
+    if len(pieces) > 1:
+        return tuple(NOT_LETTER.sub("", piece) for piece in pieces)
+    letters = NOT_LETTER.sub("", run)
+    return tuple(w for k in range(0, len(letters), SPELLED_OUT_CHUNK) for w in spelled_out_words(letters[k : k + SPELLED_OUT_CHUNK]))
+
+
+def join_spelled_out(text: str) -> str:
+    """``text`` with its runs of spaced-out letters joined into words, if one of them spells
+    a word of :data:`DISGUISED_WORDS`; otherwise (lists, initials) unchanged."""
+    runs = list(SPACED_LETTERS.finditer(text))
+    words = [words_of_run(run.group()) for run in runs]
+    if not any(word in DISGUISED_WORDS for spelled in words for word in spelled):
+        return text
+    parts, end = [], 0
+    for run, spelled in zip(runs, words):
+        parts += [text[end : run.start()], " ".join(spelled)]
+        end = run.end()
+    return "".join(parts) + text[end:]
+
+
 def normalize(text: str) -> str:
     """Lowercased text with hashtags split into words and URLs and @mentions replaced by
-    placeholders.
+    placeholders; Unicode disguises folded (:func:`fold_unicode`) and letters spaced out to
+    spell an insult ("y o u  a r e  a n  i d i o t") joined into its words.
 
     Only the first :data:`MAX_TEXT_CHARS` characters count: a multi-megabyte "comment" is a
     paste or an attack, and scoring all of it would cost memory for nothing.
     """
     text = text[:MAX_TEXT_CHARS]
+    plain = text.isascii()
+    if not plain:
+        text = fold_unicode(text)
     if "#" in text:
         text = HASHTAG.sub(_split_hashtag, text)
-    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = text.lower() if plain else text.lower().replace("’", "'").replace("‘", "'")
     if "http" in text or "www." in text:
         text = URL.sub(f" {URL_TOKEN} ", text)
     if "@" in text:
-        text = MENTION.sub(f" {MENTION_TOKEN} ", text)
-    return text
+        text = MENTION.sub(_mention, text)
+    return join_spelled_out(text) if SPACED_LETTERS_HINT.search(" " + text) else text
 
 
 @lru_cache(maxsize=1 << 12)

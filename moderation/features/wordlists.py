@@ -101,3 +101,11 @@ DISPARAGING_WORDS = frozenset(
     nazi nazis fascist fascists commie commies thuggish cowardice arrogant smug
     """.split()
 )
+
+# Words commenters disguise ("i d i o t", "1d10t", "idiooot"): spelling a disguised word back
+# is done only when it gives one of these, so ordinary text is never respelled.
+DISGUISED_WORDS = (HOSTILE_WORDS | DISPARAGING_WORDS) - {"xxcensored"}
+
+# Words recognized when a disguise has to be read back into words: spaced-out letters split
+# into words, and text behind a right-to-left override put in the order that reads.
+KNOWN_WORDS = STOP_WORDS | SECOND_PERSON | REACTION_WORDS | DISGUISED_WORDS

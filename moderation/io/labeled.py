@@ -4,18 +4,21 @@ CSV/JSONL files with the thread exports their rows come from."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from moderation.comments import LABELS, Comment
+from moderation.comments import LABELS, Comment, has_text
 from moderation.errors import InputError, warn
 from moderation.io.readers import ReadOptions, ReadReport, open_input
 from moderation.io.readers.source import STDIN
 from moderation.shipped import shipped_path
 
 THREADS_FOLDER = "threads"
+REASON_COLUMN = "reason"
+"""Why a row's labels are empty, where a file says so (the server's feedback file does)."""
 PURPOSES = {
     "training": "train learns from your labels",
     "evaluation": "evaluate compares the model's flags with your labels",
@@ -61,11 +64,14 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
 
     In a folder, ``threads/<thread_id>.txt`` exports supply the article of rows that have no
     ``article`` of their own. Rows without text or without any label are left out, with a
-    count on stderr; data without any labeled row is one error line.
+    count on stderr (rows whose ``reason`` column says why their labels are empty, such as
+    the feedback file's rejected comments, are counted apart, as waiting for a person); data
+    without any labeled row is one error line.
     """
     comments: list[Comment] = []
     sources: list[dict] = []
     unusable: list[tuple[str, int]] = []
+    waiting: list[tuple[str, int, str]] = []
     for path in map(Path, paths):
         if str(path) != STDIN and not path.exists():
             raise InputError("no such file or folder; give labeled CSV files or a folder of them", path)
@@ -75,20 +81,24 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
                 report = ReadReport()
                 rows = 0
                 left_out = 0
+                reasons: Counter[str] = Counter()
                 for comment in source.comments(report):
                     rows += 1
                     if not comment.article and comment.thread_id in articles:
                         comment.article = articles[comment.thread_id][0]
                     if not comment.thread_id:
                         comment.thread_id = source.name  # a file without thread ids is one thread
-                    if comment.text.strip() and any(v is not None for v in comment.labels.values()):
+                    if has_text(comment.text) and any(v is not None for v in comment.labels.values()):
                         comments.append(comment)
+                    elif reason := reason_of(comment):
+                        reasons[reason] += 1
                     else:
                         left_out += 1
                 for note in report.notes:
                     warn(f"note: {note}")
                 if left_out:
                     unusable.append((source.name, left_out))
+                waiting += [(source.name, count, reason) for reason, count in reasons.most_common()]
                 sources.append({"path": source_name(file), "sha256": source.sha256(), "rows": rows})
         for _, export, digest in articles.values():
             sources.append({"path": source_name(export), "sha256": digest, "rows": 0})
@@ -100,8 +110,19 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
         )
     for name, count in unusable:
         warn(f"{name}: {count} row(s) without text or without any label were not used for {purpose}")
+    for name, count, reason in waiting:
+        warn(
+            f"{name}: {count} row(s) waiting for a label ({reason[:60]!r}) were not used for {purpose}; "
+            "fill in their label columns (1 or 0) to use them"
+        )
     combined = hashlib.sha256("".join(s["sha256"] for s in sources).encode()).hexdigest()
     return TrainingData(comments, sources, combined)
+
+
+def reason_of(comment: Comment) -> str:
+    """The ``reason`` column of a row without labels (why it has none), or ""."""
+    reason = (comment.row or {}).get(REASON_COLUMN)
+    return reason.strip() if isinstance(reason, str) and not any(v is not None for v in comment.labels.values()) else ""
 
 
 def label_matrix(comments: list[Comment]) -> np.ndarray:

@@ -1,16 +1,16 @@
 """Where output goes, and how values are written into it.
 
-:func:`open_output` writes a regular file atomically: into an anonymous temporary file in the
-same folder (``O_TMPFILE``; elsewhere a ``.<name>.<pid>.<random>.partial`` file that the next
-run removes if its process is gone), given the old file's permissions and owner, synced, and
-renamed into place only when complete. A failed or interrupted run leaves the previous output
-as it was. Anything that is not a regular file is written directly, never replaced: stdout,
+:func:`open_output` writes a regular file under the durable policy of
+:mod:`moderation.io.durable`: a new file in the same folder, given the old file's permissions
+and owner, synced, and renamed into place only when complete (a file with other hard links is
+copied in place then), so a failed or interrupted run leaves the previous output as it was.
+Anything that is not a regular file is written directly, never replaced: stdout,
 ``/dev/stdout`` and other ``/dev/fd/N``, a FIFO, a character device such as ``/dev/null``.
-A file with other hard links, or one whose owner we cannot give back, is written in place
-once the new content is complete, since renaming would change what the path is.
 
 Write failures (disk full, quota, file size limit, a closed stdout) raise :class:`OutputError`:
 one line that says what failed and whether the previous output is intact.
+
+Every CSV this tool writes is formatted by :func:`csv_row`, and reads back as written.
 """
 
 from __future__ import annotations
@@ -22,18 +22,18 @@ import json
 import math
 import os
 import re
-import secrets
 import stat
 import sys
 from pathlib import Path
 
 from moderation.errors import InputError, ModerationError
+from moderation.io import durable
 from moderation.io.readers.json_values import JSONText
 
 DESCRIPTOR_PATH = re.compile(r"/dev/(?:stdout|stderr|fd/(\d+))|/proc/self/fd/(\d+)")
 ESCAPED_IN_JSON = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
-SURROGATES = re.compile("[\ud800-\udfff]")
-SURROGATE_NOTE = "invalid Unicode (lone surrogates) replaced with U+FFFD in this row"
+UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
+QUOTED = re.compile('[,"\r\n]')
 BUFFER = 1 << 16
 
 
@@ -226,107 +226,27 @@ def open_output(output: Path | None, binary: bool = False, input_identity: tuple
 
 @contextlib.contextmanager
 def staged_file(target: OutputTarget, binary: bool):
-    """The atomic (or, for hard-linked files, in-place) writing of a regular file."""
-    folder, name = target.real.parent, target.real.name
-    remove_stale_partials(folder, name)
+    """A regular file written under the durable policy (:func:`moderation.io.durable.replacing`)."""
     aftermath = target.aftermath()
     try:
-        descriptor, partial = temporary_file(folder, name)
+        replacement = durable.Replacement.start(target.real)
     except OSError as error:
         raise InputError(f"cannot write the output here ({error.strerror or error}); choose another path", target.output) from None
-    raw = CheckedWriter(descriptor, str(target.output), aftermath)
+    raw = CheckedWriter(replacement.descriptor, str(target.output), aftermath, owns=False)
     stream = text_stream(raw, binary)
     try:
-        in_place = False
-        if target.existing is not None:
-            os.fchmod(descriptor, stat.S_IMODE(target.existing.st_mode))
-            in_place = target.existing.st_nlink > 1 or not give_owner(descriptor, target.existing)
         yield stream
         stream.flush()
         try:
-            os.fsync(descriptor)
-            if in_place:
-                copy_in_place(descriptor, target.real)
-            else:
-                if partial is None:
-                    partial = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
-                    name_anonymous_file(descriptor, partial)
-                os.replace(partial, target.real)
-            partial = None
+            replacement.commit()
         except OSError as error:
-            raise failure(error, str(target.output), "the output may be incomplete" if in_place else aftermath) from None
+            raise failure(error, str(target.output), "the output may be incomplete" if replacement.in_place else aftermath) from None
     except BaseException:
         raw.discard()
         raise
     finally:
         stream.close()
-        if partial is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(partial)
-
-
-def temporary_file(folder: Path, name: str) -> tuple[int, Path | None]:
-    """A new file to write the output into: anonymous (``O_TMPFILE``, path None) where the
-    system can name it later, else named ``.<name>.<pid>.<random>.partial``."""
-    if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
-        try:
-            return os.open(folder, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o666), None
-        except OSError as error:
-            if error.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-                raise
-    partial = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
-    return os.open(partial, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), partial
-
-
-def name_anonymous_file(descriptor: int, path: Path) -> None:
-    """Give an ``O_TMPFILE`` file a name (``linkat`` with ``AT_SYMLINK_FOLLOW`` on its
-    /proc/self/fd link: ``os.link`` asks for that only when given a directory descriptor)."""
-    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.link(f"/proc/self/fd/{descriptor}", path.name, dst_dir_fd=folder, follow_symlinks=True)
-    finally:
-        os.close(folder)
-
-
-def remove_stale_partials(folder: Path, name: str) -> None:
-    """Remove the ``.partial`` files of this output left by runs that were killed."""
-    for partial in folder.glob(f".{name}.*.partial"):
-        pid = partial.name[len(name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not process_alive(int(pid)):
-            with contextlib.suppress(OSError):
-                partial.unlink()
-
-
-def process_alive(pid: int) -> bool:
-    """True if process ``pid`` exists (also one we may not signal): its ``.partial`` file is not stale."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def give_owner(descriptor: int, existing: os.stat_result) -> bool:
-    """Give the new file the old one's owner and group; False if we may not."""
-    if (existing.st_uid, existing.st_gid) == (os.geteuid(), os.getegid()):
-        return True
-    try:
-        os.fchown(descriptor, existing.st_uid, existing.st_gid)
-        return True
-    except PermissionError:
-        return False
-
-
-def copy_in_place(descriptor: int, path: Path) -> None:
-    """Copy the finished output over the existing file's content."""
-    with open(path, "r+b") as target:
-        target.truncate(0)
-        offset = 0
-        while block := os.pread(descriptor, BUFFER, offset):
-            target.write(block)
-            offset += len(block)
+        replacement.close()
 
 
 def json_line(record: dict) -> str:
@@ -379,9 +299,32 @@ def csv_cell(value):
     return json.dumps(finite(value), ensure_ascii=False)
 
 
-def without_surrogates(values: list) -> list:
-    """The cells with lone surrogates (invalid Unicode, which UTF-8 cannot hold) replaced by U+FFFD."""
-    return [SURROGATES.sub("\ufffd", value) if isinstance(value, str) else value for value in values]
+def csv_row(cells: list) -> str:
+    """One CSV record, ending in a newline, that our readers read back cell for cell.
+
+    A cell is quoted when it holds a comma, a quote or any line break. ``csv.writer`` with
+    ``lineterminator="\\n"`` leaves a bare carriage return unquoted, and the row then splits
+    in two on reading: one commenter's ``\\r`` would break the whole file. Cells must be
+    writable (see :func:`writable_cells`); numbers are written as ``str`` gives them.
+    """
+    texts = [cell if type(cell) is str else str(cell) for cell in cells]
+    if texts == [""]:
+        return '""\n'  # a lone empty cell would be a blank line, which readers skip
+    return ",".join('"' + text.replace('"', '""') + '"' if QUOTED.search(text) else text for text in texts) + "\n"
+
+
+def writable_cells(cells: list) -> tuple[list, str | None]:
+    """The cells with what a UTF-8 CSV cannot carry replaced by U+FFFD: lone surrogates
+    (invalid Unicode, possible from JSON's ``"\\ud800"``, which UTF-8 cannot encode) and NUL
+    characters (which our readers refuse as the mark of a binary file); and a note saying what
+    was replaced, or None if nothing was."""
+    texts = "".join(cell for cell in cells if isinstance(cell, str))
+    if not UNWRITABLE.search(texts):
+        return cells, None
+    found = set(UNWRITABLE.findall(texts))
+    replaced = [UNWRITABLE.sub("\ufffd", cell) if isinstance(cell, str) else cell for cell in cells]
+    what = [name for name, present in (("NUL characters", "\x00" in found), ("invalid Unicode (lone surrogates)", found != {"\x00"})) if present]
+    return replaced, " and ".join(what) + " replaced with U+FFFD in this row"
 
 
 def current_umask() -> int:

@@ -75,7 +75,9 @@ def model_card(metadata: dict) -> str:
         *prior_lines(metadata.get("prior")),
         "## Data",
         "",
-        f"{data['comments']} labeled comments in {data['threads']} thread(s); sha256 of the sources: `{data['sha256']}`.",
+        f"{data['comments']} labeled comments in {data['threads']} thread(s)"
+        + (f", {data['duplicates']} of them repeating an earlier comment's text" if data.get("duplicates") else "")
+        + f"; sha256 of the sources: `{data['sha256']}`.",
         "",
         "| source | rows | sha256 |",
         "|---|---|---|",

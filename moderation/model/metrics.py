@@ -7,6 +7,8 @@ import math
 import numpy as np
 from sklearn.metrics import average_precision_score, brier_score_loss, f1_score, precision_score, recall_score, roc_auc_score
 
+from moderation.model.verdicts import flags_of
+
 CALIBRATION_BINS = 10
 
 
@@ -26,7 +28,7 @@ def label_metrics(y, scores, threshold: float) -> dict[str, float | int]:
     """Ranking, thresholded and calibration metrics of one label; NaN where undefined."""
     y = np.asarray(y, dtype=int)
     scores = np.asarray(scores, dtype=float)
-    flags = scores >= threshold
+    flags = flags_of(scores, threshold)
     both_classes = 0 < y.sum() < len(y)
     return {
         "support": int(len(y)),

@@ -21,7 +21,7 @@ from sklearn.preprocessing import normalize
 
 from moderation.comments import LABELS, Comment
 from moderation.features.context import CONTEXT_FEATURES, WordFacts, whole_thread_features
-from moderation.model.scorer import encode_strings
+from moderation.model.format import ModelArrays, encode_strings
 from moderation.model.vectorizer import NgramTfidf
 
 PRIOR_LABEL = "hostile"
@@ -33,9 +33,9 @@ MIN_DOCUMENTS = 3  # n-grams in fewer texts are noise at this scale, and would b
 LEXICON_WEIGHT = 3.0  # the lexicon columns are multiplied by this: a lighter penalty on their weights
 
 
-def fit_prior(comments: list[Comment], y: np.ndarray, C: float = 1.0) -> dict[str, np.ndarray]:
-    """Fit the prior on comments with hostile labels ``y`` (1/0); returns model arrays (see
-    :meth:`moderation.model.pipeline.ModerationClassifier.arrays`) that score ``hostile`` only.
+def fit_prior(comments: list[Comment], y: np.ndarray, C: float = 1.0) -> ModelArrays:
+    """Fit the prior on comments with hostile labels ``y`` (1/0); returns a model that scores
+    ``hostile`` only.
 
     Its score is the regression's own probability (no cross-validated calibration: the
     models built on it use its decision value) and it flags at 0.5.
@@ -70,22 +70,22 @@ def fit_prior(comments: list[Comment], y: np.ndarray, C: float = 1.0) -> dict[st
     for k, name in enumerate(LEXICON_FEATURES):
         context_coef[hostile, CONTEXT_FEATURES.index(name)] = coef[n_words + n_chars + k] * LEXICON_WEIGHT
     trained = np.array([label == PRIOR_LABEL for label in LABELS])
-    return {
-        "word_vocabulary": encode_strings(vocabularies[0][0]),
-        "word_idf": vocabularies[0][1].astype(np.float32),
-        "word_coef": one_label(coef[:n_words]),
-        "char_vocabulary": encode_strings(vocabularies[1][0]),
-        "char_idf": vocabularies[1][1].astype(np.float32),
-        "char_coef": one_label(coef[n_words : n_words + n_chars]),
+    return ModelArrays(
+        word_vocabulary=encode_strings(vocabularies[0][0]),
+        word_idf=vocabularies[0][1].astype(np.float32),
+        word_coef=one_label(coef[:n_words]),
+        char_vocabulary=encode_strings(vocabularies[1][0]),
+        char_idf=vocabularies[1][1].astype(np.float32),
+        char_coef=one_label(coef[n_words : n_words + n_chars]),
         # The lexicon counts are never missing and are used as they are: no imputation, no scaling.
-        "context_fill": np.zeros(len(CONTEXT_FEATURES)),
-        "context_mean": np.zeros(len(CONTEXT_FEATURES)),
-        "context_scale": np.ones(len(CONTEXT_FEATURES)),
-        "context_coef": context_coef,
-        "intercept": np.where(trained, regression.intercept_[0], 0.0),
-        "calibration": np.tile([1.0, 0.0], (len(LABELS), 1)),
-        "trained": trained,
-        "thresholds": np.where(trained, 0.5, 1.0),
-        "base_rate": np.where(trained, float(np.mean(y)), 0.0),
-        "needs_content": np.zeros(len(LABELS), dtype=bool),
-    }
+        context_fill=np.zeros(len(CONTEXT_FEATURES)),
+        context_mean=np.zeros(len(CONTEXT_FEATURES)),
+        context_scale=np.ones(len(CONTEXT_FEATURES)),
+        context_coef=context_coef,
+        intercept=np.where(trained, regression.intercept_[0], 0.0),
+        calibration=np.tile([1.0, 0.0], (len(LABELS), 1)),
+        trained=trained,
+        thresholds=np.where(trained, 0.5, 1.0),
+        base_rate=np.where(trained, float(np.mean(y)), 0.0),
+        needs_content=np.zeros(len(LABELS), dtype=bool),
+    )

@@ -1,12 +1,14 @@
 """The NumPy-only scoring form of a trained model: :class:`Scorer`.
 
 Scoring a comment must not import scikit-learn or pandas (together about a second of start-up),
-so training exports the fitted pipeline as plain arrays — vocabularies, idf weights,
-coefficients, the context-feature scaling, the calibration, the thresholds — and the Scorer
-reproduces the pipeline's arithmetic on them (``tests/test_scorer.py`` checks it against the
-pipeline). Every command scores through it: ``label``, ``evaluate`` and the server's Perspective
-endpoint in batches of whole threads, ``score`` and the server's native endpoint one comment
-at a time.
+so training exports the fitted pipeline as plain arrays (:class:`moderation.model.format.ModelArrays`)
+and the Scorer reproduces the pipeline's arithmetic on them (``tests/test_scorer.py`` checks it
+against the pipeline). It scores comments against one of three contexts: each comment's whole
+thread (:meth:`Scorer.score_threads`), earlier comments given with them
+(:meth:`Scorer.score_after`), or the comments streamed before each (:meth:`Scorer.stream`, in
+bounded memory); :meth:`Scorer.explain` says which features raised a score. Commands, the
+server and annotate do not call it directly: they get verdicts (scores, flags, notes) from
+:mod:`moderation.model.verdicts`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from moderation.comments import LABELS, Comment
-from moderation.errors import ModelError
+from moderation.comments import LABELS, Comment, has_text
 from moderation.features.context import (
     CONTENT,
     CONTEXT_FEATURES,
@@ -32,6 +33,7 @@ from moderation.features.context import (
 )
 from moderation.features.sparse import count_pairs, pack, sorted_lookup, sum_by, tfidf_of_counts
 from moderation.features.text import EncodedTexts, PerWordIds, PerWordValues, char_ngrams_of_word
+from moderation.model.format import ModelArrays
 
 WORD_TABLE_LIMIT = 1_000_000
 """Distinct words a scorer keeps between batches; beyond, it starts a new table."""
@@ -52,88 +54,8 @@ ENTRY_BYTES = 140  # a word of a comment's content vector: in its thread's sums,
 WORD_BYTES = 450  # a new word of the word table, with its per-word caches (flags, stems, n-grams)
 COMMENT_BYTES = 600  # a remembered comment's record and its share of its thread's statistics
 
-NGRAM_SOURCES = ("", "prior_")
-"""Vocabularies a model can hold: its own n-grams, and the hostility prior's (optional). The
-prior's blocks have one column of coefficients, which ``prior_weight`` scales per label."""
-BLOCK_ARRAYS = ("vocabulary", "idf", "coef")
-ARRAY_NAMES = (
-    *(f"{kind}_{part}" for kind in ("word", "char") for part in BLOCK_ARRAYS),
-    "context_fill",
-    "context_mean",
-    "context_scale",
-    "context_coef",
-    "intercept",
-    "calibration",
-    "trained",
-    "thresholds",
-    "base_rate",
-    "needs_content",
-)
-OPTIONAL_ARRAY_NAMES = (*(f"prior_{kind}_{part}" for kind in ("word", "char") for part in BLOCK_ARRAYS), "prior_weight")
 SHRINK = [(CONTEXT_FEATURES.index(similarity), CONTEXT_FEATURES.index(evidence)) for similarity, evidence in SHRUNK_BY.items()]
-
-
-def encode_strings(strings: list[str]) -> np.ndarray:
-    """Strings as one UTF-8 byte array: compact, and loadable without pickle."""
-    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
-
-
-def decode_strings(array: np.ndarray) -> list[str]:
-    """The strings :func:`encode_strings` packed."""
-    return array.tobytes().decode("utf-8").split("\n") if array.size else []
-
-
-def check_arrays(arrays: dict[str, np.ndarray], source: str) -> None:
-    """Refuse arrays that are not a model's: missing or extra names, wrong types or shapes.
-
-    A digest proves a file unchanged, not that it is a model this code can use.
-    """
-
-    def refuse(problem: str) -> ModelError:
-        return ModelError(f"{source}: not a model this moderation can use ({problem}); retrain it with `moderation train`")
-
-    optional = set(arrays) & set(OPTIONAL_ARRAY_NAMES)
-    missing = sorted(set(ARRAY_NAMES) - set(arrays)) + sorted(set(OPTIONAL_ARRAY_NAMES) - optional if optional else [])
-    extra = sorted(set(arrays) - set(ARRAY_NAMES) - set(OPTIONAL_ARRAY_NAMES))
-    if missing or extra:
-        raise refuse(", ".join(filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unexpected {', '.join(extra)}"])))
-    for name, array in arrays.items():
-        expected = np.uint8 if name.endswith("vocabulary") else bool if name in ("trained", "needs_content") else np.floating
-        if not np.issubdtype(array.dtype, expected):
-            raise refuse(f"{name} has type {array.dtype}")
-        if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
-            raise refuse(f"{name} holds NaN or infinite values")
-    labels, context = len(LABELS), arrays["context_coef"].shape[-1] if arrays["context_coef"].ndim == 2 else -1
-    shapes = {}
-    for block in (f"{source}{kind}" for source in NGRAM_SOURCES for kind in ("word", "char")):
-        if f"{block}_vocabulary" in arrays:
-            try:
-                terms = len(decode_strings(arrays[f"{block}_vocabulary"]))
-            except UnicodeDecodeError:
-                raise refuse(f"{block}_vocabulary is not UTF-8") from None
-            columns = 1 if block.startswith("prior_") else labels
-            shapes |= {f"{block}_vocabulary": (arrays[f"{block}_vocabulary"].size,), f"{block}_idf": (terms,), f"{block}_coef": (terms, columns)}
-    if "prior_weight" in arrays:
-        shapes["prior_weight"] = (labels,)
-    shapes |= {
-        "context_fill": (context,),
-        "context_mean": (context,),
-        "context_scale": (context,),
-        "context_coef": (labels, context),
-        "intercept": (labels,),
-        "calibration": (labels, 2),
-        "trained": (labels,),
-        "thresholds": (labels,),
-        "base_rate": (labels,),
-        "needs_content": (labels,),
-    }
-    for name, shape in shapes.items():
-        if arrays[name].shape != shape:
-            raise refuse(f"{name} has shape {arrays[name].shape}, expected {shape}")
-    if context not in (0, len(CONTEXT_FEATURES)):
-        raise refuse(f"{context} context features, expected {len(CONTEXT_FEATURES)}")
-    if not (arrays["context_scale"] > 0).all():
-        raise refuse("a context feature's scale is not positive")
+"""(similarity, evidence) column pairs: each similarity is shrunk toward its fill by its evidence."""
 
 
 @dataclass
@@ -180,23 +102,23 @@ class WordVocabulary:
 
 
 class CharVocabularies:
-    """The char n-gram vocabularies of a model's sources, as one: every n-gram any of them
-    knows, numbered, and its feature in each (-1 where absent). A text's n-grams are then
-    counted once for all sources."""
+    """The char n-gram vocabularies of a model's origins (its own, the prior's), as one: every
+    n-gram any of them knows, numbered, and its feature in each (-1 where absent). A text's
+    n-grams are then counted once for all origins."""
 
     def __init__(self, terms: dict[str, list[str]]):
         self.grams: dict[str, int] = {}
-        for source_terms in terms.values():
-            for term in source_terms:
+        for origin_terms in terms.values():
+            for term in origin_terms:
                 self.grams.setdefault(term, len(self.grams))
         self.features = {}
-        for source, source_terms in terms.items():
+        for origin, origin_terms in terms.items():
             feature_of_gram = np.full(len(self.grams), -1, dtype=np.int64)
-            feature_of_gram[[self.grams[term] for term in source_terms]] = np.arange(len(source_terms))
-            self.features[source] = feature_of_gram
+            feature_of_gram[[self.grams[term] for term in origin_terms]] = np.arange(len(origin_terms))
+            self.features[origin] = feature_of_gram
 
     def grams_of_word(self, word: str) -> list[int]:
-        """The numbers of a word's char n-grams that some source knows."""
+        """The numbers of a word's char n-grams that some origin knows."""
         get = self.grams.get
         return [g for g in map(get, char_ngrams_of_word(word)) if g is not None]
 
@@ -210,8 +132,8 @@ class NgramLookups:
         self.facts = facts
         self.words = words
         self.chars = chars
-        self._unigrams = {source: PerWordValues(facts.table) for source in words}
-        self._bigram_words = {source: PerWordValues(facts.table) for source in words}
+        self._unigrams = {origin: PerWordValues(facts.table) for origin in words}
+        self._bigram_words = {origin: PerWordValues(facts.table) for origin in words}
         self._grams = PerWordIds(facts.table)
 
     def counts(self, encoded: EncodedTexts) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -219,23 +141,23 @@ class NgramLookups:
         "prior_word", "prior_char")."""
         ids, docs = encoded.ids, encoded.docs
         found = {}
-        for source, vocabulary in self.words.items():
-            unigrams = self._unigrams[source].array(lambda word: vocabulary.unigrams.get(word, -1))[ids]
+        for origin, vocabulary in self.words.items():
+            unigrams = self._unigrams[origin].array(lambda word: vocabulary.unigrams.get(word, -1))[ids]
             known = unigrams >= 0
             word_docs, word_features = [docs[known]], [unigrams[known]]
             if len(ids) > 1:
-                numbers = self._bigram_words[source].array(lambda word: vocabulary.bigram_words.get(word, -1))[ids]
+                numbers = self._bigram_words[origin].array(lambda word: vocabulary.bigram_words.get(word, -1))[ids]
                 pairs = (docs[1:] == docs[:-1]) & (numbers[:-1] >= 0) & (numbers[1:] >= 0)
                 where, hit = sorted_lookup(vocabulary.bigram_keys, pack(numbers[:-1][pairs], numbers[1:][pairs]))
                 word_docs.append(docs[:-1][pairs][hit])
                 word_features.append(vocabulary.bigram_features[where[hit]])
-            found[f"{source}word"] = count_pairs(np.concatenate(word_docs), np.concatenate(word_features))
+            found[f"{origin}word"] = count_pairs(np.concatenate(word_docs), np.concatenate(word_features))
         per_token, grams = self._grams.gather(ids, self.chars.grams_of_word)
         rows, grams, counts = count_pairs(np.repeat(docs, per_token), grams)
-        for source, feature_of_gram in self.chars.features.items():
+        for origin, feature_of_gram in self.chars.features.items():
             features = feature_of_gram[grams]
             kept = features >= 0
-            found[f"{source}char"] = (rows[kept], features[kept], counts[kept])
+            found[f"{origin}char"] = (rows[kept], features[kept], counts[kept])
         return found
 
 
@@ -248,19 +170,13 @@ class Scorer:
     it; :meth:`explain` says which features raised a score.
     """
 
-    def __init__(self, arrays: dict[str, np.ndarray], source: str = "model", facts: WordFacts | None = None):
-        check_arrays(arrays, source)
+    def __init__(self, arrays: ModelArrays, facts: WordFacts | None = None):
         self.arrays = arrays
-        self.terms = {
-            block: decode_strings(arrays[f"{block}_vocabulary"])
-            for block in (f"{source}{kind}" for source in NGRAM_SOURCES for kind in ("word", "char"))
-            if f"{block}_vocabulary" in arrays
-        }
-        sources = [source for source in NGRAM_SOURCES if f"{source}word" in self.terms]
-        self._words = {source: WordVocabulary(self.terms[f"{source}word"]) for source in sources}
-        self._chars = CharVocabularies({source: self.terms[f"{source}char"] for source in sources})
-        self.trained = arrays["trained"].astype(bool)
-        self.thresholds = {label: float(t) for label, t, ok in zip(LABELS, arrays["thresholds"], self.trained) if ok}
+        self.blocks = {block: arrays.block(block) for block in arrays.blocks}
+        self._words = {origin: WordVocabulary(self.blocks[f"{origin}word"].terms) for origin in arrays.origins}
+        self._chars = CharVocabularies({origin: self.blocks[f"{origin}char"].terms for origin in arrays.origins})
+        self.trained = arrays.trained.astype(bool)
+        self.thresholds = {label: float(t) for label, t, ok in zip(LABELS, arrays.thresholds, self.trained) if ok}
         self.ngrams = self.ngram_lookups(facts or WordFacts())
 
     @property
@@ -278,33 +194,33 @@ class Scorer:
         pipeline computes them (see :func:`moderation.model.pipeline.build_features`)."""
         a = self.arrays
         blocks = {
-            block: tfidf_of_counts(docs, features, counts, encoded.count, a[f"{block}_idf"])
+            block: tfidf_of_counts(docs, features, counts, encoded.count, self.blocks[block].idf)
             for block, (docs, features, counts) in ngrams.counts(encoded).items()
         }
         context = np.zeros((encoded.count, 0))
-        if a["context_coef"].shape[1]:
+        if a.context_features:
             raw = np.asarray(contexts, dtype=float).reshape(encoded.count, -1)
-            raw = np.where(np.isnan(raw), a["context_fill"], raw)  # imputed,
+            raw = np.where(np.isnan(raw), a.context_fill, raw)  # imputed,
             for similarity, evidence in SHRINK:  # shrunk by their evidence,
-                fill = a["context_fill"][similarity]
+                fill = a.context_fill[similarity]
                 raw[:, similarity] = fill + raw[:, evidence] * (raw[:, similarity] - fill)
                 raw[:, evidence] = 0.0
-            context = (raw - a["context_mean"]) / a["context_scale"]  # and standardized
+            context = (raw - a.context_mean) / a.context_scale  # and standardized
         content = (ngrams.facts.flags()[encoded.ids] & CONTENT) != 0
         return FeatureRows(encoded.count, blocks, context, np.bincount(encoded.docs[content], minlength=encoded.count))
 
     def decisions(self, rows: FeatureRows) -> np.ndarray:
         """Linear decision values: one row per text, one column per label."""
         a = self.arrays
-        total = np.tile(a["intercept"], (rows.count, 1))
+        total = np.tile(a.intercept, (rows.count, 1))
         for block, (docs, features, values) in rows.blocks.items():
-            coef = a[f"{block}_coef"]
+            coef = self.blocks[block].coef
             if block.startswith("prior_"):
-                total += np.outer(sum_by(docs, values * coef[features, 0], rows.count), a["prior_weight"])
+                total += np.outer(sum_by(docs, values * coef[features, 0], rows.count), a.prior_weight)
                 continue
             for j in range(total.shape[1]):
                 total[:, j] += sum_by(docs, values * coef[features, j], rows.count)
-        return total + rows.context @ a["context_coef"].T
+        return total + rows.context @ a.context_coef.T
 
     def scores_of(self, rows: FeatureRows) -> np.ndarray:
         """Calibrated probabilities, one row per text; NaN for labels the model was not trained on.
@@ -313,9 +229,9 @@ class Scorer:
         rate: such a text has nothing to compare with its article or thread.
         """
         a = self.arrays
-        z = a["calibration"][:, 0] * self.decisions(rows) + a["calibration"][:, 1]
+        z = a.calibration[:, 0] * self.decisions(rows) + a.calibration[:, 1]
         scores = 1.0 / (1.0 + np.exp(-z))
-        scores = np.where(a["needs_content"] & (rows.content_words == 0)[:, None], a["base_rate"], scores)
+        scores = np.where(a.needs_content & (rows.content_words == 0)[:, None], a.base_rate, scores)
         return np.where(self.trained, scores, np.nan)
 
     def thread_statistics(self) -> WholeThreads:
@@ -324,71 +240,76 @@ class Scorer:
         return WholeThreads(self.facts)
 
     def score_threads(self, comments: Sequence[Comment], threads: WholeThreads | None = None) -> np.ndarray:
-        """Scores of comments (one row each, NaN rows for empty texts), each against its whole
-        thread: the comments of ``comments`` with its thread id, or ``threads`` if given."""
-        if threads is None:  # statistics gathered beforehand number words with this table
-            self._bound_word_table()
-        rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
-        scores = np.full((len(comments), len(LABELS)), np.nan)
-        if rows:
-            scores[rows] = self.scores_of(self.thread_features([comments[r] for r in rows], threads))
-        return scores
+        """Scores of comments (one row each, NaN rows for comments without text), each against its
+        whole thread, as :meth:`thread_features` describes."""
+        return self._scores_with_text(comments, lambda chosen: self.thread_features(chosen, threads))
 
     def score_after(self, comments: Sequence[Comment], earlier: Sequence[Comment]) -> np.ndarray:
-        """Scores of comments (one row each, NaN rows for empty texts), each against its article
-        and the ``earlier`` comments of its thread, as if they came next; nothing is remembered."""
-        self._bound_word_table()
-        statistics = EarlierComments(self.facts)
-        earlier = [comment for comment in earlier if comment.text.strip()]
-        if earlier:
-            statistics.add(earlier)
-        rows = [row for row, comment in enumerate(comments) if comment.text.strip()]
+        """Scores of comments (one row each, NaN rows for comments without text), each against its
+        article and the ``earlier`` comments, as :meth:`features_after` describes."""
+        return self._scores_with_text(comments, lambda chosen: self.features_after(chosen, [c for c in earlier if has_text(c.text)]))
+
+    def _scores_with_text(self, comments: Sequence[Comment], features) -> np.ndarray:
+        rows = [row for row, comment in enumerate(comments) if has_text(comment.text)]
         scores = np.full((len(comments), len(LABELS)), np.nan)
         if rows:
-            chosen = [comments[r] for r in rows]
-            encoded, vectors = encoded_comments(self.facts, chosen)
-            contexts = statistics.features(chosen, encoded, vectors)
-            scores[rows] = self.scores_of(self.feature_rows(encoded, contexts, self.ngrams))
+            scores[rows] = self.scores_of(features([comments[r] for r in rows]))
         return scores
+
+    def thread_features(self, comments: Sequence[Comment], threads: WholeThreads | None = None) -> FeatureRows:
+        """The features of comments (all with text), each against its whole thread: the
+        comments of ``comments`` with its thread id, or ``threads`` if given."""
+        if threads is None:  # statistics gathered beforehand number words with this table
+            self._bound_word_table()
+        return self.feature_rows(*whole_thread_features(self.facts, comments, threads), self.ngrams)
+
+    def features_after(self, comments: Sequence[Comment], earlier: Sequence[Comment]) -> FeatureRows:
+        """The features of comments (all with text), each against its article and the
+        ``earlier`` comments (all with text) of its thread, as if it came next; nothing is
+        remembered."""
+        self._bound_word_table()
+        statistics = EarlierComments(self.facts)
+        if earlier:
+            statistics.add(earlier)
+        encoded, vectors = encoded_comments(self.facts, comments)
+        return self.feature_rows(encoded, statistics.features(comments, encoded, vectors), self.ngrams)
 
     def _bound_word_table(self) -> None:
         """Start a new word table when this one grew past :data:`WORD_TABLE_LIMIT`: nothing
-        outlives a call of :meth:`score_threads` or :meth:`score_after`, so memory need not
-        grow with everything ever scored."""
+        outlives a call of :meth:`thread_features` or :meth:`features_after`, so memory need
+        not grow with everything ever scored."""
         if len(self.facts.table) > WORD_TABLE_LIMIT:
             self.ngrams = self.ngram_lookups(WordFacts())
-
-    def thread_features(self, comments: Sequence[Comment], threads: WholeThreads | None = None) -> FeatureRows:
-        """The features of comments (all with non-empty text) against their whole threads, as
-        :meth:`score_threads` describes."""
-        return self.feature_rows(*whole_thread_features(self.facts, comments, threads), self.ngrams)
 
     def stream(self, remembered: int = REMEMBERED_COMMENTS, remembered_bytes: int = REMEMBERED_BYTES) -> ScoreStream:
         """A stream that scores comments one at a time against the earlier ones it was given."""
         return ScoreStream(self, remembered, remembered_bytes)
 
     # -- explanations ---------------------------------------------------------------------
-    def contributions(self, rows: FeatureRows, row: int, label: str) -> list[Contribution]:
+    def contributions(self, rows: FeatureRows, row: int, label: str, largest: int | None = None) -> list[Contribution]:
         """Every feature's term of ``label``'s decision value for text ``row`` (they sum to it,
-        minus the intercept)."""
+        minus the intercept); with ``largest``, only the ``largest`` greatest terms of each
+        n-gram block (what :meth:`explain` needs, without naming every n-gram of a long text)."""
         a = self.arrays
         j = LABELS.index(label)
         parts = []
         for block, (docs, features, values) in rows.blocks.items():
             prior = block.startswith("prior_")
             name = ("prior: " if prior else "") + ("chars '{}'" if block.endswith("char") else "{}")
-            coef = a[f"{block}_coef"][:, 0] * a["prior_weight"][j] if prior else a[f"{block}_coef"][:, j]
-            terms, mine = self.terms[block], docs == row
-            parts += [Contribution(name.format(terms[f]), float(v * coef[f])) for f, v in zip(features[mine].tolist(), values[mine].tolist())]
+            coef = self.blocks[block].coef[:, 0] * a.prior_weight[j] if prior else self.blocks[block].coef[:, j]
+            terms, mine = self.blocks[block].terms, docs == row
+            weights = values[mine] * coef[features[mine]]
+            kept = np.argpartition(-weights, largest)[:largest] if largest is not None and len(weights) > largest else slice(None)
+            parts += [Contribution(name.format(terms[f]), w) for f, w in zip(features[mine][kept].tolist(), weights[kept].tolist())]
         if rows.context.shape[1]:
             parts += [
-                Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a["context_coef"][j])
+                Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a.context_coef[j])
             ]
         return parts
 
     def explain(self, rows: FeatureRows, row: int, label: str, top: int = 5) -> list[Contribution]:
         """The features that pushed ``label``'s decision up the most for text ``row``, largest first."""
-        positive = [p for p in self.contributions(rows, row, label) if p.weight > 0]
+        positive = [p for p in self.contributions(rows, row, label, largest=top) if p.weight > 0]
         return sorted(positive, key=lambda p: -p.weight)[:top]
 
 
@@ -475,7 +396,7 @@ class ScoreStream:
 
     def score(self, comment: Comment) -> ScoredComment:
         """Score ``comment`` against the earlier ones, then remember it."""
-        if not comment.text.strip():
+        if not has_text(comment.text):
             return ScoredComment(None)
         facts = self.ngrams.facts
         known_words, known_articles = len(facts.table), len(self.earlier.articles)

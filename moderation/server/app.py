@@ -32,7 +32,9 @@ from moderation.server.access import AccessLog, digest, log_text, reread_api_key
 from moderation.server.connections import ConnectionLimits
 from moderation.server.discovery import API_VERSION, discovery_document
 from moderation.server.feedback import FeedbackFile, feedback_row
+from moderation.server.languages import DEFAULT_POLICY, LanguagePolicy
 from moderation.server.perspective import (
+    WORD_LIST,
     ApiError,
     analyze_response,
     parse_analyze,
@@ -40,8 +42,20 @@ from moderation.server.perspective import (
     parse_suggest,
     spans_of,
     suggest_response,
+    unscored_language,
 )
-from moderation.server.scoring import LABELS, REMEMBERED_BYTES, REMEMBERED_COMMENTS, Comment, InContext, ServingModel, load
+from moderation.server.scale import DEFAULT_SCALE, served_scores
+from moderation.server.scoring import (
+    LABELS,
+    REMEMBERED_BYTES,
+    REMEMBERED_COMMENTS,
+    Comment,
+    InContext,
+    ServingModel,
+    detected_language,
+    load,
+    word_list_scores,
+)
 from moderation.server.worker import Worker
 
 log = logging.getLogger("moderation.server")
@@ -65,6 +79,9 @@ class ServerSettings:
     remembered: int = REMEMBERED_COMMENTS
     remembered_bytes: int = REMEMBERED_BYTES
     connections: ConnectionLimits = ConnectionLimits()
+    scale: str = DEFAULT_SCALE
+    other_languages: str = DEFAULT_POLICY
+    drop_unsupported: bool = False
 
 
 class ServerState:
@@ -77,6 +94,7 @@ class ServerState:
         self.keys = reread_api_keys(settings.api_keys) if settings.api_keys else None
         self.feedback = FeedbackFile(settings.feedback) if settings.feedback else None
         self.worker = Worker()
+        self.languages = LanguagePolicy(settings.other_languages)
         self._reloading = asyncio.Lock()
 
     def check_key(self, request: Request) -> None:
@@ -234,19 +252,30 @@ def native_comment(record: dict) -> Comment:
 async def analyze(request: Request, state: ServerState, pretty: bool) -> Response:
     """``POST /v1alpha1/comments:analyze``: Perspective's scores of one comment."""
     body = await read_body(request, state.settings.max_request_bytes)
-    model = state.model
-    parsed = spans = None
+    model, settings = state.model, state.settings
+    parsed = spans = texts = detected = refusal = None
 
     def prepare() -> InContext | None:  # on the worker thread, as is answer()
-        nonlocal parsed, spans
-        parsed = parse_analyze(parse_json(body), model.labels)
-        spans = spans_of(parsed)
-        if not parsed.attributes:  # all may have been dropped (dropUnsupportedAttributes)
+        nonlocal parsed, spans, texts, detected, refusal
+        parsed = parse_analyze(parse_json(body), model.labels, settings.drop_unsupported)
+        detected = detected_language(parsed.text)
+        language = unscored_language(parsed.languages, detected)
+        if language is not None:
+            refusal = state.languages.answer(parsed, language)
             return None
-        return InContext([parsed.text[b:e] for b, e in spans], parsed.article, parsed.earlier)
+        spans = spans_of(parsed, len(body))
+        texts = [parsed.text[b:e] for b, e in spans]
+        if not {attribute.label for attribute in parsed.attributes} - {WORD_LIST}:
+            return None  # all were dropped (dropUnsupportedAttributes), or only PROFANITY is asked
+        return InContext(texts, parsed.article, parsed.earlier)
 
-    def answer(scores) -> Response:
-        return json_response(analyze_response(parsed, spans, scores, LABELS), pretty=pretty)
+    def answer(verdicts) -> Response:
+        if refusal is not None:
+            return json_response(refusal, pretty=pretty)
+        columns = {} if verdicts is None else served_scores(verdicts.scores, LABELS, model.thresholds, settings.scale)
+        if WORD_LIST in {attribute.label for attribute in parsed.attributes}:
+            columns[WORD_LIST] = word_list_scores(texts)
+        return json_response(analyze_response(parsed, spans, columns, detected), pretty=pretty)
 
     return await state.worker.score(model, prepare, answer)
 
@@ -261,7 +290,9 @@ async def suggest_score(request: Request, state: ServerState, pretty: bool) -> R
         )
     body = await read_body(request, state.settings.max_request_bytes)
     parsed = await state.worker.call(lambda: parse_suggest(parse_json(body), LABELS))
-    row = feedback_row(parsed.text, parsed.labels, parsed.article, parsed.client_token)
+    row = feedback_row(
+        parsed.text, parsed.labels, parsed.article, parsed.comment_id, thread_id=parsed.thread_id, parent_id=parsed.parent_id, reason=parsed.reason
+    )
     await asyncio.to_thread(state.feedback.append, [row])  # fsync takes milliseconds: off the event loop
     return json_response(suggest_response(parsed), pretty=pretty)
 
@@ -288,12 +319,17 @@ async def discovery(request: Request, state: ServerState, pretty: bool) -> Respo
 
 async def healthz(request: Request, state: ServerState, pretty: bool) -> Response:
     """``GET /healthz``: up; to a client with a key (any client, on a server without keys) also
-    which process answered and which model it serves. Anyone may ask, so others learn nothing
-    more, and nobody learns the model's path (the start-up log has it)."""
+    which process answered, which model it serves, and the comments in languages it does not
+    score so far (this process's), by language. Anyone may ask, so others learn nothing more,
+    and nobody learns the model's path (the start-up log has it)."""
     health: dict = {"status": "ok"}
     if state.has_access(request):
         model = state.model
-        health |= {"pid": os.getpid(), "model": {"sha256": model.sha256, "labels": list(model.labels)}}
+        health |= {
+            "pid": os.getpid(),
+            "model": {"sha256": model.sha256, "labels": list(model.labels)},
+            "languages": state.languages.health(),
+        }
     return json_response(health, pretty=pretty)
 
 

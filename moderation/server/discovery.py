@@ -68,7 +68,7 @@ SCHEMAS = {
         "How to score one attribute.",
         {
             "scoreType": string("PROBABILITY (the default) is the only score type served.", enum=SCORE_TYPE_ENUM),
-            "scoreThreshold": {"type": "number", "format": "float", "description": "Scores below this are left out of the response."},
+            "scoreThreshold": {"type": "number", "format": "float", "description": "From 0 to 1: served scores below this are left out of the response."},
         },
     ),
     "AnalyzeCommentRequest": object_schema(
@@ -77,21 +77,21 @@ SCHEMAS = {
         {
             "comment": ref("TextEntry", "The comment, at most 20 KB."),
             "context": ref("Context", "The article and earlier comments; they inform off-topic and ad hominem scores."),
-            "requestedAttributes": map_of("AttributeParameters", "The attributes to score, by name."),
-            "languages": strings("Language codes of the comment; only English (en) is served."),
+            "requestedAttributes": map_of("AttributeParameters", "The attributes to score, by name (at most 32)."),
+            "languages": strings("Language codes of the comment; only English (en) is scored, others get what the server's --other-languages says."),
             "doNotStore": {"type": "boolean", "description": "Accepted; analyzed comments are never stored."},
             "clientToken": string("Echoed in the response."),
             "sessionId": string("Accepted and ignored."),
             "communityId": string("Accepted and ignored."),
             "spanAnnotations": {"type": "boolean", "description": "Also score each sentence."},
-            "dropUnsupportedAttributes": {"type": "boolean", "description": "Leave out attributes this server does not serve instead of failing."},
+            "dropUnsupportedAttributes": {"type": "boolean", "description": "Leave out attributes this server does not answer instead of failing."},
         },
     ),
     "Score": object_schema(
         "Score",
         "A score and its type.",
         {
-            "value": {"type": "number", "format": "float", "description": "The probability."},
+            "value": {"type": "number", "format": "float", "description": "The score, from 0 to 1: on the server's scale (by default each label's threshold is 0.8)."},
             "type": string("The type of the value.", enum=SCORE_TYPE_ENUM),
         },
     ),
@@ -118,7 +118,7 @@ SCHEMAS = {
         {
             "attributeScores": map_of("AttributeScores", "Scores by requested attribute name."),
             "languages": strings("The languages the comment was scored as."),
-            "detectedLanguages": strings("Always en: this server does no language detection."),
+            "detectedLanguages": strings("en, or the language of a comment the model does not score."),
             "clientToken": string("The request's clientToken."),
         },
     ),
@@ -129,7 +129,7 @@ SCHEMAS = {
             "comment": ref("TextEntry", "The comment."),
             "context": ref("Context", "Its article and earlier comments."),
             "attributeScores": map_of("AttributeScores", "Suggested summary scores by attribute name (or APPROVED / DELETED)."),
-            "languages": strings("Language codes; only English (en) is served."),
+            "languages": strings("Language codes; suggestions in languages other than English are refused."),
             "clientToken": string("Echoed in the response; also the feedback row's id."),
             "sessionId": string("Accepted and ignored."),
             "communityId": string("Accepted and ignored."),
@@ -140,7 +140,7 @@ SCHEMAS = {
         "The suggestion was stored.",
         {
             "clientToken": string("The request's clientToken."),
-            "detectedLanguages": strings("Always en."),
+            "detectedLanguages": strings("en: the language the model scores."),
             "requestedLanguages": strings("The request's languages."),
         },
     ),

@@ -27,7 +27,9 @@ from moderation.errors import InputError
 from moderation.server.access import is_loopback, read_api_keys
 from moderation.server.app import ServerSettings, create_app
 from moderation.server.connections import MAX_HEAD_BYTES, ConnectionLimits, GuardedHttpProtocol, open_files_room
-from moderation.server.feedback import check_feedback_file
+from moderation.server.feedback import EARLIER_COLUMNS, check_feedback_file
+from moderation.server.languages import LanguagePolicy
+from moderation.server.scale import describe as describe_scale
 from moderation.server.scoring import load
 from moderation.server.worker import GIL_SWITCH_SECONDS
 
@@ -40,8 +42,10 @@ MIN_REQUEST_BYTES = 32 * 1024
 """A body limit must leave room for a 20 KB comment and its JSON."""
 
 
-def check_settings(settings: ServerSettings) -> None:
-    """Refuse, before binding anything, settings that cannot serve or would serve unsafely."""
+def check_settings(settings: ServerSettings) -> list[str]:
+    """Refuse, before binding anything, settings that cannot serve or would serve unsafely;
+    return what the operator should know about the others, for the log."""
+    notes = []
     if not is_loopback(settings.host) and settings.api_keys is None and not settings.insecure_no_auth:
         raise InputError(
             f"--host {settings.host} is reachable from other machines, and no --api-keys file was given; "
@@ -49,12 +53,16 @@ def check_settings(settings: ServerSettings) -> None:
         )
     if settings.api_keys is not None and not read_api_keys(settings.api_keys):
         raise InputError("holds no API key; write one key per line", settings.api_keys)
-    if settings.feedback is not None:
-        check_feedback_file(settings.feedback)
+    if settings.feedback is not None and check_feedback_file(settings.feedback) == EARLIER_COLUMNS:
+        notes.append(
+            f"{settings.feedback} has no reason column (an earlier version wrote it): rows are appended in its columns, so a "
+            "rejected comment is kept with empty labels but without its reason; move the file away to start one that keeps it"
+        )
     if settings.max_request_bytes < MIN_REQUEST_BYTES:
         raise InputError(f"the request size limit must be at least {MIN_REQUEST_BYTES // 1024} KB, to fit a 20 KB comment")
     if open_files_room() < 1:
         raise InputError("the open-file limit leaves no room for connections; raise it (ulimit -n) and start again")
+    return notes
 
 
 def configure_process() -> None:
@@ -95,8 +103,10 @@ def uvicorn_config(settings: ServerSettings, app):
 
 def run_server(settings: ServerSettings) -> None:
     """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return."""
-    check_settings(settings)
+    notes = check_settings(settings)
     configure_process()
+    for note in notes:
+        log.warning("note: %s", note)
     # SIGHUP's default action ends the process: ignore it until the server handles it (reloads).
     previous_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
@@ -119,6 +129,10 @@ def listen_and_serve(settings: ServerSettings) -> None:
         shown, port, shown, port, os.getpid(), settings.workers, "s" if settings.workers > 1 else "",
     )  # fmt: skip
     log_limits(settings)
+    log.info("%s; --scores %s", describe_scale(model.thresholds, settings.scale), settings.scale)
+    log.info("%s", LanguagePolicy(settings.other_languages).describe())
+    if settings.drop_unsupported:
+        log.info("requested attributes this server does not answer are left out of responses (--drop-unsupported-attributes)")
     if settings.workers == 1:
         config.app = create_app(settings, model)
         server = uvicorn.Server(config)

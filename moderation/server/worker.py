@@ -34,12 +34,12 @@ worker's Python code: with 5 ms, every hand-off between the two threads could wa
 
 @dataclass
 class Job:
-    """One request's work: ``prepare()``, then, for a scoring job, ``answer(scores)`` with
-    the scores of the :class:`InContext` that ``prepare`` returned ([] when it returned None)."""
+    """One request's work: ``prepare()``, then, for a scoring job, ``answer(verdicts)`` with
+    the verdicts on the :class:`InContext` that ``prepare`` returned (None when it returned None)."""
 
     prepare: Callable[[], Any]
     model: ServingModel | None = None
-    answer: Callable[[list], Any] | None = None
+    answer: Callable[[Any], Any] | None = None
     future: asyncio.Future | None = field(default=None, repr=False)
 
 
@@ -55,9 +55,9 @@ class Worker:
         """A future for ``function()``, run on the worker thread."""
         return self._submit(Job(function))
 
-    def score(self, model: ServingModel, prepare: Callable[[], InContext | None], answer: Callable[[list], Any]) -> asyncio.Future:
-        """A future for ``answer(scores)``: ``prepare()`` gives an :class:`InContext` (None:
-        nothing to score), which ``model`` scores together with the other items of the turn."""
+    def score(self, model: ServingModel, prepare: Callable[[], InContext | None], answer: Callable[[Any], Any]) -> asyncio.Future:
+        """A future for ``answer(verdicts)``: ``prepare()`` gives an :class:`InContext` (None:
+        nothing to score), which ``model`` judges together with the other items of the turn."""
         return self._submit(Job(prepare, model, answer))
 
     def close(self) -> None:
@@ -116,7 +116,7 @@ def run_turn(jobs: list[Job]) -> list:
             continue
         for number, item in batch:
             try:
-                outcomes[number] = jobs[number].answer(next(scored) if item is not None else [])
+                outcomes[number] = jobs[number].answer(next(scored) if item is not None else None)
             except Exception as error:  # noqa: BLE001
                 outcomes[number] = error
     return outcomes

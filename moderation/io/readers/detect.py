@@ -45,7 +45,7 @@ def detect_format(head: Head, file_name: str, name: str) -> str:
     xml = xml_export(head, extension, name)
     if xml:
         return xml
-    stray = text.find("<?xml", 0, STRAY_SEARCH)
+    stray = stray_declaration(text) if extension not in EXTENSIONS else -1
     if stray > 0:
         before = text[:stray]
         raise InputError(
@@ -70,6 +70,18 @@ def detect_format(head: Head, file_name: str, name: str) -> str:
     if looks_like_thread_export(text.splitlines()[:THREAD_SNIFF_LINES]):
         return "thread"
     return "csv"
+
+
+def stray_declaration(text: str) -> int:
+    """Where an XML declaration starts after stray text (a byte, a plugin's warning), or -1.
+
+    Only on the first line or at the start of a line, within :data:`STRAY_SEARCH` characters:
+    a comment quoting ``<?xml`` inside a table row is text, not a broken export.
+    """
+    stray = text.find("<?xml", 0, STRAY_SEARCH)
+    while stray > 0 and "\n" in text[:stray] and text[stray - 1] != "\n":
+        stray = text.find("<?xml", stray + 1, STRAY_SEARCH)
+    return stray
 
 
 def xml_export(head: Head, extension: str, name: str) -> str | None:

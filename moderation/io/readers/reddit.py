@@ -42,16 +42,16 @@ from collections.abc import Iterator
 from html import unescape
 from typing import NamedTuple
 
-from moderation.comments import LABELS, Comment
+from moderation.comments import Comment
 from moderation.errors import InputError
 from moderation.io.readers.json_values import JSONText, json_object, parse_document
-from moderation.io.readers.tabular import is_null, parse_label
+from moderation.io.readers.tabular import is_null, label_of_column, labels_of, parse_label
 
 REMOVED = {"[removed]", "[deleted]"}
 COMMENT_FIELDS = {"body", "link_id", "parent_id"}
 KINDS = ("Listing", "t1", "t3", "more")
 KIND_PATTERN = re.compile(r'"kind"\s*:\s*"(?:Listing|t1|t3|more)"|"things"\s*:')
-KEPT_FIELDS = ("id", "name", "parent_id", "link_id", "link_title", "author", "body", "permalink", "created_utc", *LABELS)
+KEPT_FIELDS = frozenset({"id", "name", "parent_id", "link_id", "link_title", "author", "body", "permalink", "created_utc"})
 NOT_LOADED = "comment not in the file (Reddit's \"load more comments\")"
 NOT_SHOWN = "link to replies not in the file (Reddit's \"continue this thread\")"
 DOCUMENT_HINT = "save the API's response again (the thread's URL with .json appended)"
@@ -101,8 +101,11 @@ def shrink(value: dict):
         children = data.get("children")
         return Listing(children if isinstance(children, list) else [])
     replies = data.get("replies")
-    kept = KEPT_FIELDS if kind == "t1" else ("count", "children") if kind == "more" else ("id", "name", "title", "selftext")
-    fields = {key: data[key] for key in kept if key in data}
+    if kind == "t1":  # a comment: its fields, and any labels added to it (spelled any way)
+        fields = {key: value for key, value in data.items() if key in KEPT_FIELDS or label_of_column(key)}
+    else:
+        kept = ("count", "children") if kind == "more" else ("id", "name", "title", "selftext")
+        fields = {key: data[key] for key in kept if key in data}
     if kind == "more":
         fields["children"] = len(fields["children"]) if isinstance(fields.get("children"), list) else 0
     return Thing(kind, fields, replies.children if isinstance(replies, Listing) else [])
@@ -243,7 +246,7 @@ def to_comment(record: dict, name: str, line: int | None, thread_title: str, art
         raise InputError("a comment has no 'id'; download or dump the comments again", name, line)
     author = "" if is_null(record.get("author")) else str(record.get("author"))
     removed = body.strip() in REMOVED
-    labeled = [label for label in LABELS if label in record]
+    labeled = labels_of(record, name, line, "line")
     row = {
         "id": comment_id,
         "thread_id": without_prefix(record.get("link_id")),
@@ -255,7 +258,7 @@ def to_comment(record: dict, name: str, line: int | None, thread_title: str, art
         "permalink": "" if is_null(record.get("permalink")) else str(record.get("permalink")),
         "created_utc": record.get("created_utc", ""),
         "body": body,
-        **{label: record[label] for label in labeled},
+        **{label: record[column] for label, column in labeled.items()},
     }
     return Comment(
         text=row["text"],
@@ -264,7 +267,7 @@ def to_comment(record: dict, name: str, line: int | None, thread_title: str, art
         parent_id=row["parent_id"],
         author="" if author in REMOVED else author,  # "[deleted]" is nobody's name
         article=article,
-        labels={label: parse_label(record[label], label, name, line, "line") for label in labeled},
+        labels={label: parse_label(record[column], label, name, line, "line") for label, column in labeled.items()},
         row=row,
     )
 

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from moderation.comments import LABELS, Comment
 from moderation.errors import InputError
@@ -23,6 +24,7 @@ EXCEL_SEPARATOR = re.compile(r"sep=(.)")
 LINE_END = re.compile(r"\r\n|\r|\n")
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
 FALSE_VALUES = {"0", "false", "no", "0.0"}
+LABEL_SEPARATOR = re.compile(r"[\s-]+")
 csv.field_size_limit(LINE_LIMIT)  # a comment may be megabytes long, but not unbounded
 
 
@@ -36,6 +38,36 @@ class Columns:
     parent_id: str = "parent_id"
     author: str = "author"
     article: str = "article"
+
+
+@lru_cache(maxsize=1024)
+def label_of_column(column: str) -> str | None:
+    """The label a column holds, by its name spelled any way a person might: "HOSTILE",
+    " Off_Topic ", "ad hominem", "Ad-Hominem"; None for other columns."""
+    key = LABEL_SEPARATOR.sub("_", column.strip().lower())
+    return key if key in LABELS else None
+
+
+@lru_cache(maxsize=256)
+def label_columns(columns: tuple[str, ...]) -> dict[str, str]:
+    """Label → the column that holds it, in :data:`LABELS` order (see :func:`label_of_column`).
+    A ValueError, with a one-line message, when two columns hold the same label."""
+    found: dict[str, str] = {}
+    for column in columns:
+        label = label_of_column(column)
+        if label in found:
+            raise ValueError(f"columns {found[label]!r} and {column!r} both hold the {label} label; keep one of them")
+        if label is not None:
+            found[label] = column
+    return {label: found[label] for label in LABELS if label in found}
+
+
+def labels_of(record: dict, name: str, row: int, unit: str) -> dict[str, str]:
+    """:func:`label_columns` of a record's keys; the ValueError as an :class:`InputError` naming the row."""
+    try:
+        return label_columns(tuple(record))
+    except ValueError as error:
+        raise InputError(str(error), name, row, unit=unit) from None
 
 
 def is_null(value) -> bool:
@@ -65,8 +97,9 @@ def parse_label(value, label: str, name: str, row: int, unit: str) -> int | None
     )
 
 
-def to_comment(record: dict, columns: Columns, labeled: tuple[str, ...], name: str, row: int, unit: str) -> Comment:
-    """The comment of one CSV row or JSON record (kept whole as ``row``)."""
+def to_comment(record: dict, columns: Columns, labeled: dict[str, str], name: str, row: int, unit: str) -> Comment:
+    """The comment of one CSV row or JSON record (kept whole as ``row``); ``labeled`` gives
+    the column of each label the record has (:func:`label_columns`)."""
 
     def field(key: str) -> str:
         value = record.get(key)
@@ -84,7 +117,7 @@ def to_comment(record: dict, columns: Columns, labeled: tuple[str, ...], name: s
         parent_id=field(columns.parent_id),
         author=field(columns.author),
         article=field(columns.article),
-        labels={label: parse_label(record.get(label), label, name, row, unit) for label in labeled},
+        labels={label: parse_label(record.get(column), label, name, row, unit) for label, column in labeled.items()},
         row=record,
     )
 
@@ -130,7 +163,10 @@ def read_csv(source, report=None) -> Iterator[Comment]:
         duplicates = sorted(h for h, count in Counter(header).items() if count > 1)
         if duplicates:
             raise InputError(f"duplicate column names in the header: {', '.join(duplicates[:20])}; rename them", name, reader.line_num)
-        labeled = tuple(label for label in LABELS if label in header)
+        try:
+            labeled = label_columns(tuple(header))
+        except ValueError as error:
+            raise InputError(str(error), name, reader.line_num) from None
         if report is not None:
             report.columns = header
         for row, values in enumerate(reader, start=1):
@@ -182,5 +218,4 @@ def record_comment(record: dict, columns: Columns, name: str, number: int) -> Co
     """The comment of a JSON record read from line ``number``."""
     if columns.text not in record:
         raise InputError(f"JSON object has no '{columns.text}' field; add it or name the field with --text-column", name, number)
-    labeled = tuple(label for label in LABELS if label in record)
-    return to_comment(record, columns, labeled, name, number, "line")
+    return to_comment(record, columns, labels_of(record, name, number, "line"), name, number, "line")

@@ -1,32 +1,41 @@
 """Everything ``annotate`` uses from the rest of moderation, in one place.
 
-The readers, the model store, batch scoring, training, the comment record and the error types
-are reached only through this module, so a change of those APIs is ported here and nowhere
+The readers, the model store, scoring (and the flag rule), training and how many examples it
+needs, the comment record and the error types are reached only through this module, so a change of those APIs is ported here and nowhere
 else in :mod:`moderation.annotate`. Scikit-learn is imported only by :func:`train_model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from moderation.comments import LABELS, Comment
+from moderation.comments import LABELS, Comment, has_text
 from moderation.errors import InputError, ModelError, ModerationError
 from moderation.io.readers import ReadOptions
+from moderation.model.trainable import MIN_CLASS_TO_TRAIN, can_train
+from moderation.model.verdicts import Judge, flags_of
+
+SCORE_CHUNK = 700  # comments featurized at a time
 
 __all__ = [
     "LABELS",
+    "MIN_CLASS_TO_TRAIN",
     "Comment",
     "InputError",
     "ModelError",
     "ModerationError",
     "ReadOptions",
+    "can_train",
+    "flags_of",
+    "has_text",
     "read_input",
     "read_json_line",
     "load_model",
     "score",
+    "thread_statistics",
     "thresholds",
     "precision_target",
     "train_model",
@@ -61,15 +70,30 @@ def read_json_line(line: str, name: str, number: int) -> dict:
 def load_model(model_dir: Path | None):
     """A verified model (for None, the one every command uses by default); raises
     :class:`ModelError` if refused."""
-    from moderation.commands.models import load_chosen_model
+    from moderation.commands.model_choice import load_chosen_model
 
     return load_chosen_model(model_dir)
 
 
+def thread_statistics(model, comments: Sequence[Comment]):
+    """The statistics of every thread of ``comments`` that scoring compares a comment with,
+    gathered :data:`SCORE_CHUNK` comments at a time."""
+    return Judge(model.scorer).large_threads(comments, SCORE_CHUNK)
+
+
 def score(model, comments: Sequence[Comment]) -> np.ndarray:
     """Calibrated scores, n × len(LABELS), each comment against its whole thread within
-    ``comments``; NaN for empty texts and for labels the model was not trained on."""
-    return model.scorer.score_threads(comments)
+    ``comments``; NaN for comments not scored (empty texts) and for labels the model was not
+    trained on.
+
+    Scored :data:`SCORE_CHUNK` comments at a time against the statistics of every thread, as
+    ``label`` scores its largest threads: the features of 10,000 comments at once took 700 MB."""
+    judge = Judge(model.scorer)
+    threads = judge.large_threads(comments, SCORE_CHUNK)
+    scores = np.full((len(comments), len(LABELS)), np.nan)
+    for start in range(0, len(comments), SCORE_CHUNK):
+        scores[start : start + SCORE_CHUNK] = judge.threads(comments[start : start + SCORE_CHUNK], threads).scores
+    return scores
 
 
 def thresholds(model) -> dict[str, float]:

@@ -41,6 +41,16 @@ def choose_model(model: Path | None) -> ModelChoice:
     return ModelChoice(default_model_dir(), "the shipped default model", shipped=True)
 
 
+def shipped_model_named(folder: Path) -> Path | None:
+    """The shipped model folder (default or hostility prior) that ``folder`` names, through
+    any relative path or symlink; None if it names neither."""
+    real = os.path.realpath(folder)
+    for shipped in (default_model_dir(), shipped_path("models") / "hostility-prior"):
+        if real == os.path.realpath(shipped) or (os.path.exists(folder) and os.path.exists(shipped) and os.path.samefile(folder, shipped)):
+            return shipped
+    return None
+
+
 def load_chosen_model(model: Path | None) -> LoadedModel:
     """The verified model :func:`choose_model` picks (the shipped one must match its pinned digest)."""
     choice = choose_model(model)
