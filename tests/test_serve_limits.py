@@ -80,7 +80,7 @@ def test_a_turn_scores_its_analyze_requests_in_one_batch_and_keeps_their_errors_
     outcomes = run_turn(jobs)
     assert model.calls == [2]  # one batch for both items
     assert outcomes[0] == ("first", [1]) and outcomes[4] == ("second", [2])
-    assert isinstance(outcomes[1], ValueError) and outcomes[2] == ("nothing to score", []) and outcomes[3] == "parsed"
+    assert isinstance(outcomes[1], ValueError) and outcomes[2] == ("nothing to score", None) and outcomes[3] == "parsed"
 
 
 def new_words(count: int, seed: int) -> str:
