@@ -28,8 +28,8 @@ GIL_SWITCH_SECONDS = 0.0005
 """How long a thread that wants the GIL waits for the one holding it (Python's default: 5 ms).
 A server process sets it, so the event loop gets the GIL within half a millisecond of the
 worker's Python code: with 5 ms, every hand-off between the two threads could wait that long
-(in one run of bench/serve.py at 16 concurrent clients: 1,658 requests/s and p99 47 ms with 5 ms,
-3,387 and 8 ms with 0.5 ms)."""
+(one run of bench/serve.py's client at 16 concurrent clients: 1,658 requests/s and p99 47 ms
+with 5 ms, 3,387 and 8 ms with 0.5 ms)."""
 
 
 @dataclass
