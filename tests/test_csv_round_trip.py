@@ -93,6 +93,8 @@ def test_label_out_csv_reads_back_as_written(shipped_model, tmp_path, comments):
     output = tmp_path / "out.csv"
     label_file(source, output, shipped_model, shipped_model.thresholds, quiet=True)
     read = list(read_comments(output))
+    # JSON joins a high and a low surrogate written one after the other into one character.
+    comments = [(json.loads(json.dumps(text)), json.loads(json.dumps(author))) for text, author in comments]
     assert [(c.id, c.text, c.author) for c in read] == [(f"c{n}", as_written(text), as_written(author)) for n, (text, author) in enumerate(comments)]
     for comment, (text, author) in zip(read, comments):
         replaced = UNWRITABLE.search(text + author) is not None
