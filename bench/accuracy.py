@@ -36,7 +36,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import LOADERS, Dataset, data_dir, load_datasets  # noqa: E402
-from bench.priors import Priors, train_options  # noqa: E402
+from bench.priors import Priors  # noqa: E402
 from bench.protocol import (  # noqa: E402
     RESULTS_DIR,
     add_mode_arguments,
@@ -458,14 +458,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def missing_requirement(systems: list[str]) -> str | None:
-    """The first system that cannot run here (a package or a `moderation train` option), as an error line."""
+    """The first system that cannot run here (a package it needs is not installed), as an error line."""
     for name in systems:
         module = SYSTEMS[name].requires
         if module and importlib.util.find_spec(module) is None:
             return f"accuracy.py: {name} needs the {module} package: pip install '.[bench]', or leave it out with --systems"
-        option = SYSTEMS[name].requires_train_option
-        if option and option not in train_options():
-            return f"accuracy.py: {name} needs `moderation train {option}`, which this checkout does not have; leave it out with --systems"
     return None
 
 

@@ -2,7 +2,7 @@
 baseline commit's tokenizer and shipped model — and after — this working tree's — in one run.
 
 1. **Disguises**: the shipped default model's hostile score of each insult of
-   ``bench/disguises.py``, plain and under each disguise (fullwidth and look-alike letters,
+   ``tools/disguises.py``, plain and under each disguise (fullwidth and look-alike letters,
    invisible characters, a right-to-left override, spaced-out letters, leetspeak, …).
 2. **Ordinary text unchanged**: how many of C3's news comments tokenize differently, plain
    ASCII ones and others apart, with examples.
@@ -38,7 +38,7 @@ from bench.datasets import data_dir, load_datasets  # noqa: E402
 from bench.speed_systems import build_corpus  # noqa: E402
 from bench.offtopic_checks import copy_of_commit, copy_of_working_tree  # noqa: E402
 from bench.protocol import RESULTS_DIR, header_lines, number, run_record, write_results  # noqa: E402
-from bench.disguises import DISGUISES, INSULTS  # noqa: E402
+from tools.disguises import DISGUISES, INSULTS  # noqa: E402
 
 BASELINE_COMMIT = "63218fd"  # main before the tokenizer undid disguises
 ENCODE_BATCH = 1000  # comments per WordTable.encode call, about what label's batches hold

@@ -6,9 +6,6 @@ rebuilt without one of them so that a model can be judged on that set without ha
 ``--no-prior``. ``bench/build_prior.py --without NAME --out DIR`` builds a prior on the
 permissive sets minus NAME. A model scored on one of the prior's sets must be trained with a
 prior built without that set (leave-one-dataset-out), or its score is not a held-out one.
-
-On a checkout whose ``moderation train`` has no ``--prior`` option there is no prior, nothing
-to leave out, and every model is trained as it is.
 """
 
 from __future__ import annotations
@@ -22,16 +19,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
+from bench.build_prior import PRIOR_DATASETS
 from bench.protocol import ROOT
-
-try:  # the builder's own list where the builder exists
-    from bench.build_prior import PRIOR_DATASETS
-except ImportError:
-    PRIOR_DATASETS = ("davidson", "toxic-spans", "wiki-cat", "fox-news")
-"""The sets ``bench/build_prior.py`` trains the prior on (by their ``bench.datasets`` names)."""
 
 BUILD_PRIOR_SCRIPT = ROOT / "bench" / "build_prior.py"
 
@@ -61,19 +52,6 @@ def run_checked(command: list[str], workdir: Path, what: str, runner: Callable =
         command_line = shlex.join(str(part) for part in command)
         raise RuntimeError(f"{what} failed (exit {done.returncode}): {command_line}\n{done.stderr.strip()[-2000:]}")
     return done.stdout
-
-
-@lru_cache(maxsize=None)
-def train_options() -> frozenset[str]:
-    """The prior options this checkout's ``moderation train`` accepts (``--prior``, ``--no-prior``)."""
-    with tempfile.TemporaryDirectory(prefix="moderation-bench-help-") as workdir:
-        helptext = run_checked(moderation_command("train", "--help"), Path(workdir), "moderation train --help")
-    return frozenset(option for option in ("--prior", "--no-prior") if option in helptext)
-
-
-def has_prior() -> bool:
-    """Whether models trained by this checkout carry a hostility prior at all."""
-    return "--prior" in train_options()
 
 
 def inputs_digest(without: tuple[str, ...]) -> str:
@@ -148,8 +126,6 @@ class Priors:
     def train_arguments(self, source: str) -> tuple[list[str], str]:
         """The ``moderation train`` prior arguments for a model evaluated on ``source``, and a
         note saying which prior that is."""
-        if not has_prior():
-            return [], "no prior (this checkout's `moderation train` has no --prior option)"
         left_out = self.left_out_for(source)
         if left_out is None:
             return [], "the shipped prior (it never saw this set)"

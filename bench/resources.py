@@ -39,6 +39,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -246,25 +248,16 @@ def measure_xml(folder: Path, settings: dict) -> list[str]:
 # leftovers
 
 
-def descendants(pid: int) -> set[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
+def descendants(pid: int) -> list[psutil.Process]:
+    """The processes ``pid`` started, and the ones they started, …"""
+    return psutil.Process(pid).children(recursive=True)
 
 
-def alive(pid: int) -> bool:
+def alive(process: psutil.Process) -> bool:
+    """Whether ``process`` still runs (a zombie does not)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
 
 

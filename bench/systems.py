@@ -31,7 +31,6 @@ class System:
     description: str  # one sentence for the results
     labels: tuple[str, ...] = LABELS  # the labels it can score at all
     requires: str | None = None  # the module it needs beyond the runtime dependencies
-    requires_train_option: str | None = None  # a `moderation train` option it needs (newer checkouts)
     # True: one fit covers all labels of a dataset, so the benchmark fits and times it once.
     fits_labels_jointly = False
 
@@ -83,7 +82,6 @@ class Ours(System):
 class OursNoPrior(Ours):
     name = "ours-no-prior"
     description = "ours trained with `moderation train --no-prior`: the same model without the hostility prior"
-    requires_train_option = "--no-prior"
 
     def __init__(self, train_arguments: Sequence[str] = (), runner: Callable = subprocess.run) -> None:
         # Whatever prior the benchmark would pick, this system has none.

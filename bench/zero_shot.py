@@ -37,7 +37,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import data_dir, load_datasets  # noqa: E402
-from bench.priors import PRIOR_DATASETS, Priors, has_prior, moderation_command, run_checked  # noqa: E402
+from bench.priors import PRIOR_DATASETS, Priors, moderation_command, run_checked  # noqa: E402
 from bench.protocol import (  # noqa: E402
     RESULTS_DIR,
     add_mode_arguments,
@@ -87,8 +87,6 @@ class DefaultModels:
 
     def for_source(self, source: str) -> tuple[object, str]:
         """The model to judge ``source`` with, and how it was made."""
-        if not has_prior():
-            return self.shipped, "the shipped default (this checkout's models carry no prior: nothing to leave out)"
         left_out = self.priors.left_out_for(source)
         if left_out is None:
             return self.shipped, "the shipped default (its prior never saw this set)"

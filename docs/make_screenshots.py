@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.chromium import Chromium  # noqa: E402 - after the path is set
+from tools.chromium import Chromium  # noqa: E402 - after the path is set
 
 DOCS = ROOT / "docs"
 SEED = ROOT / "labels" / "threads" / "havana-times-cuba-north-korea.txt"

@@ -15,7 +15,7 @@ from moderation.annotate.session import Session
 from moderation.comments import LABELS
 from moderation.io.readers import read_comments
 from tests.annotate_support import read_rows, write_answers, write_comments
-from tests.conftest import ROOT, SEED_CSV, run_cli
+from tests.conftest import ROOT, SEED_CSV, invoke_cli
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def comments_csv(tmp_path):
 
 
 def next_json(comments_csv, labels, count, *extra):
-    result = run_cli("annotate", comments_csv, "--labels", labels, "--next", count, "--json", *extra)
+    result = invoke_cli("annotate", comments_csv, "--labels", labels, "--next", count, "--json", *extra)
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -55,7 +55,7 @@ def test_answers_are_saved_and_never_asked_again(tmp_path, comments_csv):
             {"id": first[2]["id"], "off_topic": "0", "hostile": 0, "ad_hominem": 0},
         ],
     )
-    result = run_cli("annotate", comments_csv, "--labels", labels, "--answers", answers, "--next", "30", "--json")
+    result = invoke_cli("annotate", comments_csv, "--labels", labels, "--answers", answers, "--next", "30", "--json")
     assert result.returncode == 0, result.stderr
     assert "3 answers applied" in result.stderr and "3 of 30 comments done" in result.stderr
     rest = [json.loads(line)["key"] for line in result.stdout.splitlines()]
@@ -67,7 +67,7 @@ def test_answers_are_saved_and_never_asked_again(tmp_path, comments_csv):
 
 
 def test_comments_can_come_from_stdin_in_script_mode(tmp_path, comments_csv):
-    result = run_cli("annotate", "-", "--labels", tmp_path / "labels.csv", "--next", "2", input=comments_csv.read_text(encoding="utf-8"))
+    result = invoke_cli("annotate", "-", "--labels", tmp_path / "labels.csv", "--next", "2", input=comments_csv.read_text(encoding="utf-8"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("1. comment c")
 
@@ -85,7 +85,7 @@ def test_a_bad_answer_stops_before_anything_is_written(tmp_path, comments_csv, a
     labels = tmp_path / "labels.csv"
     good = {"id": "c2", "off_topic": 0, "hostile": 0, "ad_hominem": 0}
     answers = write_answers(tmp_path / "answers.jsonl", [good, answer])
-    result = run_cli("annotate", comments_csv, "--labels", labels, "--answers", answers)
+    result = invoke_cli("annotate", comments_csv, "--labels", labels, "--answers", answers)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -103,7 +103,7 @@ def test_a_bad_answer_stops_before_anything_is_written(tmp_path, comments_csv, a
 def test_an_answers_line_that_is_no_plain_object_gets_a_one_line_error(tmp_path, comments_csv, line, message):
     answers = tmp_path / "answers.jsonl"
     answers.write_text(json.dumps({"id": "c2", "off_topic": 0, "hostile": 0, "ad_hominem": 0}) + "\n" + line + "\n", encoding="utf-8")
-    result = run_cli("annotate", comments_csv, "--labels", tmp_path / "labels.csv", "--answers", answers)
+    result = invoke_cli("annotate", comments_csv, "--labels", tmp_path / "labels.csv", "--answers", answers)
     assert result.returncode == 2
     assert message in result.stderr and "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -112,7 +112,7 @@ def test_an_answers_line_that_is_no_plain_object_gets_a_one_line_error(tmp_path,
 def test_a_labels_file_of_another_schema_stops_the_command_with_one_line(tmp_path, comments_csv):
     labels = tmp_path / "mine.csv"
     labels.write_text("text,hostile\nyou fool,1\n", encoding="utf-8")
-    result = run_cli("annotate", comments_csv, "--labels", labels, "--next", "1")
+    result = invoke_cli("annotate", comments_csv, "--labels", labels, "--next", "1")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip().splitlines() == [
         f"moderation: error: {labels}, line 1: not a labels file of this schema (missing id, thread_id, parent_id, author, article, "
@@ -130,17 +130,19 @@ def test_a_labels_file_of_another_schema_stops_the_command_with_one_line(tmp_pat
     ],
 )
 def test_bad_usage_is_explained(tmp_path, comments_csv, arguments, message):
-    result = run_cli("annotate", comments_csv, "--labels", tmp_path / "labels.csv", *arguments, input="")
+    result = invoke_cli("annotate", comments_csv, "--labels", tmp_path / "labels.csv", *arguments, input="")
     assert result.returncode == 2
     assert message in " ".join(result.stderr.split())
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_score_does_not_load_the_annotation_screen_at_start_up():
     probe = "import sys, moderation.cli; print(sorted(m for m in sys.modules if m.startswith(('prompt_toolkit', 'moderation.annotate'))))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.stdout.strip() == "[]", result.stderr
 
 
+@pytest.mark.slow  # trains in a background process
 def test_retraining_in_the_background_learns_from_the_labels_file(tmp_path):
     """The seed thread's labels, answered through the answers file, retrain a model that the
     session then orders by (only where it ranks the answers at least as well)."""

@@ -17,10 +17,10 @@ import pytest
 
 from moderation.annotate.labels_file import LabelsFile
 from tests.annotate_support import read_rows, write_comments
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, invoke_cli
 
 TMUX = shutil.which("tmux")
-pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed: apt-get install -y tmux")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(TMUX is None, reason="tmux is not installed: apt-get install -y tmux")]
 
 SCREEN_TIMEOUT = 240  # seconds; generous for a loaded 2-core machine
 READY = "Enter: save+next"
@@ -174,7 +174,7 @@ def test_kill_9_loses_nothing_that_was_saved(tmp_path, terminal):
         assert reopened.repair is None
     rows = read_rows(labels)
     assert [row["id"] for row in rows] == saved and {row["off_topic"] for row in rows} == {"1"}
-    result = run_cli("annotate", comments, "--labels", labels, "--next", "1")
+    result = invoke_cli("annotate", comments, "--labels", labels, "--next", "1")
     assert result.returncode == 0, result.stderr
     assert f"comment {on_screen} " in result.stdout  # the unsaved one is asked again
 

@@ -30,7 +30,7 @@ from moderation.model import store
 from moderation.server import scoring
 from moderation.server.app import ServerSettings, create_app
 from moderation.server.feedback import FeedbackFile, check_feedback_file, feedback_row
-from tests.conftest import DEFAULT_MODEL, LABELS_DIR, ROOT, run_cli
+from tests.conftest import DEFAULT_MODEL, LABELS_DIR, ROOT, invoke_cli
 
 SUGGEST = "/v1alpha1/comments:suggestscore"
 WAIT = 60  # seconds for anything that must not hang: generous for a loaded machine
@@ -131,12 +131,12 @@ def test_annotate_writes_a_lone_surrogate_as_u_fffd_and_says_so(tmp_path):
     answers = tmp_path / "answers.jsonl"
     answers.write_text("".join(json.dumps({"id": str(n), "thread_id": "t", "off_topic": 0, "hostile": 1, "ad_hominem": 0}) + "\n" for n in (1, 2)), encoding="utf-8")
     labels = tmp_path / "labels.csv"
-    result = run_cli("annotate", source, "--labels", labels, "--answers", answers)
+    result = invoke_cli("annotate", source, "--labels", labels, "--answers", answers)
     assert result.returncode == 0, result.stderr
     assert "2 comment(s) hold invalid Unicode (lone surrogates) or NUL characters" in result.stderr and "U+FFFD" in result.stderr
     rows = list(csv.DictReader(labels.open(encoding="utf-8", newline="")))  # valid UTF-8
     assert [(r["text"], r["author"], r["hostile"]) for r in rows] == [("bad \ufffd text", "x\ufffd", "1"), ("NUL \ufffd here", "", "1")]
-    again = run_cli("annotate", source, "--labels", labels, "--next", "5", "--json")  # the file is ours, and resumes
+    again = invoke_cli("annotate", source, "--labels", labels, "--next", "5", "--json")  # the file is ours, and resumes
     assert again.returncode == 0, again.stderr
     assert [json.loads(line)["id"] for line in again.stdout.splitlines()] == ["3"]
 
@@ -300,13 +300,13 @@ def test_training_into_the_shipped_model_folder_is_refused_by_any_name(tmp_path)
     (tmp_path / "link").symlink_to(DEFAULT_MODEL)
     names = ["models/default", "models/./default/", DEFAULT_MODEL.parent.parent / "labels" / ".." / "models" / "default", tmp_path / "link", "models/hostility-prior"]
     for name in names:
-        result = run_cli("train", "labels", "--model", name, "--quiet")
+        result = invoke_cli("train", "labels", "--model", name, "--quiet")
         assert result.returncode == 2, (name, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
         assert "train without --model" in result.stderr and "--overwrite-shipped" in result.stderr
     assert digest(DEFAULT_MODEL / "model.npz") == before
     assert sorted(p.name for p in DEFAULT_MODEL.parent.iterdir()) == ["default", "hostility-prior"]
-    assert run_cli("info").returncode == 0
+    assert invoke_cli("info").returncode == 0
 
 
 def test_maintainers_can_still_rebuild_the_shipped_model(tmp_path, monkeypatch):
@@ -398,6 +398,7 @@ def without_exchange(monkeypatch):
     monkeypatch.setattr(durable, "exchange", lambda first, second: False)
 
 
+@pytest.mark.slow  # real processes, killed at each step
 @pytest.mark.parametrize("fallback", [False, True], ids=["exchange", "symlink fallback"])
 def test_a_model_folder_killed_at_any_step_of_its_swap_holds_a_complete_model(tmp_path, trained_model, monkeypatch, fallback):
     arrays, metadata, _ = store.read_model(trained_model)

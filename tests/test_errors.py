@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.conftest import LABELS_DIR, run_cli
+from tests.conftest import LABELS_DIR, invoke_cli
 
 GOOD_CSV = "text,thread_id\nyou are all hypocrites,t\nthe visit matters,t\n"
 
@@ -116,7 +116,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, name, files, arguments, fragme
         write_bytes(tmp_path, file, content)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     args = [a.replace("{tmp}", str(tmp_path)).replace("{labels}", str(LABELS_DIR)) for a in arguments]
-    result = run_cli(*args)
+    result = invoke_cli(*args)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -143,7 +143,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, name, files, arguments, fragme
 def test_a_bad_option_value_prints_the_commands_usage(tmp_path, arguments, option):
     source = write_bytes(tmp_path, "in.csv", GOOD_CSV.encode())
     args = [a.replace("{in}", str(source)).replace("{tmp}", str(tmp_path)) for a in arguments]
-    result = run_cli(*args)
+    result = invoke_cli(*args)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert result.stderr.startswith("Usage: ") and f"moderation {arguments[0]} [OPTIONS]" in result.stderr.splitlines()[0]
@@ -153,7 +153,7 @@ def test_a_bad_option_value_prints_the_commands_usage(tmp_path, arguments, optio
 
 def test_bom_and_crlf_are_accepted_silently(tmp_path):
     source = write_bytes(tmp_path, "bom.csv", b"\xef\xbb\xbftext,id\r\nyou are all hypocrites,1\r\n")
-    result = run_cli("label", source, "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", source, "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("1 comment labeled; flagged:")  # the summary, no warning
@@ -162,10 +162,10 @@ def test_bom_and_crlf_are_accepted_silently(tmp_path):
 
 def test_invalid_bytes_can_be_replaced_to_proceed(tmp_path):
     source = write_bytes(tmp_path, "latin.csv", "text\ncaf\xe9 au lait\n".encode("latin-1"))
-    replaced = run_cli("label", source, "--errors", "replace", "--out", tmp_path / "out.csv")
+    replaced = invoke_cli("label", source, "--errors", "replace", "--out", tmp_path / "out.csv")
     assert replaced.returncode == 0, replaced.stderr
     assert "caf\ufffd au lait" in (tmp_path / "out.csv").read_text(encoding="utf-8")
-    latin = run_cli("label", source, "--encoding", "latin-1", "--out", tmp_path / "out2.csv")
+    latin = invoke_cli("label", source, "--encoding", "latin-1", "--out", tmp_path / "out2.csv")
     assert "café au lait" in (tmp_path / "out2.csv").read_text(encoding="utf-8")
     assert latin.returncode == 0
 
@@ -175,7 +175,7 @@ def test_a_label_with_too_few_positives_is_skipped_with_a_warning(tmp_path):
     rows += [f"you idiot number {i},1,{int(i == 0)}" for i in range(6)]
     rows += [f"a calm remark about ferries {i},0,0" for i in range(8)]
     data = write_bytes(tmp_path, "d.csv", ("\n".join(rows) + "\n").encode())
-    result = run_cli("train", data, "--model", tmp_path / "m")
+    result = invoke_cli("train", data, "--model", tmp_path / "m")
     assert result.returncode == 0, result.stderr
     assert "warning: ad_hominem not trained: 1 positive and 13 negative" in result.stderr
     assert "hostile" in result.stdout and "ad_hominem" not in result.stdout
@@ -184,7 +184,7 @@ def test_a_label_with_too_few_positives_is_skipped_with_a_warning(tmp_path):
 def test_huge_comment_is_scored_on_its_start_and_kept_whole(tmp_path):
     big = "you hypocrite " * (5 * 1024 * 1024 // 14)
     source = write_bytes(tmp_path, "big.csv", f"text\n{big}\nsmall comment\n".encode())
-    result = run_cli("label", source, "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", source, "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
     import csv
 
@@ -193,7 +193,7 @@ def test_huge_comment_is_scored_on_its_start_and_kept_whole(tmp_path):
     assert len(rows) == 2 and rows[0]["text"] == big  # the whole text is kept in the output
     assert rows[0]["note"].startswith("scored the first 100,000 of")
     start = write_bytes(tmp_path, "start.csv", f"text\n{big[:100_000]}\nsmall comment\n".encode())
-    assert run_cli("label", start, "--out", tmp_path / "start-out.csv").returncode == 0
+    assert invoke_cli("label", start, "--out", tmp_path / "start-out.csv").returncode == 0
     expected = list(csv.DictReader((tmp_path / "start-out.csv").open(encoding="utf-8")))
     assert rows[0]["hostile_score"] == expected[0]["hostile_score"]
 
@@ -202,28 +202,28 @@ def test_a_line_beyond_what_can_be_held_is_refused_by_label_and_cut_by_score(tmp
     from moderation.io.readers.lines import LINE_LIMIT
 
     endless = write_bytes(tmp_path, "endless.csv", b"text\n" + b"a" * (LINE_LIMIT + 1) + b"\nsmall comment\n")
-    label = run_cli("label", endless, "--out", tmp_path / "out.csv")
+    label = invoke_cli("label", endless, "--out", tmp_path / "out.csv")
     assert label.returncode == 2 and not (tmp_path / "out.csv").exists()
     assert f"endless.csv, line 2: more than {LINE_LIMIT:,} bytes without a line break" in label.stderr
     lines = write_bytes(tmp_path, "endless.txt", b"a" * (LINE_LIMIT + 1) + b"\nsmall comment\n")
-    score = run_cli("score", lines)
+    score = invoke_cli("score", lines)
     assert score.returncode == 0, score.stderr
     assert [json.loads(line)["id"] for line in score.stdout.splitlines()] == ["1", "2"]  # one answer per line still
     assert f"endless.txt, line 1: more than {LINE_LIMIT:,} bytes without a line break; read its start" in score.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+@pytest.mark.skipif(os.geteuid() == 0, reason="run as root, who can write into a read-only folder: needs another user")
 def test_unwritable_output_folder(tmp_path):
     source = write_bytes(tmp_path, "in.csv", GOOD_CSV.encode())
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
-    result = run_cli("label", source, "--out", locked / "out.csv")
+    result = invoke_cli("label", source, "--out", locked / "out.csv")
     assert result.returncode == 2 and "cannot write to the output folder" in result.stderr
 
 
 def test_unwritable_output_location(tmp_path):
     source = write_bytes(tmp_path, "in.csv", GOOD_CSV.encode())
-    result = run_cli("label", source, "--out", "/proc/out.csv")
+    result = invoke_cli("label", source, "--out", "/proc/out.csv")
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "/proc/out.csv" in result.stderr

@@ -12,7 +12,7 @@ from moderation.commands.label import label_file
 from moderation.errors import InputError
 from moderation.io.readers import ReadOptions, read_comments
 from moderation.io.readers import xml_stream
-from tests.conftest import SEED_CSV, run_cli
+from tests.conftest import SEED_CSV, invoke_cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -115,9 +115,9 @@ def test_fields_outside_records_cost_no_memory(tmp_path):
 
 
 def test_binary_and_endless_input(tmp_path):
-    result = run_cli("label", "/dev/zero", "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", "/dev/zero", "--out", tmp_path / "out.csv")
     assert result.returncode == 2 and "line 1: NUL byte at byte offset 0" in result.stderr
-    result = run_cli("score", "/dev/zero")
+    result = invoke_cli("score", "/dev/zero")
     assert result.returncode == 2 and "NUL byte" in result.stderr
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import ROOT, SEED_CSV
 
+pytestmark = pytest.mark.slow  # real processes, signalled; 60,000-row inputs
+
 ROWS = 60_000  # above the size where label starts worker processes
 
 
@@ -100,7 +102,7 @@ def test_interrupted_label_leaves_no_output_and_the_input_untouched(tmp_path, la
     assert digest(large_input) == before
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="/proc not found: finds the processes label started there")
 def test_killed_label_leaves_no_processes_and_no_files(tmp_path, large_input):
     spool = tmp_path / "tmp"
     spool.mkdir()

@@ -49,8 +49,13 @@ def expected(model, rows):
 
 @pytest.mark.parametrize(
     "large_thread, chunk, workers",
-    [(10_000, 2000, 1), (10_000, 40, 1), (30, 40, 1), (30, 40, 2), (10_000, 40, 2)],
-    ids=["one batch", "many batches", "large threads", "large threads, 2 workers", "2 workers"],
+    [
+        pytest.param(10_000, 2000, 1, id="one batch"),
+        pytest.param(10_000, 40, 1, id="many batches"),
+        pytest.param(30, 40, 1, id="large threads"),
+        pytest.param(30, 40, 2, id="large threads, 2 workers", marks=pytest.mark.slow),  # worker processes
+        pytest.param(10_000, 40, 2, id="2 workers", marks=pytest.mark.slow),
+    ],
 )
 def test_batched_label_scores_like_all_at_once(model, interleaved, tmp_path, monkeypatch, large_thread, chunk, workers):
     source, rows = interleaved
@@ -61,8 +66,9 @@ def test_batched_label_scores_like_all_at_once(model, interleaved, tmp_path, mon
     np.testing.assert_allclose(scores_of(tmp_path / "out.csv"), expected(model, rows), rtol=0, atol=1e-6)
 
 
+@pytest.mark.slow  # starts a Dask cluster of processes
 def test_dask_local_cluster_scores_like_all_at_once(model, interleaved, tmp_path, monkeypatch):
-    pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed", reason="dask is not installed: pip install '.[dask]'")
     source, rows = interleaved
     monkeypatch.setattr(labeling, "CHUNK", 40)
     label_file(source, tmp_path / "out.csv", model, model.thresholds, workers=2, dask="local", quiet=True)

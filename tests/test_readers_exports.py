@@ -15,7 +15,7 @@ from moderation.commands.label import label_file
 from moderation.io.readers import FORMATS, ReadOptions, ReadReport, detect_format, read_comments
 from moderation.io.readers.html import html_to_text
 from moderation.io.readers.reddit import NOT_LOADED, NOT_SHOWN
-from tests.conftest import SEED_THREAD, run_cli
+from tests.conftest import SEED_THREAD, invoke_cli
 from tests.seed_conversion import CONVERSIONS, seed_comments
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -416,7 +416,7 @@ def test_seed_thread_reads_back_and_scores_the_same_in_every_export(tmp_path, de
 
 def test_label_command_writes_the_export_fields_back(tmp_path):
     out = tmp_path / "labeled.jsonl"
-    result = run_cli("label", WXR, "--out", out)
+    result = invoke_cli("label", WXR, "--out", out)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == ["201", "202", "204", "205", "207", "208"]

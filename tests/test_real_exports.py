@@ -17,7 +17,7 @@ from moderation.commands.label import label_file
 from moderation.errors import InputError
 from moderation.io.readers import ReadOptions, ReadReport, detect_format, open_input, read_comments
 from moderation.io.readers.reddit import NOT_LOADED, NOT_SHOWN
-from tests.conftest import SEED_CSV, SEED_THREAD, run_cli
+from tests.conftest import SEED_CSV, SEED_THREAD, invoke_cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WXR = FIXTURES / "wordpress-export.xml"
@@ -70,12 +70,12 @@ def test_a_root_element_after_thousands_of_blank_lines(tmp_path):
 
 
 def test_summary_states_statuses_and_plurals(tmp_path):
-    result = run_cli("label", WORDPRESS_COM, "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", WORDPRESS_COM, "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
     assert "not labeled: 4 pingbacks" in result.stderr
-    result = run_cli("label", WXR, "--status", "approved", "--out", tmp_path / "approved.csv")
+    result = invoke_cli("label", WXR, "--status", "approved", "--out", tmp_path / "approved.csv")
     assert "not labeled: 1 comment with status pending, 1 comment with status spam, 1 comment with status trash, 1 pingback, 1 trackback" in result.stderr
-    result = run_cli("label", DISQUS, "--out", tmp_path / "disqus.csv")
+    result = invoke_cli("label", DISQUS, "--out", tmp_path / "disqus.csv")
     assert "labeled by status: 3 approved, 1 spam, 1 deleted (--status approved labels only the approved ones)" in result.stderr
 
 
@@ -110,23 +110,23 @@ def test_compressed_exports_are_read_transparently(tmp_path, compression, fixtur
 def test_every_command_reads_compressed_input(tmp_path, compression, model):
     labeled = tmp_path / "labeled.bin"  # no telling extension: the magic bytes decide
     labeled.write_bytes(COMPRESSIONS[compression](SEED_CSV.read_bytes()) if compression != "zip" else zip_bytes(SEED_CSV.read_bytes(), "comments.csv"))
-    evaluated = run_cli("evaluate", labeled, "--json")
+    evaluated = invoke_cli("evaluate", labeled, "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     assert json.loads(evaluated.stdout)["hostile"]["support"] == 47
     if compression != "zip":  # a zip cannot be streamed: score reads zip files, not zipped stdin
         lines = COMPRESSIONS[compression](b"you are an idiot\nthe ferry is late\n")
-        scored = run_cli("score", "-", input=lines)
+        scored = invoke_cli("score", "-", input=lines)
         assert scored.returncode == 0, scored.stderr
         assert [json.loads(line)["id"] for line in scored.stdout.splitlines()] == ["1", "2"]
     labeled_out = tmp_path / "out.csv"
-    assert run_cli("label", labeled, "--out", labeled_out).returncode == 0
+    assert invoke_cli("label", labeled, "--out", labeled_out).returncode == 0
     assert len(labeled_out.read_text(encoding="utf-8").splitlines()) > 47
 
 
 def test_compressed_train_input(tmp_path):
     data = tmp_path / "comments.csv.gz"
     data.write_bytes(gzip.compress(SEED_CSV.read_bytes()))
-    trained = run_cli("train", data, "--model", tmp_path / "m", "--C", "1")
+    trained = invoke_cli("train", data, "--model", tmp_path / "m", "--C", "1")
     assert trained.returncode == 0, trained.stderr
     assert "trained on 47 comments" in trained.stdout
 
@@ -180,7 +180,7 @@ def test_reddit_morechildren_response():
 
 
 def test_summary_says_how_many_comments_reddit_left_out(tmp_path):
-    result = run_cli("label", REDDIT_LISTINGS, "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", REDDIT_LISTINGS, "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
     assert (
         'not labeled: 1,658 comments not in the file (Reddit\'s "load more comments"), '
@@ -212,7 +212,7 @@ def test_a_stray_byte_before_the_xml_declaration_is_reported_as_broken_xml(tmp_p
     path.write_bytes(b"\x01" + WXR.read_bytes())
     with pytest.raises(InputError, match=r"line 1: looks like XML that is not well-formed.* column 1"):
         read(path)
-    result = run_cli("label", path, "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", path, "--out", tmp_path / "out.csv")
     assert result.returncode == 2 and "looks like XML that is not well-formed" in result.stderr
     assert "no 'text' column" not in result.stderr
 
@@ -259,7 +259,7 @@ def test_utf16_and_utf32_input(tmp_path, encoding):
 def test_utf16_through_the_command_line(tmp_path):
     path = tmp_path / "comments.csv"
     path.write_bytes("text\nyou are all hypocrites\n".encode("utf-16"))
-    result = run_cli("label", path, "--encoding", "utf-16", "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", path, "--encoding", "utf-16", "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
     assert "hypocrites" in (tmp_path / "out.csv").read_text(encoding="utf-8")
 
@@ -297,7 +297,7 @@ def test_a_header_count_that_disagrees_is_noted(tmp_path):
     comments, report = read(path)
     assert len(comments) == 3
     assert report.notes == [f"{path}: the header announces 5 comments but the file holds 3; the page may have been saved before every comment loaded, or with some hidden"]
-    result = run_cli("label", path, "--out", tmp_path / "out.csv")
+    result = invoke_cli("label", path, "--out", tmp_path / "out.csv")
     assert result.returncode == 0
     assert "moderation: note: " in result.stderr and "announces 5 comments but the file holds 3" in result.stderr
 
@@ -311,11 +311,12 @@ def test_seed_thread_header_mismatch_is_noted():
 
 
 def test_label_from_stdin_reads_detects_once(tmp_path):
-    result = run_cli("label", "-", "--out", tmp_path / "out.jsonl", input=DISQUS.read_bytes())
+    result = invoke_cli("label", "-", "--out", tmp_path / "out.jsonl", input=DISQUS.read_bytes())
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 5
 
 
+@pytest.mark.slow  # real processes: bash's <(…) and a FIFO
 def test_label_from_process_substitution_and_fifo(tmp_path):
     import subprocess
     import sys

@@ -155,6 +155,7 @@ def test_resumes_what_annotate_wrote_and_holds_the_file(comments, labels_path):
         assert session.is_done(session.keys[3]) and session.is_done(session.keys[5]) and not session.is_done(session.keys[0])
 
 
+@pytest.mark.slow  # trains in a background process
 def test_retraining_rescores_the_page(tmp_path):
     """A site whose standard the starting model does not know: here, comments that mention
     Cuba are off topic. Retrained on those answers, the page follows them for off_topic."""
@@ -191,6 +192,7 @@ def test_retraining_rescores_the_page(tmp_path):
             assert (tmp_path / "seed.model" / "model.npz").is_file()
 
 
+@pytest.mark.slow  # real processes: a server must refuse to start
 def test_the_command_line_refuses_clearly(tmp_path):
     labels = tmp_path / "answers.csv"
     for arguments, message in (

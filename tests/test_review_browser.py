@@ -18,9 +18,9 @@ import pytest
 
 from moderation.review.report import write_report
 from tests.annotate_support import read_rows
-from bench.chromium import Chromium, chromium_binary
 from tests.conftest import SEED_THREAD, run_cli
 from tests.review_support import BIG_COMMENT_CHARS, BREAKOUTS, CHAIN, HOSTILE_AUTHOR, HOSTILE_TITLE, hostile_rows, write_jsonl
+from tools.chromium import Chromium, chromium_binary
 
 pytestmark = [
     pytest.mark.slow,

@@ -17,7 +17,7 @@ from moderation.review.records import DISPLAY_CHARS, comment_record, to_json
 from moderation.review.report import report_html, write_report
 from moderation.review.threads import build_threads, comment_time
 from tests.annotate_support import read_rows, write_comments
-from tests.conftest import ROOT, SEED_THREAD, run_cli
+from tests.conftest import ROOT, SEED_THREAD, invoke_cli
 from tests.review_support import BREAKOUTS, CHAIN, HOSTILE_AUTHOR, hostile_rows, write_jsonl
 
 
@@ -161,14 +161,14 @@ def test_label_html_writes_a_report_of_every_comment(tmp_path, shipped_model):
 
 def test_label_html_on_the_command_line(tmp_path):
     report, out = tmp_path / "report.html", tmp_path / "out.csv"
-    result = run_cli("label", SEED_THREAD, "--html", report, "--only-flagged")
+    result = invoke_cli("label", SEED_THREAD, "--html", report, "--only-flagged")
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""  # without --out, only the report is written
     assert "47 comments labeled; flagged:" in result.stderr
     assert json.loads(inline(report.read_text(encoding="utf-8"), "script")[0])["initial"] == {"flagged_only": True}
-    result = run_cli("label", SEED_THREAD, "--html", report, "--out", out)
+    result = invoke_cli("label", SEED_THREAD, "--html", report, "--out", out)
     assert result.returncode == 0 and len(read_rows(out)) == 47
-    result = run_cli("label", SEED_THREAD, "--html", out, "--out", out)
+    result = invoke_cli("label", SEED_THREAD, "--html", out, "--out", out)
     assert result.returncode == 2 and "same file" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -195,8 +195,8 @@ def test_scoring_a_chunk_at_a_time_equals_scoring_all_at_once(monkeypatch, shipp
 
 def test_label_html_says_what_label_says(tmp_path):
     export = ROOT / "tests" / "fixtures" / "wordpress-export.xml"
-    alone = run_cli("label", export, "--html", tmp_path / "report.html")
-    labeled = run_cli("label", export, "--out", tmp_path / "out.csv")
+    alone = invoke_cli("label", export, "--html", tmp_path / "report.html")
+    labeled = invoke_cli("label", export, "--out", tmp_path / "out.csv")
     assert alone.returncode == labeled.returncode == 0
     assert alone.stderr == labeled.stderr and "not labeled: 1 pingback, 1 trackback" in alone.stderr
     records = json.loads(inline((tmp_path / "report.html").read_text(encoding="utf-8"), "script")[0])["records"]

@@ -142,10 +142,10 @@ def test_training_data_with_label_columns_in_capitals_keeps_every_label(tmp_path
 
 
 def test_train_refuses_two_columns_of_one_label_in_one_line(tmp_path):
-    from tests.conftest import run_cli
+    from tests.conftest import invoke_cli
 
     path = write(tmp_path, "twice.csv", "text,hostile,Hostile\na,1,0\n")
-    result = run_cli("train", path, "--model", tmp_path / "model")
+    result = invoke_cli("train", path, "--model", tmp_path / "model")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
     assert "columns 'hostile' and 'Hostile' both hold the hostile label; keep one of them" in result.stderr

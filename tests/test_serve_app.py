@@ -15,7 +15,7 @@ from moderation.server import scoring
 from moderation.server.app import ServerSettings, create_app
 from moderation.server.feedback import COLUMNS, FeedbackFile, check_feedback_file, feedback_row
 from moderation.server.scale import coral_scale
-from tests.conftest import DEFAULT_MODEL, run_cli
+from tests.conftest import DEFAULT_MODEL, invoke_cli
 
 ANALYZE = "/v1alpha1/comments:analyze"
 SUGGEST = "/v1alpha1/comments:suggestscore"
@@ -283,7 +283,7 @@ def test_train_reads_the_feedback_file(model, tmp_path):
         for text in fine:
             assert client.post(SUGGEST, json=suggestion(text, {"APPROVED": 1})).status_code == 200
         assert client.post(SUGGEST, json=suggestion("Deleted, reason unknown.", {"DELETED": 1})).status_code == 200
-    result = run_cli("train", feedback, "--model", tmp_path / "m", "--quiet")
+    result = invoke_cli("train", feedback, "--model", tmp_path / "m", "--quiet")
     assert result.returncode == 0, result.stderr
     metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert metadata["data"]["comments"] == 12  # the deleted comment has no label yet

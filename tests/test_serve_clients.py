@@ -26,6 +26,8 @@ PYPI_PERSPECTIVE = os.environ.get("MODERATION_TEST_PYPI_PERSPECTIVE")
 PYPI_PERSPECTIVEAPI = os.environ.get("MODERATION_TEST_PYPI_PERSPECTIVEAPI")
 INSTALLED_BY_CI = "{what}: not installed here; .ci/run installs it into a temporary folder that {variable} names"
 
+pytestmark = pytest.mark.slow  # a real server, and clients in other processes
+
 
 def recipe(name: str, port: int) -> str:
     """The README's code block for ``name``, pointed at 127.0.0.1:``port``."""

@@ -15,6 +15,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from moderation.server import scoring
 from moderation.server.app import ServerSettings, create_app
@@ -88,6 +89,7 @@ def new_words(count: int, seed: int) -> str:
     return " ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 9))) for _ in range(count))
 
 
+@pytest.mark.slow  # a real server
 def test_healthz_answers_during_a_burst_of_large_requests():
     """Large /v1/score bodies (parsing and scoring in proportion to their size) from several
     clients at once: every /healthz asked meanwhile is answered before the burst is done."""
@@ -127,6 +129,7 @@ def read_until_closed(connection: socket.socket) -> bytes:
     return received
 
 
+@pytest.mark.slow  # a real server
 def test_idle_and_slow_connections_are_closed_and_an_oversized_head_refused():
     with Server("--keep-alive-timeout", "1", "--request-timeout", "2") as server:
         assert "an idle connection is closed after 1 s, a request must arrive within 2 s" in server.log
@@ -164,6 +167,7 @@ def test_idle_and_slow_connections_are_closed_and_an_oversized_head_refused():
         assert httpx.get(server.base + "/healthz", timeout=WAIT).status_code == 200
 
 
+@pytest.mark.slow  # a real server
 def test_idle_sockets_do_not_lock_out_a_client_under_a_low_open_file_limit():
     # Time-outs far longer than the test: only the connection limit can let the client in.
     with Server("--keep-alive-timeout", "600", "--request-timeout", "600", open_files=64) as server:
@@ -179,6 +183,7 @@ def test_idle_sockets_do_not_lock_out_a_client_under_a_low_open_file_limit():
         assert server.process.poll() is None
 
 
+@pytest.mark.slow  # a real server
 def test_when_every_connection_is_busy_one_more_gets_503():
     with Server("--max-connections", "2", "--request-timeout", "600") as server:
         address = ("127.0.0.1", server.port)

@@ -18,6 +18,8 @@ import pytest
 from tests.conftest import DEFAULT_MODEL, run_cli
 from tests.serve_support import WAIT, Server
 
+pytestmark = pytest.mark.slow  # real servers
+
 
 def model_copy(tmp_path):
     folder = tmp_path / "model"

@@ -56,6 +56,7 @@ def test_after_a_reload_exactly_the_keys_in_the_file_work(model, tmp_path, caplo
         assert accepted(client, "alpha") == []
 
 
+@pytest.mark.slow  # a real server
 def test_sighup_revokes_keys_in_a_running_server(tmp_path):
     keys = tmp_path / "keys.txt"
     keys.write_text("site-key\n", encoding="utf-8")
@@ -68,6 +69,7 @@ def test_sighup_revokes_keys_in_a_running_server(tmp_path):
         assert "holds no API key" in server.log
 
 
+@pytest.mark.slow  # a real server
 def test_a_keys_file_with_a_byte_order_mark_starts_with_its_first_key(tmp_path):
     keys = tmp_path / "keys.txt"
     keys.write_bytes("\ufeffsite-key\n".encode("utf-8"))

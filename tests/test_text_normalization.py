@@ -13,12 +13,12 @@ import unicodedata
 import numpy as np
 import pytest
 
-from bench.disguises import DISGUISES, INSULTS
 from moderation.comments import LABELS, Comment
 from moderation.features.folding import LOOKALIKES_BY_LETTER, fold_unicode
 from moderation.features.text import WordTable, spelled_out_words, tokenize
 from moderation.io.readers import ReadOptions, open_input
 from tests.conftest import LABELS_DIR, ROOT
+from tools.disguises import DISGUISES, INSULTS
 
 SCORE_TOLERANCE = 0.1
 

@@ -10,7 +10,7 @@ from moderation.commands.model_choice import user_model_dir
 from moderation.commands.train import train
 from moderation.errors import InputError
 from moderation.model.store import load_model
-from tests.conftest import DEFAULT_MODEL, run_cli
+from tests.conftest import DEFAULT_MODEL, invoke_cli
 
 HOSTILE = ["you idiot", "shut up you moron", "what a pathetic loser", "you are a clueless fool", "stupid troll"]
 CALM = ["the ferry schedule changed", "rates rose again this spring", "the council met on tuesday", "a new park opens", "trains run late"]
@@ -93,14 +93,14 @@ def test_train_without_model_writes_the_users_model_that_every_command_then_uses
     env = {"XDG_DATA_HOME": str(tmp_path / "data")}
     data = labeled_csv(tmp_path / "labels.csv", 60, None, 12)
     shipped_before = (DEFAULT_MODEL / "model.npz").read_bytes()
-    before = json.loads(run_cli("score", input="stupid troll number 7\n", env=env).stdout)
-    trained = run_cli("train", data, "--no-prior", env=env)
+    before = json.loads(invoke_cli("score", input="stupid troll number 7\n", env=env).stdout)
+    trained = invoke_cli("train", data, "--no-prior", env=env)
     assert trained.returncode == 0, trained.stderr
     folder = tmp_path / "data" / "moderation" / "model"
     assert f"model written to {folder}" in trained.stdout
-    info = json.loads(run_cli("info", "--json", env=env).stdout)
+    info = json.loads(invoke_cli("info", "--json", env=env).stdout)
     assert info["path"] == str(folder) and "your model" in info["reason"]
-    after = json.loads(run_cli("score", input="stupid troll number 7\n", env=env).stdout)
+    after = json.loads(invoke_cli("score", input="stupid troll number 7\n", env=env).stdout)
     assert after["scores"] != before["scores"]  # score now uses the new model
     assert (DEFAULT_MODEL / "model.npz").read_bytes() == shipped_before  # the shipped one is untouched
     assert user_model_dir() != folder  # the tests' own user folder is another one

@@ -8,10 +8,9 @@ import math
 import pytest
 
 import bench.accuracy as accuracy
-import bench.priors as priors_module
 from bench.accuracy import Target, check_target, make_system
 from bench.priors import Priors
-from bench.systems import Ours, PlainBaseline
+from bench.systems import Ours, PlainBaseline, ProfanityCheck
 from bench.tests.synthetic import synthetic_dataset
 
 
@@ -75,8 +74,7 @@ def test_ours_against_plain_on_c3_with_a_margin_interval(made_up_data, tmp_path)
     assert report["datasets"][0]["ours_prior"]  # says which prior ours was trained with
 
 
-def test_ours_on_a_prior_set_is_trained_without_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(priors_module, "train_options", lambda: frozenset({"--prior", "--no-prior"}))
+def test_ours_on_a_prior_set_is_trained_without_it(tmp_path):
     script = tmp_path / "build_prior.py"
     script.write_text("import sys, pathlib; pathlib.Path(sys.argv[sys.argv.index('--out') + 1]).mkdir()")
     priors = Priors(tmp_path, tmp_path / "cache", script=script, log=lambda *a, **k: None)
@@ -115,7 +113,7 @@ def test_targets_markdown_never_flatters_ours():
     assert "ours 0.810 vs. 0.740, margin 0.070 (95 % CI -0.010 … +0.150)" in line
 
 
-def test_a_system_whose_train_option_is_missing_is_refused(monkeypatch):
-    monkeypatch.setattr(accuracy, "train_options", lambda: frozenset())
-    assert "--no-prior" in accuracy.missing_requirement(["plain", "ours-no-prior"])
+def test_a_system_whose_package_is_missing_is_refused(monkeypatch):
+    monkeypatch.setattr(ProfanityCheck, "requires", "no_such_module_here")
+    assert "needs the no_such_module_here package" in accuracy.missing_requirement(["plain", "profanity-check"])
     assert accuracy.missing_requirement(["plain", "length-only"]) is None

@@ -1,4 +1,5 @@
-"""Tests for bench/datasets.py against the real data under /work/shared/data (skipped when absent).
+"""Tests for bench/datasets.py against the public datasets in ../shared/data (skipped, as one
+module, when absent; bench/tests/test_bench_data_dir.py needs none).
 
 Expected counts are hard-coded from each folder's README.md, not from this code's output.
 """
@@ -10,8 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.datasets import COLUMNS, DATA_DIR_DEFAULT, Dataset, cmv_context, data_dir, load_datasets
+from bench.datasets import COLUMNS, Dataset, cmv_context, data_dir, load_datasets
 from bench.protocol import fit_and_evaluation_rows
+from bench.tests.public_data import MISSING
+
+if data_dir() is None:
+    pytest.skip(MISSING, allow_module_level=True)
 
 LABELS = ["off_topic", "hostile", "ad_hominem"]
 SYNTHETIC = ["sfu-ctc-synthetic-offtopic", "fox-news-synthetic-offtopic"]
@@ -50,10 +55,7 @@ SOURCES = {"sfu-ctc-synthetic-offtopic": "sfu-ctc", "fox-news-synthetic-offtopic
 
 @pytest.fixture(scope="module")
 def data() -> Path:
-    found = data_dir()
-    if found is None:
-        pytest.skip(f"no data dir at {DATA_DIR_DEFAULT}")
-    return found
+    return data_dir()
 
 
 @pytest.fixture(scope="module")
@@ -181,14 +183,3 @@ def test_loading_twice_gives_identical_frames(data, datasets, name):
         datasets[name].split_rule,
         datasets[name].mapping,
     )
-
-
-def test_empty_data_dir(tmp_path):
-    assert load_datasets(tmp_path) == []
-    assert data_dir(tmp_path / "nonexistent") is None
-    assert data_dir(tmp_path) == tmp_path
-
-
-def test_unknown_dataset_name(tmp_path):
-    with pytest.raises(ValueError, match="no-such-set"):
-        load_datasets(tmp_path, ["no-such-set"])

@@ -91,7 +91,7 @@ def run_info():
 def test_copy_of_commit_holds_that_commits_code(tmp_path):
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=checks.ROOT, capture_output=True, text=True)
     if head.returncode != 0:
-        pytest.skip("not a git checkout")
+        pytest.skip(f"{checks.ROOT} is not a git checkout: copy_of_commit needs one")
     tree = checks.copy_of_commit(head.stdout.strip(), tmp_path / "tree")
     assert (tree / "moderation" / "__init__.py").is_file() and (tree / "bench" / "seed_cv.py").is_file()
     assert (tree / "labels" / "comments.csv").is_file()

@@ -1,9 +1,7 @@
 """Leave-one-dataset-out priors and the `moderation train` options the benchmarks pass.
 
-`bench/build_prior.py` and `moderation train --prior/--no-prior` are written on main. Until a
-checkout has them, these tests use stand-ins: a stub build script, and a runner that records the
-`train` command line and trains without the prior options. The test that needs the real
-`--prior` is skipped where `moderation train` does not have it.
+Priors are built by a stub build script (the real one needs the public datasets); `ours` is
+trained by the real `moderation train` with the shipped prior, its command line recorded.
 """
 
 from __future__ import annotations
@@ -15,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import bench.priors as priors_module
-from bench.priors import PRIOR_DATASETS, Priors, train_options
+from bench.priors import PRIOR_DATASETS, Priors
 from bench.systems import Ours, OursNoPrior
 from bench.tests.synthetic import synthetic_dataset
 
@@ -37,12 +34,6 @@ def stub_script(tmp_path) -> Path:
     return script
 
 
-@pytest.fixture
-def with_prior(monkeypatch):
-    """Pretend this checkout's `moderation train` has --prior and --no-prior."""
-    monkeypatch.setattr(priors_module, "train_options", lambda: frozenset({"--prior", "--no-prior"}))
-
-
 class CountingRunner:
     def __init__(self):
         self.commands = []
@@ -52,7 +43,7 @@ class CountingRunner:
         return subprocess.run(command, **options)
 
 
-def test_a_prior_set_gets_a_prior_built_without_it_once(tmp_path, stub_script, with_prior):
+def test_a_prior_set_gets_a_prior_built_without_it_once(tmp_path, stub_script):
     runner = CountingRunner()
     priors = Priors(tmp_path / "data", tmp_path / "cache", script=stub_script, runner=runner, log=lambda *a, **k: None)
     arguments, note = priors.train_arguments("davidson")
@@ -65,7 +56,7 @@ def test_a_prior_set_gets_a_prior_built_without_it_once(tmp_path, stub_script, w
     assert not list((tmp_path / "cache").glob(".building-*"))  # nothing half-built left behind
 
 
-def test_a_set_the_prior_never_saw_uses_the_shipped_prior(tmp_path, stub_script, with_prior):
+def test_a_set_the_prior_never_saw_uses_the_shipped_prior(tmp_path, stub_script):
     runner = CountingRunner()
     priors = Priors(tmp_path, tmp_path / "cache", script=stub_script, runner=runner)
     for source in ("olid", "c3", "cmv"):
@@ -74,19 +65,13 @@ def test_a_set_the_prior_never_saw_uses_the_shipped_prior(tmp_path, stub_script,
     assert runner.commands == []
 
 
-def test_without_a_prior_option_nothing_is_left_out(tmp_path, stub_script, monkeypatch):
-    monkeypatch.setattr(priors_module, "train_options", lambda: frozenset())
-    arguments, note = Priors(tmp_path, tmp_path / "cache", script=stub_script).train_arguments("davidson")
-    assert arguments == [] and "no prior" in note
-
-
-def test_missing_build_script_is_an_error_not_a_leak(tmp_path, with_prior):
+def test_missing_build_script_is_an_error_not_a_leak(tmp_path):
     priors = Priors(tmp_path, tmp_path / "cache", script=tmp_path / "no-such-build_prior.py")
     with pytest.raises(RuntimeError, match="would have seen it"):
         priors.train_arguments("fox-news")
 
 
-def test_a_failed_build_says_why(tmp_path, with_prior):
+def test_a_failed_build_says_why(tmp_path):
     script = tmp_path / "build_prior.py"
     script.write_text("import sys; sys.exit('no data here')")
     priors = Priors(tmp_path, tmp_path / "cache", script=script, log=lambda *a, **k: None)
@@ -99,32 +84,7 @@ def test_the_prior_sets_are_the_permissive_ones():
     assert set(PRIOR_DATASETS) == {"davidson", "toxic-spans", "wiki-cat", "fox-news"}
 
 
-def test_train_options_reads_this_checkouts_help():
-    assert train_options() <= {"--prior", "--no-prior"}
-
-
 # --- ours gets the prior arguments ------------------------------------------------------------------
-
-
-class TrainWithoutPriorOptions:
-    """Records the `moderation train` command, then runs it without --prior DIR / --no-prior:
-    a stand-in for main's train on a checkout that does not have them yet."""
-
-    def __init__(self):
-        self.commands = []
-
-    def __call__(self, command, **options):
-        command = [str(part) for part in command]
-        self.commands.append(command)
-        stripped, skip = [], False
-        for part in command:
-            if skip:
-                skip = False
-            elif part == "--prior":
-                skip = True
-            elif part != "--no-prior":
-                stripped.append(part)
-        return subprocess.run(stripped, **options)
 
 
 @pytest.fixture(scope="module")
@@ -134,23 +94,25 @@ def frames():
     return frame[frame["split"] == "train"].reset_index(drop=True), frame[frame["split"] == "test"].reset_index(drop=True)
 
 
-def test_ours_passes_its_prior_arguments_to_moderation_train(tmp_path, frames):
-    runner = TrainWithoutPriorOptions()
-    system = Ours(["--prior", str(tmp_path / "prior-without-davidson")], runner=runner)
+def test_ours_passes_its_prior_arguments_to_moderation_train(frames):
+    from moderation.shipped import shipped_path
+
+    prior = shipped_path("models") / "hostility-prior"
+    runner = CountingRunner()
+    system = Ours(["--prior", str(prior)], runner=runner)
     system.fit(frames[0], ["hostile"])
     (command,) = runner.commands
     assert command[:4] == [sys.executable, "-m", "moderation", "train"]
-    assert command[-2:] == ["--prior", str(tmp_path / "prior-without-davidson")]
+    assert command[-2:] == ["--prior", str(prior)]
     assert "--model" in command and "--quiet" in command
+    assert "hostile" in system.thresholds
     scores = system.score(frames[1])["hostile"]
     assert scores.shape == (len(frames[1]),) and np.all((scores >= 0) & (scores <= 1))
 
 
 def test_ours_without_prior_always_says_no_prior():
-    runner = TrainWithoutPriorOptions()
-    system = OursNoPrior(["--prior", "ignored"], runner=runner)
+    system = OursNoPrior(["--prior", "ignored"])
     assert system.train_arguments == ["--no-prior"]
-    assert OursNoPrior.requires_train_option == "--no-prior"
 
 
 def test_a_failed_training_carries_its_error(frames):
@@ -159,13 +121,3 @@ def test_a_failed_training_carries_its_error(frames):
 
     with pytest.raises(RuntimeError, match="no such option: --prior"):
         Ours(["--prior", "x"], runner=failing).fit(frames[0], ["hostile"])
-
-
-@pytest.mark.skipif("--prior" not in train_options(), reason="this checkout's `moderation train` has no --prior yet (main adds it)")
-def test_the_real_prior_option_trains(tmp_path, frames):
-    from moderation.shipped import shipped_path
-
-    prior = shipped_path("models") / "hostility-prior"
-    system = Ours(["--prior", str(prior)])
-    system.fit(frames[0], ["hostile"])
-    assert "hostile" in system.thresholds

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from bench.datasets import COLUMNS
+from bench.protocol import ROOT
 from bench.tests.synthetic import FRIENDLY, HOSTILE
 from bench.systems import DEFAULT_SYSTEMS, SYSTEMS, FastText, HostileWordList, LengthOnly, Ours, OursNoPrior, PlainBaseline, ProfanityCheck
-from tests.conftest import ROOT
 
 
 def synthetic_frame(rows: int = 60) -> pd.DataFrame:
@@ -80,13 +80,13 @@ def test_ours_reports_a_label_without_examples_as_not_trained(frames):
 
 
 def test_fasttext_scores_every_test_row_in_order(frames):
-    pytest.importorskip("fasttext")
+    pytest.importorskip("fasttext", reason="fasttext is not installed: pip install '.[bench]'")
     scores = fitted_scores(FastText(), frames)
     assert_one_score_per_row_that_separates(scores["hostile"], frames[1])
 
 
 def test_profanity_check_is_zero_shot_and_hostile_only(frames):
-    pytest.importorskip("profanity_check")
+    pytest.importorskip("profanity_check", reason="alt-profanity-check is not installed: pip install '.[bench]'")
     assert ProfanityCheck.labels == ("hostile",)
     scores = fitted_scores(ProfanityCheck(), frames)
     assert_one_score_per_row_that_separates(scores["hostile"], frames[1])

@@ -38,8 +38,7 @@ def priors(tmp_path):
     return Priors(tmp_path, tmp_path / "cache", script=script, log=lambda *a, **k: None)
 
 
-def test_a_prior_set_is_judged_by_a_default_retrained_without_it(tmp_path, priors, shipped, monkeypatch):
-    monkeypatch.setattr(zero_shot, "has_prior", lambda: True)
+def test_a_prior_set_is_judged_by_a_default_retrained_without_it(tmp_path, priors, shipped):
     models = StubDefaultModels(priors, tmp_path, shipped)
     model, how = models.for_source("davidson")
     assert "without davidson" in how
@@ -51,17 +50,7 @@ def test_a_prior_set_is_judged_by_a_default_retrained_without_it(tmp_path, prior
     assert model is shipped and "never saw" in how
 
 
-def test_without_a_prior_the_shipped_default_is_zero_shot_everywhere(tmp_path, priors, shipped, monkeypatch):
-    monkeypatch.setattr(zero_shot, "has_prior", lambda: False)
-    models = StubDefaultModels(priors, tmp_path, shipped)
-    for source in ("davidson", "olid", "fox-news"):
-        model, how = models.for_source(source)
-        assert model is shipped and "no prior" in how
-    assert models.trainings == []
-
-
-def test_evaluate_set_scores_every_system_and_leaves_the_set_out_of_plain(tmp_path, priors, shipped, monkeypatch):
-    monkeypatch.setattr(zero_shot, "has_prior", lambda: False)
+def test_evaluate_set_scores_every_system_and_leaves_the_set_out_of_plain(tmp_path, priors, shipped):
     models = StubDefaultModels(priors, tmp_path, shipped)
     evaluated = synthetic_dataset("davidson", rows=120, threads=120, labels=("hostile",))
     permissive = {
