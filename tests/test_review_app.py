@@ -184,7 +184,7 @@ def test_retraining_rescores_the_page(tmp_path):
             assert index["model"]["learned"] == [True, False, False]
             assert "off_topic: now from your answers" in status["message"]
             assert "hostile: too few yes or no answers" in status["message"]
-            assert index["model"]["description"] == "retrained on 47 answers for off_topic; default model for the rest"
+            assert index["model"]["description"] == "retrained on 47 answers for off_topic; the shipped default model for the rest"
             off_topic = [scores[0] for scores in index["scores"]]
             cuba = [p for p, comment in enumerate(comments) if "cuba" in comment.text.lower()]
             others = [p for p in range(len(comments)) if p not in cuba]

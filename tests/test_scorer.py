@@ -68,13 +68,17 @@ def test_contributions_sum_to_the_decision(fitted):
             assert total == pytest.approx(decisions[row, j], abs=1e-9)
 
 
-def test_explain_lists_the_largest_positive_contributions(fitted):
+def test_explain_lists_the_words_that_raised_the_score_most(fitted):
     _, scorer, seed = fitted
     rows = scorer.thread_features(seed)  # row 36: "… come on people are you that god damn ignorant …"
-    top = scorer.explain(rows, 36, "hostile", top=3)
-    everything = scorer.contributions(rows, 36, "hostile")
-    assert [c.weight for c in top] == sorted((c.weight for c in everything if c.weight > 0), reverse=True)[:3]
-    assert "context hostile_words" in [c.feature for c in top]
+    text = seed[36].text
+    top = scorer.explain(rows, 36, "hostile", text, top=3)
+    everything = scorer.explain(rows, 36, "hostile", text, top=None)
+    assert [r.weight for r in top] == sorted((r.weight for r in everything if r.weight > 0), reverse=True)[:3]
+    # Gathered by word, the terms still sum to the decision value.
+    decision = scorer.decisions(rows)[36, LABELS.index("hostile")] - scorer.arrays.intercept[LABELS.index("hostile")]
+    assert sum(r.weight for r in everything) == pytest.approx(decision, abs=1e-9)
+    assert "damn" in [r.feature for r in top] and "context hostile_words" not in [r.feature for r in everything]
 
 
 def test_scoring_after_earlier_comments_equals_streaming_them(fitted):

@@ -124,7 +124,7 @@ def test_explanations_are_given_on_request_for_each_flag(shipped_model, seed_com
     assert flagged and all(set(v.explanation) == set(v.flags) for v in explained)
     features = shipped_model.scorer.thread_features(seed_comments)
     row = next(i for i, v in enumerate(explained) if "hostile" in v.flags)
-    assert explained[row].explanation["hostile"] == shipped_model.scorer.explain(features, row, "hostile")
+    assert explained[row].explanation["hostile"] == shipped_model.scorer.explain(features, row, "hostile", seed_comments[row].text)
     streamed = Judge(shipped_model.scorer, explain=True).stream().verdict(Comment("You are an idiot and nobody wants your opinion."))
     assert set(streamed.explanation) == set(streamed.flags) and streamed.explanation["hostile"][0].weight > 0
 

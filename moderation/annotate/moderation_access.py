@@ -34,6 +34,7 @@ __all__ = [
     "read_input",
     "read_json_line",
     "load_model",
+    "model_name",
     "score",
     "thread_statistics",
     "thresholds",
@@ -73,6 +74,14 @@ def load_model(model_dir: Path | None):
     from moderation.commands.model_choice import load_chosen_model
 
     return load_chosen_model(model_dir)
+
+
+def model_name(model_dir: Path | None) -> str:
+    """The model :func:`load_model` loads, in a few words: "the shipped default model", "your
+    model (FOLDER)", or the folder given."""
+    from moderation.commands.model_choice import choose_model
+
+    return choose_model(model_dir).name
 
 
 def thread_statistics(model, comments: Sequence[Comment]):

@@ -44,7 +44,7 @@ class ScoringModels:
     def __init__(self, comments: list[Comment], base_dir: Path | None):
         self.comments = comments
         self.base = moderation_access.load_model(base_dir)
-        self.base_name = "default model" if base_dir is None else str(base_dir)
+        self.base_name = moderation_access.model_name(base_dir)
         self.base_scores = moderation_access.score(self.base, comments)
         self.base_thresholds = threshold_array(self.base)
         self.learned = None  # the retrained model, once there is one

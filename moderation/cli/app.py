@@ -10,6 +10,7 @@ import traceback
 
 import typer
 
+from moderation import __version__
 from moderation.errors import ModerationError
 
 app = typer.Typer(
@@ -77,9 +78,19 @@ def guard_standard_streams() -> None:
         sys.stdout = checked_stdout(line_buffering=sys.stdout.isatty())
 
 
+def print_version(asked: bool) -> None:
+    """``--version``: print ``moderation X.Y.Z`` and exit."""
+    if asked:
+        print(f"moderation {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main_options(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors.")) -> None:
-    """Options of every command: ``--debug`` shows tracebacks."""
+def main_options(
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=print_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Options of every command: ``--debug`` shows tracebacks, ``--version`` prints the version."""
     DEBUG["enabled"] = debug
 
 

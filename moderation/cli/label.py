@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from moderation.cli.app import app, handles_errors
-from moderation.cli.options import MODEL_OPTION, QUIET_OPTION, STATUS_OPTION, THRESHOLD_OPTION, check_statuses, parse_thresholds, reads_input
+from moderation.cli.options import ARTICLE_OPTION, MODEL_OPTION, QUIET_OPTION, STATUS_OPTION, THRESHOLD_OPTION, check_statuses, parse_thresholds, reads_input
 
 
 @app.command("label", short_help="Label every comment of an export, keeping its columns.")
@@ -33,6 +33,10 @@ def label_command(
         help="Also write a self-contained, read-only HTML report of the threads, flags and reasons (without --out: only the report).",
         show_default=False,
     ),
+    article: Path = ARTICLE_OPTION,
+    explain: bool = typer.Option(
+        False, "--explain", "-e", help="Add a column 'explain': per flag, the words and features that raised the score most."
+    ),
     status: list[str] = STATUS_OPTION,
     workers: int = typer.Option(
         None, "--workers", "-w", min=1, metavar="N", help="Processes scoring in parallel for large inputs (default: one per core).", show_default=False
@@ -51,13 +55,15 @@ def label_command(
     from moderation.commands.label import label_file
     from moderation.commands.label_workers import default_workers
     from moderation.commands.model_choice import load_chosen_model
+    from moderation.io.readers.lines import read_text_file
     from moderation.model.verdicts import Judge
 
     statuses = check_statuses(status)
     overrides = parse_thresholds(threshold)
+    article_text = read_text_file(article, "article", read_options.encoding, read_options.errors) if article is not None else ""
+    options = dataclasses.replace(read_options, statuses=statuses, article=article_text)
     loaded = load_chosen_model(model)
     if html is not None:
-        options = dataclasses.replace(read_options, statuses=statuses)
         summary = write_html_report(source, out, html, model, loaded, Judge(loaded.scorer, overrides).thresholds, options, only_flagged)
         if out is None:
             print("\n".join(summary.lines()), file=sys.stderr)
@@ -67,11 +73,12 @@ def label_command(
         out,
         loaded,
         thresholds=overrides,
-        options=dataclasses.replace(read_options, statuses=statuses),
+        options=options,
         only_flagged=only_flagged,
         workers=workers or default_workers(),
         dask=dask,
         quiet=quiet,
+        explain=explain,
     )
     print("\n".join(summary.lines()), file=sys.stderr)
 
@@ -85,5 +92,4 @@ def write_html_report(source: Path, out: Path | None, html: Path, model: Path | 
         raise typer.BadParameter("stdin can be read only once: give --out or --html, or save the comments to a file", param_hint="--html")
     if out is not None and html.resolve() == out.resolve():
         raise typer.BadParameter("the report and the output are the same file", param_hint="--html")
-    described = str(model) if model is not None else choose_model(None).reason.split(";")[0]  # "the shipped default model"
-    return write_report(source, html, loaded, thresholds, options, only_flagged, described)
+    return write_report(source, html, loaded, thresholds, options, only_flagged, choose_model(model).name)

@@ -21,6 +21,14 @@ MODEL_OPTION = typer.Option(
     help="Model folder to use (default: the one `moderation info` names: your trained model, else the shipped one).",
     show_default=False,
 )
+ARTICLE_OPTION = typer.Option(
+    None,
+    "--article",
+    "-a",
+    metavar="FILE",
+    help="File with the article text of the comments that have none (plain lines, records without an article).",
+    show_default=False,
+)
 THRESHOLD_OPTION = typer.Option(
     [], "--threshold", "-t", metavar="LABEL=VALUE", help="Override a label's flag threshold, e.g. hostile=0.8. Repeatable."
 )

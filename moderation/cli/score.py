@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from moderation.cli.app import app, handles_errors
-from moderation.cli.options import MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds, reads_lines
+from moderation.cli.options import ARTICLE_OPTION, MODEL_OPTION, THRESHOLD_OPTION, parse_thresholds, reads_lines
 
 
 @app.command("score")
@@ -16,16 +16,14 @@ from moderation.cli.options import MODEL_OPTION, THRESHOLD_OPTION, parse_thresho
 def score_command(
     source: str = typer.Argument("-", metavar="FILE", help="Comments, one per line ('-' or nothing: stdin).", show_default=False),
     model: Path = MODEL_OPTION,
-    article: Path = typer.Option(
-        None, "--article", "-a", metavar="FILE", help="File with the article the plain-text comments respond to.", show_default=False
-    ),
+    article: Path = ARTICLE_OPTION,
     jsonl: bool = typer.Option(
         False,
         "--jsonl",
         "-j",
         help="Read one JSON object per line: text, and optionally id, thread_id, parent_id, author, article (other names with the column options).",
     ),
-    explain: bool = typer.Option(False, "--explain", "-e", help="Add the features that contributed most to each flag."),
+    explain: bool = typer.Option(False, "--explain", "-e", help="Add, per flag, the words and features that raised the score most."),
     threshold: list[str] = THRESHOLD_OPTION,
     read_options=None,
 ) -> None:

@@ -56,6 +56,12 @@ def train_command(
         show_default=False,
     ),
     no_prior: bool = typer.Option(False, "--no-prior", help="Train without the hostility prior: only your labels teach hostility."),
+    with_seed: bool = typer.Option(
+        False,
+        "--with-seed",
+        help="Add the shipped seed labels to DATA (one news thread, every label annotated): with only a few labels "
+        "of your own, enough examples of each class for every label.",
+    ),
     overwrite_shipped: bool = typer.Option(
         False, "--overwrite-shipped", help="Allow --model to name a shipped model folder (maintainers rebuilding models/default)."
     ),
@@ -86,6 +92,7 @@ def train_command(
         prior=prior,
         use_prior=not no_prior,
         overwrite_shipped=overwrite_shipped,
+        with_seed=with_seed,
     )
     print(f"trained on {metadata['data']['comments']} comments; quality by cross-validation: {metadata['training']['cv']}")
     print(f"{'label':<12} {'ROC-AUC':>8} {'avg.prec':>8} {'F1':>6} {'threshold':>9}")

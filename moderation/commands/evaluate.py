@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from moderation.comments import LABELS
-from moderation.errors import InputError
+from moderation.errors import InputError, warn
 from moderation.model.metrics import CALIBRATION_BINS, label_metrics
 from moderation.io.readers import ReadOptions
 from moderation.model.store import LoadedModel
@@ -28,8 +28,17 @@ def evaluate(
     the labels they name); labels the data does not annotate, or
     the model was not trained on, are left out rather than counted as negatives. With
     ``report``, also writes ``metrics.json`` and, per label, a precision–recall curve and a
-    reliability diagram as PNG into that folder."""
-    comments = load_training_data(data_paths, options, purpose="evaluation").comments
+    reliability diagram as PNG into that folder. Data the model was trained on is evaluated
+    too, with a warning on stderr that its numbers are optimistic."""
+    data = load_training_data(data_paths, options, purpose="evaluation")
+    learned = files_trained_on(data.sources, model.metadata)
+    if learned:
+        warn(
+            f"warning: the model was trained on {', '.join(learned)}, so these numbers are optimistic: measured on "
+            "what it learned from; evaluate on labeled comments it has not seen, or see its cross-validated quality "
+            "in `moderation info`"
+        )
+    comments = data.comments
     Y = label_matrix(comments)
     judge = Judge(model.scorer, thresholds)
     scores = judge.threads(comments).scores
@@ -42,6 +51,14 @@ def evaluate(
     if report is not None:
         write_report(report, results, curves)
     return results
+
+
+def files_trained_on(sources: list[dict], metadata: dict) -> list[str]:
+    """The files among ``sources`` (as :class:`~moderation.io.labeled.TrainingData` lists
+    them) that hold labeled rows and that a model with ``metadata`` was trained on: the
+    same bytes (sha256) as one of its training sources."""
+    trained = {source.get("sha256") for source in metadata.get("data", {}).get("sources", [])}
+    return [source["path"] for source in sources if source["rows"] and source["sha256"] in trained]
 
 
 def write_report(folder: Path, results: dict[str, dict], curves: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[Path]:

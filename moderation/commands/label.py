@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
 from moderation.comments import LABELS, Comment
+from moderation.commands.explanations import explanation_json, explanation_text
 from moderation.commands.label_workers import BatchScorer, scoring_backend
 from moderation.commands.progress import progress
 from moderation.errors import InputError, warn
@@ -20,6 +22,8 @@ from moderation.model.verdicts import Judge, Verdict
 SCORE_COLUMNS = tuple(f"{label}_score" for label in LABELS)
 FLAG_COLUMNS = tuple(f"{label}_flag" for label in LABELS)
 OUTPUT_COLUMNS = (*SCORE_COLUMNS, *FLAG_COLUMNS, "note")
+EXPLAINED_COLUMNS = (*SCORE_COLUMNS, *FLAG_COLUMNS, "explain", "note")
+"""The columns ``label --explain`` adds: what raised each flag, before the note."""
 SUMMARY_THREADS = 10  # threads listed on stderr, most flagged first
 PARALLEL_MIN_COMMENTS = 20_000  # below this, starting worker processes costs more than it saves
 LARGE_THREAD = 20_000  # comments; larger threads are summarized in a pass of their own instead of held whole
@@ -83,26 +87,29 @@ def input_record(comment: Comment) -> dict:
     return {"id": comment.id, "thread_id": comment.thread_id, "text": comment.text}
 
 
-def output_names(input_columns) -> dict[str, str]:
+def output_names(input_columns, ours: tuple[str, ...] = OUTPUT_COLUMNS) -> dict[str, str]:
     """Our column → its name in the output. Input columns are never overwritten: if any has
     the name of one of ours, all of ours get the first suffix ``_2``, ``_3``, … that is free."""
     taken = set(input_columns)
-    if not taken & set(OUTPUT_COLUMNS):
-        return {column: column for column in OUTPUT_COLUMNS}
+    if not taken & set(ours):
+        return {column: column for column in ours}
     suffix = 2
-    while any(f"{column}_{suffix}" in taken for column in OUTPUT_COLUMNS):
+    while any(f"{column}_{suffix}" in taken for column in ours):
         suffix += 1
-    return {column: f"{column}_{suffix}" for column in OUTPUT_COLUMNS}
+    return {column: f"{column}_{suffix}" for column in ours}
 
 
-def output_fields(verdict: Verdict, thresholds: dict[str, float]) -> dict:
+def output_fields(verdict: Verdict, thresholds: dict[str, float], explain: Callable[[dict], object] | None = None) -> dict:
     """Our columns for a comment: scores ("" where there is none), flags ("" for a label
-    without a threshold, or a comment not scored) and its notes."""
+    without a threshold, or a comment not scored), with ``explain`` what raised each flag as
+    it formats it, and its notes."""
     fields: dict = {}
     for column, score in zip(SCORE_COLUMNS, verdict.scores.values()):
         fields[column] = "" if score is None else round(score, 6)
     for label, column in zip(LABELS, FLAG_COLUMNS):
         fields[column] = int(label in verdict.flags) if verdict.scored and label in thresholds else ""
+    if explain is not None:
+        fields["explain"] = explain(verdict.explanation or {})
     fields["note"] = "; ".join(verdict.notes)
     return fields
 
@@ -241,10 +248,13 @@ def label_file(
     workers: int = 1,
     dask: str | None = None,
     quiet: bool = False,
+    explain: bool = False,
 ) -> LabelSummary:
     """Label every comment of ``source`` and write them to ``output`` (CSV or JSONL by its
     extension; CSV on stdout when None), in input order, with every input column kept;
-    ``thresholds`` replace the model's for the labels they name.
+    ``thresholds`` replace the model's for the labels they name. With ``explain``, a column
+    (a JSON field) ``explain`` says what raised each flag (see
+    :mod:`moderation.commands.explanations`).
 
     The input is opened once and read in passes, never held whole: threads and output
     columns; statistics of very large threads (if any); then scores, in batches of whole
@@ -261,12 +271,13 @@ def label_file(
         plan.keys = dict.fromkeys([*report.columns, *plan.keys])  # a CSV's header, even without rows
         for note in report.notes:
             warn(f"note: {note}")
-        names = output_names(plan.keys)
+        ours = EXPLAINED_COLUMNS if explain else OUTPUT_COLUMNS
+        names = output_names(plan.keys, ours)
         if names["note"] != "note":
-            clashing = ", ".join(column for column in OUTPUT_COLUMNS if column in plan.keys)
+            clashing = ", ".join(column for column in ours if column in plan.keys)
             warn(
                 f"note: the input has columns named like label's ({clashing}); they are kept unchanged, "
-                f"and this run's columns are named {names[OUTPUT_COLUMNS[0]]} … {names['note']}"
+                f"and this run's columns are named {names[ours[0]]} … {names['note']}"
             )
         summary.comments = plan.comments
         judge = Judge(model.scorer, thresholds)
@@ -277,12 +288,13 @@ def label_file(
         note_column = len(header) - 1
         no_value = repeat("")  # a column a row does not have (JSON Lines) is an empty cell
         statuses = summary.statuses if comments.format in EXPORT_FORMATS else Counter()
-        verdicts = verdicts_in_order(comments.comments(), plan, BatchScorer(model, shared, thresholds), workers, dask, comments.name)
+        verdicts = verdicts_in_order(comments.comments(), plan, BatchScorer(model, shared, thresholds, explain), workers, dask, comments.name)
+        formatted = (explanation_json if as_jsonl else explanation_text) if explain else None
         with open_output(output, input_identity=comments.identity) as stream, progress("labeling", plan.comments, quiet) as advance:
             if not as_jsonl:
                 stream.write(csv_row(writable_cells(header)[0]))
             for comment, verdict in verdicts:
-                fields = output_fields(verdict, judge.thresholds)
+                fields = output_fields(verdict, judge.thresholds, formatted)
                 flagged = verdict.flags
                 summary.count(comment, flagged)
                 if comment.row is not None and "status" in comment.row:

@@ -40,14 +40,14 @@ class BatchScorer:
     ``large`` holds the statistics of threads too large to batch whole (gathered over the
     whole input beforehand); comments of other threads are judged against the comments of
     their thread in the same batch, which holds them all. ``thresholds`` replace the model's
-    for the labels they name. Pickled, it carries the verified model bytes, which the worker
-    verifies again before loading.
+    for the labels they name; ``explain`` asks for what raised each flag. Pickled, it carries
+    the verified model bytes, which the worker verifies again before loading.
     """
 
-    def __init__(self, model: LoadedModel, large: WholeThreads | None = None, thresholds: dict[str, float] | None = None):
+    def __init__(self, model: LoadedModel, large: WholeThreads | None = None, thresholds: dict[str, float] | None = None, explain: bool = False):
         self.model = model
         self.large = large
-        self.judge = Judge(model.scorer, thresholds)
+        self.judge = Judge(model.scorer, thresholds, explain)
 
     def __call__(self, comments: list[Comment], whole_threads: bool) -> Verdicts:
         return self.judge.threads(comments, None if whole_threads else self.large)
@@ -56,7 +56,14 @@ class BatchScorer:
         if self.large is not None:
             self.large.finish()
         model = self.model
-        return {"path": str(model.path), "metadata": model.metadata, "payload": model.payload, "large": self.large, "thresholds": self.judge.thresholds}
+        return {
+            "path": str(model.path),
+            "metadata": model.metadata,
+            "payload": model.payload,
+            "large": self.large,
+            "thresholds": self.judge.thresholds,
+            "explain": self.judge.explain,
+        }
 
     def __setstate__(self, state: dict) -> None:
         arrays = arrays_from_bytes(state["payload"], [state["metadata"]["model_sha256"]], state["path"])
@@ -64,7 +71,7 @@ class BatchScorer:
         # The large threads' statistics number words with their own table: the scorer must share it.
         scorer = Scorer(arrays, facts=self.large.facts if self.large else None)
         self.model = LoadedModel(Path(state["path"]), state["metadata"], scorer, state["payload"])
-        self.judge = Judge(scorer, state["thresholds"])
+        self.judge = Judge(scorer, state["thresholds"], state["explain"])
 
 
 _worker_scorer: BatchScorer | None = None

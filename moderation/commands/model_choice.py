@@ -24,21 +24,24 @@ def user_model_dir() -> Path:
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """A model folder and why it is the one used."""
+    """A model folder, why it is the one used, and its name in a few words for status lines
+    and reports ("the shipped default model", "your model (FOLDER)", or the folder given)."""
 
     path: Path
     reason: str  # "given with --model", "your model, written by `moderation train`", "the shipped default model"
+    name: str
     shipped: bool = False
 
 
 def choose_model(model: Path | None) -> ModelChoice:
     """``--model`` if given; else the user's model if ``train`` wrote one; else the shipped one."""
     if model is not None:
-        return ModelChoice(Path(model), "given with --model")
+        return ModelChoice(Path(model), "given with --model", str(model))
     user = user_model_dir()
     if (user / METADATA_FILE).exists():
-        return ModelChoice(user, "your model, written by `moderation train`; delete the folder to use the shipped model again")
-    return ModelChoice(default_model_dir(), "the shipped default model", shipped=True)
+        reason = "your model, written by `moderation train`; delete the folder to use the shipped model again"
+        return ModelChoice(user, reason, f"your model ({user})")
+    return ModelChoice(default_model_dir(), "the shipped default model", "the shipped default model", shipped=True)
 
 
 def shipped_model_named(folder: Path) -> Path | None:

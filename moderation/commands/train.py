@@ -15,8 +15,10 @@ from moderation.commands.progress import progress
 from moderation.errors import InputError, warn
 from moderation.io.labeled import label_matrix, load_training_data, source_name
 from moderation.io.readers import ReadOptions
+from moderation.io.readers.source import STDIN
 from moderation.model.store import LoadedModel, check_model_target, write_model
 from moderation.model.trainable import MIN_CLASS_TO_FIT, MIN_CLASS_TO_TRAIN, can_train
+from moderation.shipped import shipped_path
 
 
 def library_versions() -> dict[str, str]:
@@ -47,8 +49,11 @@ def train(
     prior: Path | None = None,
     use_prior: bool = True,
     overwrite_shipped: bool = False,
+    with_seed: bool = False,
 ) -> dict:
     """Train on labeled data and write the model folder; returns its metadata.
+
+    ``with_seed`` adds the shipped seed labels to ``data_paths`` (:func:`with_seed_labels`).
 
     The model builds on the shipped hostility prior (or the prior folder ``prior``; none if
     not ``use_prior``). Labels with too few examples of either class
@@ -69,7 +74,7 @@ def train(
         )
     check_model_target(Path(model_dir))  # before minutes of training, not after
     hostility_prior = load_prior(prior) if use_prior else None
-    data = load_training_data(data_paths, options)
+    data = load_training_data(with_seed_labels(data_paths) if with_seed else data_paths, options)
     Y = label_matrix(data.comments)
     classifier = ModerationClassifier(
         precision_target=precision_target,
@@ -81,7 +86,7 @@ def train(
         counts = ", ".join(f"{label}: {int(positives[j])} of {int(annotated[j])}" for j, label in enumerate(LABELS))
         raise InputError(
             f"no label has enough examples of each class to train and cross-validate ({counts}); "
-            f"label more comments: at least {MIN_CLASS_TO_TRAIN} of each class"
+            f"label more comments: at least {MIN_CLASS_TO_TRAIN} of each class, or add the shipped seed labels with --with-seed"
         )
     with progress("training (cross-validation folds, then the final fit)", quiet=quiet) as advance:
         classifier.fit(data.comments, Y, progress=advance)
@@ -131,6 +136,19 @@ def train(
         "command": command or "moderation train " + " ".join(shlex.quote(source_name(p)) for p in data_paths) + f" --model {shlex.quote(str(model_dir))}",
     }
     return write_model(model_dir, classifier.arrays(), metadata, model_card)
+
+
+def with_seed_labels(data_paths: list[Path]) -> list[Path]:
+    """``data_paths`` with the shipped seed labels (the folder :func:`shipped_path` finds, in
+    a clone or an installed wheel) in place of any of their files named among them, so that
+    no seed row is read twice."""
+    seed = shipped_path("labels").resolve()
+
+    def in_seed(path: Path) -> bool:
+        resolved = Path(path).resolve()
+        return resolved == seed or seed in resolved.parents
+
+    return [path for path in data_paths if str(path) == STDIN or not in_seed(path)] + [seed]
 
 
 def prior_description(prior: LoadedModel | None) -> dict | None:

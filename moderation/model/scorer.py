@@ -14,7 +14,7 @@ server and annotate do not call it directly: they get verdicts (scores, flags, n
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +33,7 @@ from moderation.features.context import (
 )
 from moderation.features.sparse import count_pairs, pack, sorted_lookup, sum_by, tfidf_of_counts
 from moderation.features.text import EncodedTexts, PerWordIds, PerWordValues, char_ngrams_of_word
+from moderation.model.explanations import BlockTerms, Contribution, Reason, feature_name, reasons
 from moderation.model.format import ModelArrays
 
 WORD_TABLE_LIMIT = 1_000_000
@@ -56,14 +57,6 @@ COMMENT_BYTES = 600  # a remembered comment's record and its share of its thread
 
 SHRINK = [(CONTEXT_FEATURES.index(similarity), CONTEXT_FEATURES.index(evidence)) for similarity, evidence in SHRUNK_BY.items()]
 """(similarity, evidence) column pairs: each similarity is shrunk toward its fill by its evidence."""
-
-
-@dataclass
-class Contribution:
-    """One feature's share of a label's decision value."""
-
-    feature: str
-    weight: float
 
 
 @dataclass
@@ -286,31 +279,34 @@ class Scorer:
         return ScoreStream(self, remembered, remembered_bytes)
 
     # -- explanations ---------------------------------------------------------------------
-    def contributions(self, rows: FeatureRows, row: int, label: str, largest: int | None = None) -> list[Contribution]:
-        """Every feature's term of ``label``'s decision value for text ``row`` (they sum to it,
-        minus the intercept); with ``largest``, only the ``largest`` greatest terms of each
-        n-gram block (what :meth:`explain` needs, without naming every n-gram of a long text)."""
+    def terms(self, rows: FeatureRows, row: int, label: str) -> Iterator[BlockTerms]:
+        """``label``'s decision value for text ``row`` term by term (the terms sum to it, minus
+        the intercept): per n-gram block, then for the context features (block "context"),
+        the features' names (n-grams, context features), values, and terms (value × coefficient)."""
         a = self.arrays
         j = LABELS.index(label)
-        parts = []
         for block, (docs, features, values) in rows.blocks.items():
-            prior = block.startswith("prior_")
-            name = ("prior: " if prior else "") + ("chars '{}'" if block.endswith("char") else "{}")
-            coef = self.blocks[block].coef[:, 0] * a.prior_weight[j] if prior else self.blocks[block].coef[:, j]
-            terms, mine = self.blocks[block].terms, docs == row
-            weights = values[mine] * coef[features[mine]]
-            kept = np.argpartition(-weights, largest)[:largest] if largest is not None and len(weights) > largest else slice(None)
-            parts += [Contribution(name.format(terms[f]), w) for f, w in zip(features[mine][kept].tolist(), weights[kept].tolist())]
+            start, end = np.searchsorted(docs, [row, row + 1])  # a block's triples are sorted by text
+            terms, mine, value = self.blocks[block].terms, features[start:end], values[start:end]
+            coef = self.blocks[block].coef[mine, 0] * a.prior_weight[j] if block.startswith("prior_") else self.blocks[block].coef[mine, j]
+            yield BlockTerms(block, list(map(terms.__getitem__, mine.tolist())), value, value * coef)
         if rows.context.shape[1]:
-            parts += [
-                Contribution(f"context {name}", float(z * w)) for name, z, w in zip(CONTEXT_FEATURES, rows.context[row], a.context_coef[j])
-            ]
-        return parts
+            yield BlockTerms("context", list(CONTEXT_FEATURES), rows.context[row], rows.context[row] * a.context_coef[j])
 
-    def explain(self, rows: FeatureRows, row: int, label: str, top: int = 5) -> list[Contribution]:
-        """The features that pushed ``label``'s decision up the most for text ``row``, largest first."""
-        positive = [p for p in self.contributions(rows, row, label, largest=top) if p.weight > 0]
-        return sorted(positive, key=lambda p: -p.weight)[:top]
+    def contributions(self, rows: FeatureRows, row: int, label: str) -> list[Contribution]:
+        """Every feature's term of ``label``'s decision value for text ``row``, one by one."""
+        return [
+            Contribution(feature_name(part.block, name), weight, part.block, name, value)
+            for part in self.terms(rows, row, label)
+            for name, value, weight in zip(part.names, part.values.tolist(), part.weights.tolist())
+        ]
+
+    def explain(self, rows: FeatureRows, row: int, label: str, text: str, top: int | None = 5) -> list[Reason]:
+        """The words and phrases of ``text`` (the text of row ``row``), and the features of
+        the comment as a whole, that pushed ``label``'s decision up the most, largest first
+        (see :mod:`moderation.model.explanations`); ``top=None``: all of them, the terms
+        gathered, in no particular order."""
+        return reasons(self.terms(rows, row, label), text, top)
 
 
 @dataclass

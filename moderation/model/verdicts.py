@@ -27,7 +27,8 @@ import numpy as np
 from moderation.comments import LABELS, Comment, has_text
 from moderation.features.context import WholeThreads
 from moderation.features.text import MAX_TEXT_CHARS
-from moderation.model.scorer import REMEMBERED_BYTES, REMEMBERED_COMMENTS, Contribution, FeatureRows, Scorer
+from moderation.model.explanations import Reason
+from moderation.model.scorer import REMEMBERED_BYTES, REMEMBERED_COMMENTS, FeatureRows, Scorer
 
 NOTHING_TO_SCORE = "empty text: nothing to score"
 
@@ -88,15 +89,15 @@ class Verdict:
     was not trained on, or a comment it did not score). ``flags``: the labels whose score
     reached their threshold, in :data:`LABELS` order. ``notes``: why it was not scored, or what
     to know about its scores. ``scored``: whether it was scored at all. ``explanation``: with
-    ``explain``, per flag, the features that raised the score most (None if not asked for, or
-    not scored).
+    ``explain``, per flag, the words of the comment and its features that raised the score
+    most (:mod:`moderation.model.explanations`; None if not asked for, or not scored).
     """
 
     scores: dict[str, float | None]
     flags: tuple[str, ...]
     notes: tuple[str, ...]
     scored: bool
-    explanation: dict[str, list[Contribution]] | None = None
+    explanation: dict[str, list[Reason]] | None = None
 
     @classmethod
     def unscored(cls, note: str) -> Verdict:
@@ -115,7 +116,7 @@ class Verdicts:
     flagged: np.ndarray
     scored: np.ndarray
     notes: list[tuple[str, ...]]
-    explanations: list[dict[str, list[Contribution]] | None]
+    explanations: list[dict[str, list[Reason]] | None]
 
     def __len__(self) -> int:
         return len(self.notes)
@@ -208,7 +209,8 @@ class Judge:
         explanations: list = [None] * len(comments)
         if self.explain and features is not None:
             for position, row in enumerate(np.flatnonzero(scored)):
-                explanations[row] = {label: self.scorer.explain(features, position, label) for label, flag in zip(LABELS, flagged[row]) if flag}
+                text = comments[row].text
+                explanations[row] = {label: self.scorer.explain(features, position, label, text) for label, flag in zip(LABELS, flagged[row]) if flag}
         return Verdicts(scores, flagged, scored, notes, explanations)
 
 

@@ -1,11 +1,12 @@
 """Where in a comment the features that raised a flag are, and what each feature means in words.
 
-An explanation (``score --explain``) names features: words and word pairs (``idiot``,
-``you are``), character n-grams (``chars 'idi'``), the hostility prior's (``prior: …``) and
-context features (``context hostile_words``). The words, pairs and n-grams are found in the
-text's words; a context feature that counts words of a list marks the words of that list;
-features about the comment as a whole (its length, how much it shares with its article) have
-no place in the text and are said in words only.
+An explanation (``score --explain``) names the words and phrases of the comment that raised
+a score (``idiot``, ``you are``, ``all of you``; with the word lists that matched them) and
+features of the comment as a whole (``context length``); a feature named as the model knows it
+(``chars 'idi'``, ``prior: …``, ``context hostile_words``) is understood too. Words, phrases
+and n-grams are found in the text's words; a context feature that counts words of a list marks
+the words of that list; features about the comment as a whole (its length, how much it shares
+with its article) have no place in the text and are said in words only.
 
 Offsets are counted in UTF-16 code units, as JavaScript strings index, and only the first
 :data:`~moderation.review.model_access.MAX_TEXT_CHARS` characters (the part that was scored)
@@ -44,14 +45,16 @@ CONTEXT_REASONS = {
 }
 
 
-def reason(feature: str, found: bool = True) -> str:
+def reason(feature: str, found: bool = True, matched: tuple[str, ...] = ()) -> str:
     """A feature's name in words, for the reasons list; ``found``: whether the words or
-    phrases a context feature counts are in the text."""
+    phrases a context feature counts are in the text; ``matched``: the context features whose
+    word lists matched a word or phrase."""
+    if matched:
+        return f"“{feature}”: " + "; ".join(context_reason(name) for name in matched)
     prior = feature.startswith(PRIOR)
     name = feature[len(PRIOR) :] if prior else feature
     if name.startswith("context "):
-        words = CONTEXT_REASONS.get(name[len("context ") :], name)
-        return words if isinstance(words, str) else words[0 if found else 1]
+        return context_reason(name[len("context ") :], found)
     chars = CHARS.fullmatch(name)
     if chars:
         words = f"words containing “{chars.group(1).strip()}”"
@@ -62,6 +65,12 @@ def reason(feature: str, found: bool = True) -> str:
     else:
         words = f"“{name}”"
     return f"{words} (hostility prior)" if prior else words
+
+
+def context_reason(name: str, found: bool = True) -> str:
+    """A context feature in words (its name if it has none); ``found`` as for :func:`reason`."""
+    words = CONTEXT_REASONS.get(name, name)
+    return words if isinstance(words, str) else words[0 if found else 1]
 
 
 def utf16_offsets(text: str, positions: list[int]) -> list[int]:
@@ -116,7 +125,7 @@ def feature_spans(words: TextWords, feature: str) -> list[tuple[int, int]]:
     return words.phrase(name.split(" "))
 
 
-def highlights(text: str, explanations: dict[str, list[tuple[str, float]]]) -> tuple[list[list], bool, set[str]]:
+def highlights(text: str, explanations: dict[str, list[tuple]]) -> tuple[list[list], bool, set[str]]:
     """The spans to highlight, ``[start, end, label indices, features]`` in UTF-16 offsets,
     sorted and not overlapping (where features overlap, a span carries them all); whether
     spans were left out beyond :data:`MAX_SPANS`; and the features found in the text."""
@@ -125,7 +134,7 @@ def highlights(text: str, explanations: dict[str, list[tuple[str, float]]]) -> t
     words = TextWords(text)
     marks = []  # (start, end, label index, feature)
     for label, features in explanations.items():
-        for feature, _ in features:
+        for feature, *_ in features:
             marks += [(start, end, LABELS.index(label), feature) for start, end in feature_spans(words, feature)]
     found = {mark[3] for mark in marks}
     if not marks:

@@ -33,8 +33,11 @@ from moderation.features.text import MAX_TEXT_CHARS  # noqa: F401 - for highligh
 from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECOND_PERSON
 from moderation.model.verdicts import flags_of, notes_of, unscorable
 
-EXPLAIN_CHUNK = 100  # comments featurized together when explaining: explain() scans a chunk's features once per flag
+EXPLAIN_CHUNK = 100  # comments featurized together when explaining
 TOP_FEATURES = 5  # as `score --explain`
+
+Explained = tuple[str, float, tuple[str, ...]]
+"""A reason for a flag: a word, phrase or feature, its weight, the word lists that matched it."""
 
 WORD_LISTS = {"hostile_words": HOSTILE_WORDS, "disparaging_words": DISPARAGING_WORDS, "second_person": SECOND_PERSON}
 """The context features that count words of a list, and their lists."""
@@ -85,12 +88,13 @@ class Explainer:
             self._threads = thread_statistics(self.model, self.comments)
         return self._threads
 
-    def explain(self, wanted: dict[int, Sequence[str]]) -> dict[int, dict[str, list[tuple[str, float]]]]:
-        """For each input position, the labels asked about → the features that pushed that
-        label's score up most, largest first: ``(feature, weight)`` as ``score --explain``
-        names them. Comments without text have none."""
+    def explain(self, wanted: dict[int, Sequence[str]]) -> dict[int, dict[str, list[Explained]]]:
+        """For each input position, the labels asked about → the words, phrases and features
+        that pushed that label's score up most, largest first: ``(feature, weight, matched)``
+        as ``score --explain`` gives them (``matched``: the context features whose word lists
+        matched a word). Comments without text have none."""
         positions = sorted(p for p, labels in wanted.items() if labels and unscorable(self.comments[p]) is None)
-        result: dict[int, dict[str, list[tuple[str, float]]]] = {}
+        result: dict[int, dict[str, list[Explained]]] = {}
         if not positions:
             return result
         with self._lock:
@@ -99,8 +103,10 @@ class Explainer:
             for chunk in batched(positions, EXPLAIN_CHUNK):
                 rows = scorer.thread_features([self.comments[p] for p in chunk], threads)
                 for row, position in enumerate(chunk):
+                    text = self.comments[position].text
                     result[position] = {
-                        label: [(c.feature, c.weight) for c in scorer.explain(rows, row, label, TOP_FEATURES)] for label in wanted[position]
+                        label: [(r.feature, r.weight, r.matched) for r in scorer.explain(rows, row, label, text, TOP_FEATURES)]
+                        for label in wanted[position]
                     }
         return result
 

@@ -96,7 +96,7 @@ def comment_record(
     comments: list[Comment],
     threads: Threads,
     position: int,
-    explanations: dict[str, list[tuple[str, float]]],
+    explanations: dict[str, list[tuple[str, float, tuple[str, ...]]]],
     display_chars: int | None = DISPLAY_CHARS,
 ) -> dict:
     """What the page shows of one comment: who, when, status, its text (cut at
@@ -121,7 +121,10 @@ def comment_record(
         "text": text if display_chars is None else text[:display_chars],
         "spans": spans,
         "reasons": {
-            label: [{"feature": feature, "weight": round(weight, 3), "reason": reason(feature, feature in found)} for feature, weight in features]
+            label: [
+                {"feature": feature, "weight": round(weight, 3), "reason": reason(feature, feature in found, matched)}
+                for feature, weight, matched in features
+            ]
             for label, features in explanations.items()
         },
         "notes": notes,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moderation.comments import Comment
+from moderation.comments import Comment, has_text
 from moderation.errors import InputError
 from moderation.io.readers.detect import SNIFF_CHARS, Head, detect_format as format_of_head
 from moderation.io.readers.lines import LINE_LIMIT, checked_encoding, decoded_chunks, decoded_lines
@@ -28,14 +28,16 @@ EXPORT_FORMATS = ("wordpress", "disqus", "reddit")  # the formats whose comments
 @dataclass(frozen=True)
 class ReadOptions:
     """How to read an input: its format (None: detected), which columns hold the schema's
-    fields, its text encoding and what to do with undecodable bytes, and, for platform
-    exports, which comment statuses to keep (None: all)."""
+    fields, its text encoding and what to do with undecodable bytes, for platform exports
+    which comment statuses to keep (None: all), and the article of comments that come
+    without one ("": none)."""
 
     format: str | None = None
     columns: Columns = field(default_factory=Columns)
     encoding: str = "utf-8"
     errors: str = "strict"
     statuses: frozenset[str] | None = None
+    article: str = ""
 
 
 @dataclass
@@ -112,7 +114,8 @@ class InputSource:
 
     def comments(self, report: ReadReport | None = None) -> Iterator[Comment]:
         """The comments in file order. For platform exports, ``options.statuses`` keeps only
-        comments with these statuses; ``report`` (if given) learns what was skipped and noticed."""
+        comments with these statuses; ``options.article`` is the article of comments without
+        one; ``report`` (if given) learns what was skipped and noticed."""
         report = ReadReport() if report is None else report
         if self.format in ("csv", "jsonl"):
             from moderation.io.readers.tabular import read_csv as read, read_jsonl
@@ -128,7 +131,8 @@ class InputSource:
             from moderation.io.readers.reddit import read_reddit as read
         else:
             raise InputError(f"unknown format {self.format!r}; use one of {', '.join(FORMATS)}")
-        return read(self, report)
+        comments = read(self, report)
+        return with_article(comments, self.options.article) if self.options.article else comments
 
     def sha256(self) -> str:
         """The sha256 of the input's bytes as given (compressed if it is), as hex."""
@@ -148,6 +152,14 @@ class InputSource:
 
     def __exit__(self, *exception) -> None:
         self.close()
+
+
+def with_article(comments: Iterator[Comment], article: str) -> Iterator[Comment]:
+    """``comments``, each without an article given ``article``."""
+    for comment in comments:
+        if not has_text(comment.article):
+            comment.article = article
+        yield comment
 
 
 def open_input(path: str | Path, options: ReadOptions = ReadOptions()) -> InputSource:

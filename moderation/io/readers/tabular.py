@@ -8,6 +8,7 @@ other than strings are kept as their JSON text (see :mod:`moderation.io.readers.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ LINE_END = re.compile(r"\r\n|\r|\n")
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
 FALSE_VALUES = {"0", "false", "no", "0.0"}
 LABEL_SEPARATOR = re.compile(r"[\s-]+")
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 csv.field_size_limit(LINE_LIMIT)  # a comment may be megabytes long, but not unbounded
 
 
@@ -137,6 +139,26 @@ def delimiter_of(first_line: str, text_column: str) -> tuple[str, bool]:
         if text_column in (name.strip() for name in names):
             return delimiter, False
     return ",", False
+
+
+def csv_header(line: str, columns: Columns) -> list[str] | None:
+    """The column names of ``line`` if it reads as the header of a CSV file with comments,
+    else None: names separated by one of :data:`DELIMITERS`, one of them the text column and
+    another a field of the schema or a label (in any case) or a name in snake_case
+    (``created_at``). So a comment such as "Text, please" is not taken for a header."""
+    text = columns.text.lower()
+    known = {name.lower() for name in dataclasses.astuple(columns)} - {text}
+    for delimiter in DELIMITERS:
+        if delimiter not in line:
+            continue
+        try:
+            names = [name.strip() for name in next(csv.reader([line], delimiter=delimiter), [])]
+        except csv.Error:
+            continue
+        lowered = [name.lower() for name in names]
+        if text in lowered and any(name in known or label_of_column(name) or SNAKE_CASE.fullmatch(name) for name in lowered):
+            return names
+    return None
 
 
 def read_csv(source, report=None) -> Iterator[Comment]:
