@@ -37,11 +37,11 @@ def serve_command(
     remember_mb: int = typer.Option(
         256, "--remember-mb", min=1, metavar="MB", help="/v1/score: memory for the remembered comments (estimated); long comments fill it first."
     ),
-    keep_alive_timeout: float = typer.Option(
-        5.0, "--keep-alive-timeout", min=0.1, metavar="SECONDS", help="Close a connection that sends no request for this long."
+    keep_alive_timeout: int = typer.Option(
+        5, "--keep-alive-timeout", min=1, metavar="SECONDS", help="Close a connection that sends no request for this long."
     ),
-    request_timeout: float = typer.Option(
-        30.0, "--request-timeout", min=0.1, metavar="SECONDS", help="Close a connection whose request (head and body) takes longer to arrive."
+    request_timeout: int = typer.Option(
+        30, "--request-timeout", min=1, metavar="SECONDS", help="Close a connection whose request (head and body) takes longer to arrive."
     ),
     max_connections: int = typer.Option(
         1000,
