@@ -20,7 +20,8 @@ Sections:
   request, over requests built to make it large (issue 17).
 
 Each ratio compares numbers from the same run; absolute numbers depend on the machine and on
-what else runs on it (the machine is shared).
+what else runs on it (the machine is shared). The server's hostile inputs (large bodies, idle
+and slow sockets, huge request heads) are measured by ``bench/serve_hostile.py``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ it shares the machine's cores with the server. Writes bench/results/serve.md.
 
     python bench/serve.py                                          # the full run, about 5 minutes
     python bench/serve.py --requests 1000 --repeats 1 --workers 1   # a quick one
+    python bench/serve.py --baseline main --workers 1              # this tree against main, run by run
+
+With ``--baseline REV`` the server of git revision REV runs too (its files extracted to a
+temporary folder, never touching this tree), the two taking turns run by run, and the report
+adds this tree's ratios to the baseline's.
 
 The client is raw HTTP/1.1 over asyncio streams on uvloop: requests are prepared bytes, and a
 response is read by its Content-Length, so the client spends little per request.
@@ -25,11 +30,13 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "serve.md"
 CONCURRENCY = (1, 16, 64)
 WARMUP = 300
@@ -118,13 +125,16 @@ def server_pids(process: subprocess.Popen) -> list[int]:
     return [process.pid, *found]
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen, int]:
+def start_server(workers: int, tree: Path = ROOT, options: tuple[str, ...] = (), preexec_fn=None) -> tuple[subprocess.Popen, int]:
+    """The server of the code in ``tree`` (``python -m`` imports the package from its folder),
+    with serve ``options``; ``preexec_fn`` runs in its process before it starts."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "moderation", "serve", "--port", "0", "--workers", str(workers)],
-        cwd=ROOT,
+        [sys.executable, "-m", "moderation", "serve", "--port", "0", "--workers", str(workers), *options],
+        cwd=tree,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=preexec_fn,
     )
     ready = 0
     port = None
@@ -153,41 +163,50 @@ def stop_server(process: subprocess.Popen) -> None:
     process.drain.wait(10)  # type: ignore[attr-defined]
 
 
-def run(requests_per_level: int, repeats: int, worker_counts: list[int], endpoints: list[str]) -> list[dict]:
-    """Each (workers, endpoint, concurrency) ``repeats`` times; the median run of each is kept,
-    with the range of requests/s over the runs."""
+def run(requests_per_level: int, repeats: int, worker_counts: list[int], endpoints: list[str], trees: dict[str, Path]) -> list[dict]:
+    """Each (workers, endpoint, concurrency) ``repeats`` times on the server of each tree, the
+    trees taking turns run by run (in alternating order); the median run of each is kept, with
+    the range of requests/s over the runs."""
     import uvloop
 
     texts = seed_texts()
     rows = []
     for workers in worker_counts:
-        process, port = start_server(workers)
+        servers = {}
         try:
-            pids = server_pids(process)
+            for name, tree in trees.items():
+                servers[name] = start_server(workers, tree)
             for endpoint in endpoints:
                 prepared = requests_for(endpoint, texts)
-                uvloop.run(drive(port, prepared, 4, WARMUP))
+                for _, port in servers.values():
+                    uvloop.run(drive(port, prepared, 4, WARMUP))
                 for concurrency in CONCURRENCY:
-                    runs = []
-                    for _ in range(repeats):
-                        before = process_cpu_seconds(pids)
-                        result = uvloop.run(drive(port, prepared, concurrency, requests_per_level))
-                        cpu = process_cpu_seconds(pids) - before
-                        result["server_cpu"] = cpu / result["seconds"]
-                        result["cpu_ms_per_request"] = cpu / result["requests"] * 1000
-                        runs.append(result)
-                    runs.sort(key=lambda r: r["rps"])
-                    result = {**runs[len(runs) // 2], "rps_range": (runs[0]["rps"], runs[-1]["rps"])}
-                    result.update(endpoint=endpoint, workers=workers, concurrency=concurrency)
-                    rows.append(result)
-                    print(
-                        f"{endpoint:8} workers={workers} c={concurrency:<3} {result['rps']:7.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
-                        f"p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}  client {result['client_cpu']:.0%} "
-                        f"server {result['server_cpu']:.0%} of a core, {result['cpu_ms_per_request']:.2f} ms CPU/request",
-                        flush=True,
-                    )
+                    runs: dict[str, list[dict]] = {name: [] for name in servers}
+                    for repeat in range(repeats):
+                        for name in list(servers)[:: 1 if repeat % 2 == 0 else -1]:
+                            process, port = servers[name]
+                            pids = server_pids(process)
+                            before = process_cpu_seconds(pids)
+                            result = uvloop.run(drive(port, prepared, concurrency, requests_per_level))
+                            cpu = process_cpu_seconds(pids) - before
+                            result["server_cpu"] = cpu / result["seconds"]
+                            result["cpu_ms_per_request"] = cpu / result["requests"] * 1000
+                            runs[name].append(result)
+                    for name, results in runs.items():
+                        results.sort(key=lambda r: r["rps"])
+                        result = {**results[len(results) // 2], "rps_range": (results[0]["rps"], results[-1]["rps"])}
+                        result.update(tree=name, endpoint=endpoint, workers=workers, concurrency=concurrency)
+                        rows.append(result)
+                        print(
+                            f"{name:12} {endpoint:8} workers={workers} c={concurrency:<3} {result['rps']:7.0f} req/s  "
+                            f"p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  errors {result['errors']}  "
+                            f"client {result['client_cpu']:.0%} server {result['server_cpu']:.0%} of a core, "
+                            f"{result['cpu_ms_per_request']:.2f} ms CPU/request",
+                            flush=True,
+                        )
         finally:
-            stop_server(process)
+            for process, _ in servers.values():
+                stop_server(process)
     return rows
 
 
@@ -199,11 +218,12 @@ def versions() -> str:
     return f"commit {commit or '?'}, Python {platform.python_version()}, {packages}"
 
 
-def markdown(rows: list[dict], requests_per_level: int, repeats: int, load_before: tuple[float, ...], load_after) -> str:
+def markdown(rows: list[dict], command: str, repeats: int, requests_per_level: int, load_before: tuple[float, ...], load_after) -> str:
+    trees = list(dict.fromkeys(r["tree"] for r in rows))
     lines = [
         "# `moderation serve`: latency and throughput",
         "",
-        f"Generated by `python bench/serve.py --requests {requests_per_level} --repeats {repeats}` on {datetime.now(timezone.utc):%Y-%m-%d}, "
+        f"Generated by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d}, "
         f"{os.cpu_count()} cores, {versions()}; load average {load_before[0]:.1f} before the run and {load_after[0]:.1f} after "
         "(other work shared the machine). "
         f"Each run: {requests_per_level:,} requests over keep-alive connections on 127.0.0.1, each connection sending its next "
@@ -212,16 +232,30 @@ def markdown(rows: list[dict], requests_per_level: int, repeats: int, load_befor
         "languages en, doNotStore); /v1/score sends records of 20 threads with an article. Texts: the 47 seed comments. "
         "The load generator runs on the same cores: its CPU use is shown, as is the server's (all its processes).",
         "",
-        "| endpoint | workers | concurrency | requests/s | range | p50 ms | p99 ms | errors | client CPU | server CPU | server CPU ms/request |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| code | endpoint | workers | concurrency | requests/s | range | p50 ms | p99 ms | errors | client CPU | server CPU | server CPU ms/request |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         name = "comments:analyze" if r["endpoint"] == "analyze" else "/v1/score"
         lines.append(
-            f"| {name} | {r['workers']} | {r['concurrency']} | {r['rps']:,.0f} | {r['rps_range'][0]:,.0f}–{r['rps_range'][1]:,.0f} "
+            f"| {r['tree']} | {name} | {r['workers']} | {r['concurrency']} | {r['rps']:,.0f} | {r['rps_range'][0]:,.0f}–{r['rps_range'][1]:,.0f} "
             f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {r['client_cpu']:.0%} | {r['server_cpu']:.0%} "
             f"| {r['cpu_ms_per_request']:.2f} |"
         )
+    if len(trees) == 2:
+        current, baseline = trees
+        lines += ["", f"Ratios, {current} / {baseline} (same run; above 1 is more requests/s or longer latency):", ""]
+        lines += ["| endpoint | workers | concurrency | requests/s | p50 | p99 | server CPU ms/request |", "|---|---|---|---|---|---|---|"]
+        by_key = {(r["tree"], r["endpoint"], r["workers"], r["concurrency"]): r for r in rows}
+        for r in rows:
+            if r["tree"] != current:
+                continue
+            b = by_key[(baseline, r["endpoint"], r["workers"], r["concurrency"])]
+            name = "comments:analyze" if r["endpoint"] == "analyze" else "/v1/score"
+            lines.append(
+                f"| {name} | {r['workers']} | {r['concurrency']} | {r['rps'] / b['rps']:.2f} | {r['p50_ms'] / b['p50_ms']:.2f} "
+                f"| {r['p99_ms'] / b['p99_ms']:.2f} | {r['cpu_ms_per_request'] / b['cpu_ms_per_request']:.2f} |"
+            )
     lines += [
         "",
         "CPU columns are fractions of one core over the row's run (2 cores = 200%); server CPU per request depends least on "
@@ -237,10 +271,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per row (the median is reported)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server worker counts to measure")
     parser.add_argument("--endpoints", nargs="+", default=["analyze", "score"], choices=["analyze", "score"])
+    parser.add_argument("--baseline", metavar="REV", help="also run the server of this git revision, taking turns with this tree's")
     args = parser.parse_args()
     load_before = os.getloadavg()
-    rows = run(args.requests, args.repeats, args.workers, args.endpoints)
-    RESULTS.write_text(markdown(rows, args.requests, args.repeats, load_before, os.getloadavg()), encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="moderation-serve-baseline-") as folder:
+        trees = {"this tree": ROOT}
+        if args.baseline:
+            from bench.offtopic_checks import copy_of_commit
+
+            trees[args.baseline] = copy_of_commit(args.baseline, Path(folder))
+        rows = run(args.requests, args.repeats, args.workers, args.endpoints, trees)
+    command = " ".join(["python bench/serve.py", *sys.argv[1:]])
+    RESULTS.write_text(markdown(rows, command, args.repeats, args.requests, load_before, os.getloadavg()), encoding="utf-8")
     print(f"written to {RESULTS}")
 
 

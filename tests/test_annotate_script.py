@@ -92,6 +92,23 @@ def test_a_bad_answer_stops_before_anything_is_written(tmp_path, comments_csv, a
     assert read_rows(labels) == []  # the header only
 
 
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"id": "c1", "hostile": ' + "[" * 100_000 + "]" * 100_000 + "}", "line 2: JSON nested too deeply"),
+        ('{"id": "c1", "id": "c3", "off_topic": 0, "hostile": 0, "ad_hominem": 0}', "line 2: the key 'id' appears twice"),
+        ('{"id": 1' + "0" * 5000 + ', "off_topic": 0, "hostile": 0, "ad_hominem": 0}', "line 2: a value cannot be read"),
+    ],
+)
+def test_an_answers_line_that_is_no_plain_object_gets_a_one_line_error(tmp_path, comments_csv, line, message):
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"id": "c2", "off_topic": 0, "hostile": 0, "ad_hominem": 0}) + "\n" + line + "\n", encoding="utf-8")
+    result = invoke_cli("annotate", comments_csv, "--labels", tmp_path / "labels.csv", "--answers", answers)
+    assert result.returncode == 2
+    assert message in result.stderr and "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_a_labels_file_of_another_schema_stops_the_command_with_one_line(tmp_path, comments_csv):
     labels = tmp_path / "mine.csv"
     labels.write_text("text,hostile\nyou fool,1\n", encoding="utf-8")

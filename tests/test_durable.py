@@ -488,7 +488,7 @@ def test_a_fifo_named_as_the_feedback_file_is_refused_at_start_up(tmp_path):
 
 
 def test_a_server_whose_feedback_file_became_a_fifo_answers_and_stops(tmp_path):
-    from tests.test_serve_process import Server
+    from tests.serve_support import Server
 
     path = tmp_path / "feedback.csv"
     with Server("--feedback", path, "--insecure-no-auth") as server:

@@ -99,6 +99,29 @@ def test_a_stream_keeps_a_bounded_number_of_recent_comments(fitted):
     np.testing.assert_allclose(stream.score(seed[12]).scores, scorer.score_after(seed[12:13], seed[5:12])[0], rtol=0, atol=1e-12)
 
 
+def test_a_stream_keeps_no_text_and_bounds_its_memory_by_bytes(fitted):
+    """Long comments of new words fill the byte budget long before the count: the stream keeps
+    within twice the budget, keeps of a comment no text (only its vector and fields), and what
+    it kept scores the next comment as the kept comments themselves would."""
+    _, scorer, seed = fitted
+    rng = random.Random(7)
+    budget = 2 << 20
+    stream = scorer.stream(remembered=1000, remembered_bytes=budget)
+    comments = []
+    for n in range(40):
+        words = " ".join("".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(4, 8))) for _ in range(rng.choice([5, 3000])))
+        comments.append(Comment(f"Nidal, {words}", id=str(n), thread_id=f"t{n % 3}", author=f"user {n % 5}", article=seed[0].article))
+        stream.score(comments[-1])
+        assert stream.bytes < 2 * budget
+        kept = list(stream.recent)
+        assert all(len(c.id) + len(c.author) + len(c.thread_id) < 20 for c in kept) and not any(hasattr(c, "text") for c in kept)
+    assert 0 < len(kept) < 40  # the bytes bound, not the count, started it afresh
+    by_id = {c.id: c for c in comments}
+    following = Comment("Nidal, you people repeat the same words", id="next", thread_id="t1", author="user 2", article=seed[0].article)
+    expected = scorer.score_after([following], [by_id[c.id] for c in kept])[0]
+    np.testing.assert_allclose(stream.score(following).scores, expected, rtol=0, atol=1e-12)
+
+
 def test_batch_scoring_starts_a_new_word_table_past_the_limit(fitted, monkeypatch):
     from moderation.model import scorer as scorer_module
 

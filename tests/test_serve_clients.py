@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_serve_process import WAIT, Server
+from tests.serve_support import WAIT, Server
 
 KEY = "client-recipe-key"
 TEXT = "You are a liar and an idiot."

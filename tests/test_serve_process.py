@@ -7,86 +7,18 @@ because the machine may be busy, and nothing is timed.
 
 import csv
 import json
-import re
 import shutil
 import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 
 import httpx
 import pytest
 
-from tests.conftest import DEFAULT_MODEL, ROOT, run_cli
+from tests.conftest import DEFAULT_MODEL, run_cli
+from tests.serve_support import WAIT, Server
 
 pytestmark = pytest.mark.slow  # real servers
-
-WAIT = 120  # seconds: generous, for a loaded machine
-ADDRESS = re.compile(r"serving on http://127\.0\.0\.1:(\d+)")
-
-
-class Server:
-    """``moderation serve ARGS --port 0``; its stderr is collected as it comes."""
-
-    def __init__(self, *args):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "moderation", "serve", "--port", "0", *map(str, args)],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.port = int(self.wait_for(ADDRESS).group(1))
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + WAIT
-        while httpx.get(self.base + "/healthz", timeout=WAIT).status_code != 200:
-            assert time.monotonic() < deadline, self.log
-            time.sleep(0.2)
-
-    def _read(self):
-        for line in self.process.stderr:
-            self.lines.append(line)
-
-    @property
-    def log(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for(self, pattern: re.Pattern | str, count: int = 1) -> re.Match:
-        """The ``count``-th match of ``pattern`` in the server's stderr, waiting for it."""
-        pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
-        deadline = time.monotonic() + WAIT
-        while True:
-            matches = [m for line in list(self.lines) if (m := pattern.search(line))]
-            if len(matches) >= count:
-                return matches[count - 1]
-            assert self.process.poll() is None or len(matches) >= count, f"server exited:\n{self.log}"
-            assert time.monotonic() < deadline, f"no {pattern.pattern!r} in:\n{self.log}"
-            time.sleep(0.1)
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(WAIT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        self._reader.join(10)
-        return code
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, trace):
-        self.stop()
-        if kind is not None:
-            print(f"server log:\n{self.log}")  # shown with the failure
 
 
 def model_copy(tmp_path):

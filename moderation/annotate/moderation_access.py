@@ -32,6 +32,7 @@ __all__ = [
     "flags_of",
     "has_text",
     "read_input",
+    "read_json_line",
     "load_model",
     "model_name",
     "score",
@@ -50,6 +51,21 @@ def read_input(path: str | Path, options: ReadOptions = ReadOptions()) -> list[C
     from moderation.io.readers import read_comments
 
     return list(read_comments(path, options))
+
+
+def read_json_line(line: str, name: str, number: int) -> dict:
+    """The JSON object on line ``number`` of ``name``, its values as Python values, read by the
+    readers' JSON reader: anything but one object (malformed, nested too deeply, a key given
+    twice) is an :class:`InputError` naming the line."""
+    import json
+
+    from moderation.io.readers.json_values import JSONText, json_object
+
+    record = json_object(line, name, number)
+    try:  # the reader keeps values that are not strings as their JSON text
+        return {key: json.loads(value) if isinstance(value, JSONText) else value for key, value in record.items()}
+    except ValueError as error:  # a number of more than 4,300 digits
+        raise InputError(f"a value cannot be read ({error}); each line must be one JSON object", name, number) from None
 
 
 def load_model(model_dir: Path | None):

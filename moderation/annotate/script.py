@@ -13,10 +13,9 @@ written; then its answers are saved together, as the terminal would save them on
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from moderation.annotate.moderation_access import LABELS, Comment, InputError
+from moderation.annotate.moderation_access import LABELS, Comment, InputError, read_json_line
 from moderation.annotate.session import Session
 
 ANSWER_VALUES = {1: 1, 0: 0, "1": 1, "0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}  # JSON true/false equal 1/0
@@ -105,12 +104,7 @@ def read_answers(session: Session, path: Path) -> list[tuple[int, dict[str, int]
     for line, content in enumerate(text.splitlines(), start=1):
         if not content.strip():
             continue
-        try:
-            answer = json.loads(content)
-        except ValueError as error:
-            raise InputError(f"malformed JSON ({error}); each line must be one JSON object", name, line) from None
-        if not isinstance(answer, dict):
-            raise InputError(f"expected a JSON object, got {type(answer).__name__}", name, line)
+        answer = read_json_line(content, name, line)
         index = find_comment(session, answer, name, line)
         if index in first_line:
             raise InputError(f"a second answer for the comment answered on line {first_line[index]}; keep one", name, line)

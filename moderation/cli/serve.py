@@ -34,6 +34,22 @@ def serve_command(
     remember: int = typer.Option(
         20_000, "--remember", min=1, metavar="N", help="/v1/score: recent comments remembered across threads, to compare new ones with."
     ),
+    remember_mb: int = typer.Option(
+        256, "--remember-mb", min=1, metavar="MB", help="/v1/score: memory for the remembered comments (estimated); long comments fill it first."
+    ),
+    keep_alive_timeout: int = typer.Option(
+        5, "--keep-alive-timeout", min=1, metavar="SECONDS", help="Close a connection that sends no request for this long."
+    ),
+    request_timeout: int = typer.Option(
+        30, "--request-timeout", min=1, metavar="SECONDS", help="Close a connection whose request (head and body) takes longer to arrive."
+    ),
+    max_connections: int = typer.Option(
+        1000,
+        "--max-connections",
+        min=1,
+        metavar="N",
+        help="Open connections per process (fewer if the open-file limit allows fewer); one more closes the longest idle one.",
+    ),
     scores: str = typer.Option(
         "coral",
         "--scores",
@@ -57,12 +73,14 @@ def serve_command(
     """Serve Perspective API's comments:analyze and comments:suggestscore, a discovery
     document for Google's clients, and /v1/score (score's JSON record), until SIGTERM.
 
-    SIGHUP reloads the model (verified; a model that fails keeps the old one serving) and the
-    API keys. Needs the serve extra: pip install 'moderation[serve]'.
+    SIGHUP reloads the API keys (afterwards exactly the file's keys work: none if it is empty
+    or missing) and the model (verified; a model that fails keeps the old one serving). Needs
+    the serve extra: pip install 'moderation[serve]'.
     """
     try:
         from moderation.server.run import run_server
         from moderation.server.app import ServerSettings
+        from moderation.server.connections import ConnectionLimits
         from moderation.server.languages import POLICIES
         from moderation.server.scale import SCALES
     except ImportError as error:
@@ -82,6 +100,8 @@ def serve_command(
         insecure_no_auth=insecure_no_auth,
         max_request_bytes=max_request_kb * 1024,
         remembered=remember,
+        remembered_bytes=remember_mb << 20,
+        connections=ConnectionLimits(keep_alive_timeout, request_timeout, max_connections),
         scale=scores,
         other_languages=other_languages,
         drop_unsupported=drop_unsupported_attributes,

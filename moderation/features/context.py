@@ -266,15 +266,16 @@ class Thread:
         self.name_ids: dict[int, np.ndarray] = {}  # article number → name word ids the article does not use
         self.vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # comment id → its content vector (words, weights)
 
-    def add(self, comment: Comment) -> None:
-        """Count a comment in: its author's name parts, the words it addresses, its id's author."""
+    def add(self, comment: Comment, vocatives: set[str] | None = None) -> None:
+        """Count a comment in: its author's name parts, the words it addresses (its
+        :func:`vocative_names`, if not given), its id's author."""
         self.size += 1
         before = len(self.names)
         if comment.author:
             self.names |= name_parts(comment.author)
             if comment.id:
                 self.comment_authors[comment.id] = comment.author
-        for name in vocative_names(comment.text):
+        for name in vocative_names(comment.text) if vocatives is None else vocatives:
             self.vocatives[name] += 1
             if self.vocatives[name] == VOCATIVE_MIN_COMMENTS:
                 self.names.add(name)
@@ -326,18 +327,19 @@ class ThreadStatistics:
             self.article_words.append(len(words))
         return number
 
-    def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None, vectors=None) -> None:
-        """Add comments (with non-empty text) to their threads' statistics; ``encoded`` and
-        ``vectors`` are theirs from :func:`encoded_comments`, if already computed."""
-        if encoded is None:
+    def add(self, comments: Sequence[Comment], encoded: EncodedTexts | None = None, vectors=None, vocatives=None) -> None:
+        """Add comments (with non-empty text) to their threads' statistics; ``vectors`` (and
+        ``vocatives``) are theirs from :func:`encoded_comments` (and :func:`vocative_names`), if
+        already computed: then their texts are not read."""
+        if vectors is None:
             encoded, vectors = encoded_comments(self.facts, comments)
         threads = [self.thread(c.thread_id) for c in comments]
         numbers = np.array([t.number for t in threads], dtype=np.int64)
         docs, words, weights = vectors
         self._add_vectors(pack(numbers[docs], words), weights, docs, threads)
         starts = np.searchsorted(docs, np.arange(len(comments) + 1))
-        for row, (comment, thread) in enumerate(zip(comments, threads)):
-            thread.add(comment)
+        for row, (comment, thread, names) in enumerate(zip(comments, threads, vocatives or [None] * len(comments))):
+            thread.add(comment, names)
             if comment.id:  # replies find their parent's vector by its id
                 thread.vectors[comment.id] = (words[starts[row] : starts[row + 1]], weights[starts[row] : starts[row + 1]])
 
@@ -397,8 +399,12 @@ class ThreadStatistics:
         disparaging = sum_by(encoded.docs, (flags & DISPARAGING_WORD) != 0, n)
         may_address_group = sum_by(encoded.docs, (flags & GROUP_TRIGGER) != 0, n) > 0
         group_address = np.zeros(n)
+        words = self.table.words
         for row in np.flatnonzero(may_address_group):
-            group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokenize(comments[row].text)) + " "))
+            # The comment's tokens from its word ids: tokenize()'s cache would keep whole texts.
+            start = encoded.offsets[row]
+            tokens = [words[i] for i in encoded.ids[start : start + encoded.lengths[row]].tolist()]
+            group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokens) + " "))
         names = self._name_mentions(comments, threads, articles, encoded)
         addresses_parent = self._parent_address(comments, threads, encoded, second_person)
         parent_similarity, parent_evidence = self._parent_similarity(comments, threads, vectors, comment_evidence)

@@ -36,8 +36,10 @@ MENTION = re.compile(r"(?<!\w)@\w+")
 ELONGATION = re.compile(r"(.)\1{2,}")
 # Chunks of a token: word characters plus the symbols leetspeak uses inside words ("sh!+", "a$$").
 CHUNK = re.compile(r"[\w@$!+']+")
-# A chunk that starts with letters and contains symbols or digits used as letters.
-LEET_CANDIDATE = re.compile(r"[a-z]+[a-z0-9@$!+]*[0-9@$!+][a-z0-9@$!+]*")
+# A run of letters, digits and the symbols leetspeak uses, from its first letter: a candidate
+# when it holds symbols or digits (_decode_leet leaves one of letters alone). Written so that
+# matching stays linear: "letters, then a symbol somewhere" backtracked cubically on a long word.
+LEET_CANDIDATE = re.compile(r"[a-z][a-z0-9@$!+]*")
 LEET = str.maketrans("@$!+0134578", "asitoieastb")
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # "f**k", "sh*t", "a##hole", "d???": a word with its middle or end starred out is profanity.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from moderation.features.context import (
     WholeThreads,
     WordFacts,
     encoded_comments,
+    vocative_names,
     whole_thread_features,
     without_own_topic,
 )
@@ -44,6 +45,16 @@ REMEMBERED_COMMENTS = 20_000
 
 REMEMBERED_ARTICLES = 2_000
 """Distinct articles a stream keeps vectors of."""
+
+REMEMBERED_BYTES = 256 << 20
+"""Memory a stream keeps for its recent comments, by :meth:`ScoreStream.cost`'s estimate. 20,000
+news comments (C3) take 130 MB, so the count binds for ordinary comments and this for long ones
+(a 100 KB comment of new words takes about 6 MB)."""
+# Bytes per item, measured with tracemalloc (the estimate came within 1 % on C3 comments and
+# 30 % above on comments of random words):
+ENTRY_BYTES = 140  # a word of a comment's content vector: in its thread's sums, and kept with the comment
+WORD_BYTES = 450  # a new word of the word table, with its per-word caches (flags, stems, n-grams)
+COMMENT_BYTES = 600  # a remembered comment's record and its share of its thread's statistics
 
 SHRINK = [(CONTEXT_FEATURES.index(similarity), CONTEXT_FEATURES.index(evidence)) for similarity, evidence in SHRUNK_BY.items()]
 """(similarity, evidence) column pairs: each similarity is shrunk toward its fill by its evidence."""
@@ -265,9 +276,9 @@ class Scorer:
         if len(self.facts.table) > WORD_TABLE_LIMIT:
             self.ngrams = self.ngram_lookups(WordFacts())
 
-    def stream(self, remembered: int = REMEMBERED_COMMENTS) -> ScoreStream:
+    def stream(self, remembered: int = REMEMBERED_COMMENTS, remembered_bytes: int = REMEMBERED_BYTES) -> ScoreStream:
         """A stream that scores comments one at a time against the earlier ones it was given."""
-        return ScoreStream(self, remembered)
+        return ScoreStream(self, remembered, remembered_bytes)
 
     # -- explanations ---------------------------------------------------------------------
     def terms(self, rows: FeatureRows, row: int, label: str) -> Iterator[BlockTerms]:
@@ -308,49 +319,98 @@ class ScoredComment:
     features: FeatureRows | None = None
 
 
+@dataclass(frozen=True)
+class RememberedComment:
+    """What a stream keeps of a comment to compare later ones with: its content vector and
+    the fields that name people, never its text or its article."""
+
+    id: str
+    thread_id: str
+    author: str
+    article: int  # the article's hash: articles are only told apart, to bound how many are kept
+    vocatives: frozenset[str]
+    words: np.ndarray  # content words (plurals folded), as ids of the stream's word table
+    weights: np.ndarray
+    cost: int  # estimated bytes the comment costs the stream
+
+
 class ScoreStream:
     """Scores comments one at a time, each against the earlier comments of its thread and its
     article, in bounded memory.
 
-    It keeps the last ``remembered`` comments: when twice as many have gone by (or the word
-    table or the articles grow past their limits), it starts afresh with a new word table and
-    only the most recent ones, so time per comment and memory stay flat on an endless stream.
+    It keeps the last ``remembered`` comments, within ``remembered_bytes`` (estimated, see
+    :meth:`cost`): when twice as many, or twice the bytes, have gone by (or the word table or the
+    articles grow past their limits), it starts afresh with a new word table and only the most
+    recent ones, so time per comment and memory stay flat on an endless stream. Of a comment it
+    keeps only what the context features need (:class:`RememberedComment`).
     """
 
-    def __init__(self, scorer: Scorer, remembered: int = REMEMBERED_COMMENTS):
+    def __init__(self, scorer: Scorer, remembered: int = REMEMBERED_COMMENTS, remembered_bytes: int = REMEMBERED_BYTES):
         self.scorer = scorer
         self.remembered = remembered
+        self.remembered_bytes = remembered_bytes
         self._restart([])
 
-    def _restart(self, recent: list[Comment]) -> None:
+    def _restart(self, kept: list[RememberedComment]) -> None:
+        old_words = self.ngrams.facts.table.words if kept else []  # kept words are renumbered
         self.ngrams = self.scorer.ngram_lookups(WordFacts())
         self.earlier = EarlierComments(self.ngrams.facts)
-        self.recent: deque[Comment] = deque(recent)
-        if recent:
-            self.earlier.add(recent, *encoded_comments(self.ngrams.facts, recent))
+        id_of = self.ngrams.facts.table.id_of
+        kept = [replace(c, words=np.array([id_of(old_words[i]) for i in c.words.tolist()], dtype=np.int64)) for c in kept]
+        self.recent: deque[RememberedComment] = deque(kept)
+        self.bytes = sum(c.cost for c in kept)
+        if kept:
+            docs = np.repeat(np.arange(len(kept)), [len(c.words) for c in kept])
+            vectors = (docs, np.concatenate([c.words for c in kept]), np.concatenate([c.weights for c in kept]))
+            self.earlier.add(kept, None, vectors, [c.vocatives for c in kept])
 
-    def _kept(self) -> list[Comment]:
-        """The most recent comments worth keeping across a restart."""
-        kept, articles = [], set()
+    def _kept(self) -> list[RememberedComment]:
+        """The most recent comments worth keeping across a restart: within the limits, and
+        within half the word table's and the articles' (or the next comment would restart again)."""
+        kept, articles, size, words = [], set(), 0, 0
         for comment in reversed(self.recent):
-            if len(kept) >= self.remembered or (comment.article not in articles and len(articles) >= REMEMBERED_ARTICLES // 2):
+            if (
+                len(kept) >= self.remembered
+                or size + comment.cost > self.remembered_bytes
+                or words + len(comment.words) > WORD_TABLE_LIMIT // 2
+                or (comment.article not in articles and len(articles) >= REMEMBERED_ARTICLES // 2)
+            ):
                 break
             kept.append(comment)
             articles.add(comment.article)
+            size += comment.cost
+            words += len(comment.words)
         return kept[::-1]
+
+    @staticmethod
+    def cost(comment: Comment, vocatives: frozenset[str], vector_words: int, new_words: list[str], new_article: tuple[int, int] | None) -> int:
+        """Estimated bytes a comment costs a stream: its record and fields, its content vector
+        (kept, and summed into its thread's), the words it added to the word table, and its
+        article (text and vector) if it brought a new one."""
+        fields = len(comment.id) + len(comment.thread_id) + len(comment.author) + sum(len(v) + 60 for v in vocatives)
+        words = len(new_words) * WORD_BYTES + sum(map(len, new_words))
+        article = new_article[0] + new_article[1] * ENTRY_BYTES if new_article else 0
+        return COMMENT_BYTES + fields + vector_words * ENTRY_BYTES + words + article
 
     def score(self, comment: Comment) -> ScoredComment:
         """Score ``comment`` against the earlier ones, then remember it."""
         if not has_text(comment.text):
             return ScoredComment(None)
         facts = self.ngrams.facts
+        known_words, known_articles = len(facts.table), len(self.earlier.articles)
         encoded, vectors = encoded_comments(facts, [comment])
         contexts = self.earlier.features([comment], encoded, vectors)
-        self.earlier.add([comment], encoded, vectors)
+        vocatives = frozenset(vocative_names(comment.text))
+        self.earlier.add([comment], encoded, vectors, [vocatives])
         rows = self.scorer.feature_rows(encoded, contexts, self.ngrams)
-        self.recent.append(comment)
+        new_article = (len(comment.article), self.earlier.article_words[-1]) if len(self.earlier.articles) > known_articles else None
+        _, words, weights = vectors
+        cost = self.cost(comment, vocatives, len(words), facts.table.words[known_words:], new_article)
+        self.recent.append(RememberedComment(comment.id, comment.thread_id, comment.author, hash(comment.article), vocatives, words, weights, cost))
+        self.bytes += cost
         if (
             len(self.recent) >= 2 * self.remembered
+            or self.bytes >= 2 * self.remembered_bytes
             or len(facts.table) > WORD_TABLE_LIMIT
             or len(self.earlier.articles) > REMEMBERED_ARTICLES
         ):

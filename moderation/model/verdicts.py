@@ -29,7 +29,7 @@ from moderation.features.context import WholeThreads
 from moderation.features.language import language_note
 from moderation.features.text import MAX_TEXT_CHARS
 from moderation.model.explanations import Reason
-from moderation.model.scorer import REMEMBERED_COMMENTS, FeatureRows, Scorer
+from moderation.model.scorer import REMEMBERED_BYTES, REMEMBERED_COMMENTS, FeatureRows, Scorer
 
 NOTHING_TO_SCORE = "empty text: nothing to score"
 
@@ -171,14 +171,15 @@ class Judge:
         context = [comment for comment in earlier if unscorable(comment) is None]
         return self._batch(comments, lambda scorable: self.scorer.features_after(scorable, context))
 
-    def stream(self, remembered: int = REMEMBERED_COMMENTS, unthreaded: str = "together") -> VerdictStream:
+    def stream(self, remembered: int = REMEMBERED_COMMENTS, unthreaded: str = "together", remembered_bytes: int = REMEMBERED_BYTES) -> VerdictStream:
         """A stream of verdicts on comments as they arrive, each against the earlier ones,
-        remembering the ``remembered`` most recent. Comments without a thread id form one
+        remembering the ``remembered`` most recent within ``remembered_bytes`` (see
+        :class:`~moderation.model.scorer.ScoreStream`). Comments without a thread id form one
         thread (``unthreaded="together"``), or are each judged against their article alone
         and not remembered (``"alone"``: records from unrelated sources never meet)."""
         if unthreaded not in ("together", "alone"):
             raise ValueError(f"unthreaded must be 'together' or 'alone', not {unthreaded!r}")
-        return VerdictStream(self, remembered, unthreaded == "alone")
+        return VerdictStream(self, remembered, unthreaded == "alone", remembered_bytes)
 
     def large_threads(self, comments: Iterable[Comment], chunk: int) -> WholeThreads:
         """Statistics of whole threads gathered from ``comments`` (read ``chunk`` at a time),
@@ -223,10 +224,10 @@ class VerdictStream:
     """Verdicts on comments as they arrive, each against the earlier comments of its thread
     and its article, in flat memory (:meth:`Judge.stream`)."""
 
-    def __init__(self, judge: Judge, remembered: int, unthreaded_alone: bool):
+    def __init__(self, judge: Judge, remembered: int, unthreaded_alone: bool, remembered_bytes: int = REMEMBERED_BYTES):
         self.judge = judge
         self.unthreaded_alone = unthreaded_alone
-        self.score_stream = judge.scorer.stream(remembered)
+        self.score_stream = judge.scorer.stream(remembered, remembered_bytes)
 
     def verdict(self, comment: Comment) -> Verdict:
         """The verdict on ``comment`` against the earlier ones; then it is one of them."""

@@ -2,7 +2,8 @@
 
 API keys are held as sha256 digests: a lookup then reveals nothing usable about a key through
 its timing, and no key sits in memory in the clear. The access log writes one line per request
-on stderr without the query string, where clients put their keys.
+on stderr without the query string, where clients put their keys. Whatever a request sent
+reaches a log line only through :func:`log_text`, so it cannot forge lines or drive a terminal.
 """
 
 from __future__ import annotations
@@ -19,18 +20,31 @@ log = logging.getLogger("moderation.server")
 
 
 def read_api_keys(path: Path) -> frozenset[str]:
-    """The sha256 digests of the keys in ``path``: one key per line; blank lines and lines
-    starting with ``#`` are skipped."""
+    """The sha256 digests of the keys in ``path`` (empty if it holds none): one key per line;
+    blank lines and lines starting with ``#`` are skipped, and a byte-order mark is not part of
+    the first key."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
         raise InputError("no such file; give --api-keys a file with one key per line", path) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read the API keys ({error}); give a UTF-8 text file with one key per line", path) from None
     keys = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not keys:
-        raise InputError("holds no API key; write one key per line", path)
     return frozenset(digest(key) for key in keys)
+
+
+def reread_api_keys(path: Path) -> frozenset[str]:
+    """The keys in ``path`` as a running server takes them (at start and on SIGHUP): exactly
+    those, and none when the file is missing, unreadable or holds none. Revoking must never
+    fail open, so a file that cannot be read revokes every key (with an error in the log)."""
+    try:
+        keys = read_api_keys(path)
+    except InputError as error:
+        log.error("%s; no API key is accepted until a reload (SIGHUP) reads the file", log_text(str(error)))
+        return frozenset()
+    if not keys:
+        log.warning("%s holds no API key; every request that needs one gets 403 until a reload reads some", log_text(str(path)))
+    return keys
 
 
 def digest(key: str) -> str:
@@ -46,6 +60,17 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name: it may resolve to any interface
+
+
+def log_text(value) -> str:
+    """``value`` as text safe for one log line: backslash, quote and every character that is
+    not printable (line breaks, NUL, escape codes, bidi and other format controls) written as
+    Python escapes (``\\n``, ``\\x1b``, ``\\u202e``), so a request can neither add a line nor
+    change how one looks."""
+    text = str(value)
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return text
+    return "".join('\\"' if ch == '"' else ch if ch.isprintable() and ch != "\\" else ascii(ch)[1:-1] for ch in text)
 
 
 class AccessLog:
@@ -75,9 +100,9 @@ class AccessLog:
             client = scope.get("client")
             log.info(
                 '%s "%s %s" %d %d %.1fms',
-                f"{client[0]}:{client[1]}" if client else "-",
-                scope["method"],
-                scope["path"],
+                log_text(f"{client[0]}:{client[1]}") if client else "-",
+                log_text(scope["method"]),
+                log_text(scope["path"]),
                 status,
                 size,
                 (time.perf_counter() - start) * 1000,

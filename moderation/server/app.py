@@ -1,10 +1,10 @@
 """The ASGI application: Perspective's endpoints, the native ``/v1/score``, health and discovery.
 
-Scoring runs on the event loop itself: a comment takes a fraction of a millisecond of NumPy,
-less than a hand-off to a thread would cost. Concurrent ``comments:analyze`` requests are
-scored together (:class:`Batcher`), which is what lets one process keep up with many clients.
-A request keeps the model it started with, so a reload (SIGHUP) never changes the model under
-a request in flight.
+The event loop reads requests and writes answers; everything a request costs in proportion
+to its size (parsing, scoring, the answer's JSON) runs on the worker thread
+(:mod:`moderation.server.worker`), which scores concurrent ``comments:analyze`` requests
+together. A request keeps the model it started with, so a reload (SIGHUP) never changes the
+model under a request in flight.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from moderation.errors import ModerationError
-from moderation.server.access import AccessLog, digest, read_api_keys
+from moderation.server.access import AccessLog, digest, log_text, reread_api_keys
+from moderation.server.connections import ConnectionLimits
 from moderation.server.discovery import API_VERSION, discovery_document
 from moderation.server.feedback import FeedbackFile, feedback_row
 from moderation.server.languages import DEFAULT_POLICY, LanguagePolicy
@@ -46,6 +47,7 @@ from moderation.server.perspective import (
 from moderation.server.scale import DEFAULT_SCALE, served_scores
 from moderation.server.scoring import (
     LABELS,
+    REMEMBERED_BYTES,
     REMEMBERED_COMMENTS,
     Comment,
     InContext,
@@ -54,6 +56,7 @@ from moderation.server.scoring import (
     load,
     word_list_scores,
 )
+from moderation.server.worker import Worker
 
 log = logging.getLogger("moderation.server")
 
@@ -74,49 +77,11 @@ class ServerSettings:
     insecure_no_auth: bool = False
     max_request_bytes: int = 1 << 20
     remembered: int = REMEMBERED_COMMENTS
+    remembered_bytes: int = REMEMBERED_BYTES
+    connections: ConnectionLimits = ConnectionLimits()
     scale: str = DEFAULT_SCALE
     other_languages: str = DEFAULT_POLICY
     drop_unsupported: bool = False
-
-
-class Batcher:
-    """Scores the ``comments:analyze`` requests that arrive together as one batch.
-
-    The first request of a batch schedules the scoring for the end of the current turn of the
-    event loop; requests parsed in that turn join it. A lone request is scored at once, so
-    batching adds no waiting, only sharing.
-    """
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[ServingModel, InContext, asyncio.Future]] = []
-
-    def score(self, model: ServingModel, item: InContext) -> asyncio.Future:
-        """A future for ``model.score_in_context([item])[0]``."""
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self.pending.append((model, item, future))
-        if len(self.pending) == 1:
-            loop.call_soon(self.flush)
-        return future
-
-    def flush(self) -> None:
-        """Score every pending request, one batch per model (two during a reload)."""
-        pending, self.pending = self.pending, []
-        by_model: dict[int, list] = {}
-        for job in pending:
-            by_model.setdefault(id(job[0]), []).append(job)
-        for jobs in by_model.values():
-            try:
-                results = jobs[0][0].score_in_context([item for _, item, _ in jobs])
-            except Exception as error:  # noqa: BLE001 - each request answers it as a 500
-                results = [error] * len(jobs)
-            for (_, _, future), result in zip(jobs, results):
-                if future.done():
-                    continue
-                if isinstance(result, Exception):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
 
 
 class ServerState:
@@ -125,10 +90,10 @@ class ServerState:
     def __init__(self, settings: ServerSettings, model: ServingModel):
         self.settings = settings
         self.model = model
-        self.threads = model.thread_memory(settings.remembered)
-        self.keys = read_api_keys(settings.api_keys) if settings.api_keys else None
+        self.threads = model.thread_memory(settings.remembered, settings.remembered_bytes)
+        self.keys = reread_api_keys(settings.api_keys) if settings.api_keys else None
         self.feedback = FeedbackFile(settings.feedback) if settings.feedback else None
-        self.batcher = Batcher()
+        self.worker = Worker()
         self.languages = LanguagePolicy(settings.other_languages)
         self._reloading = asyncio.Lock()
 
@@ -142,15 +107,22 @@ class ServerState:
         if digest(key) not in self.keys:
             raise ApiError("API key not valid. Please pass a valid API key.", 403, "PERMISSION_DENIED", None, **key_error("API_KEY_INVALID"))
 
+    def has_access(self, request: Request) -> bool:
+        """Whether the request carries one of the keys (always, when keys are not set)."""
+        try:
+            self.check_key(request)
+        except ApiError:
+            return False
+        return True
+
     async def reload(self) -> bool:
-        """Load the model (and API keys) again, verified; on any failure keep serving the
-        ones in use. Returns whether the model was replaced."""
+        """Read the API keys again (exactly the file's keys work afterwards: none if it is
+        missing or empty) and load the model again, verified; a model that fails keeps the one
+        in use serving. Returns whether the model was replaced."""
         async with self._reloading:
             if self.settings.api_keys:
-                try:
-                    self.keys = read_api_keys(self.settings.api_keys)
-                except ModerationError as error:
-                    log.error("API keys not reloaded, the old ones stay in force: %s", error)
+                self.keys = reread_api_keys(self.settings.api_keys)
+                log.info("API keys reloaded: %d key%s accepted", len(self.keys), "" if len(self.keys) == 1 else "s")
             try:
                 model = await asyncio.to_thread(load, self.settings.model)
             except ModerationError as error:
@@ -160,7 +132,7 @@ class ServerState:
                 log.exception("model reload failed, still serving %s (sha256 %s)", self.model.path, self.model.sha256)
                 return False
             self.model = model
-            self.threads = model.thread_memory(self.settings.remembered)
+            self.threads = model.thread_memory(self.settings.remembered, self.settings.remembered_bytes)
             log.info("reloaded model %s (sha256 %s)", model.path, model.sha256)
             return True
 
@@ -182,6 +154,7 @@ class ServerState:
         try:
             yield
         finally:
+            self.worker.close()
             if handles_hup:
                 loop.remove_signal_handler(signal.SIGHUP)
                 signal.signal(signal.SIGHUP, signal.SIG_IGN)  # not the default, which would end the process
@@ -214,7 +187,10 @@ def pretty_print(request: Request) -> bool:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 past ``limit`` bytes (before reading it when the
-    client announced its length)."""
+    client announced its length), and with 415 if it is compressed."""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise ApiError(f"Content-Encoding {encoding[:40]} is not supported: send the request body uncompressed.", 415)
     too_large = ApiError(f"Request payload size exceeds the limit: {limit} bytes.", 413)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
@@ -246,7 +222,7 @@ def google_api(handler, needs_key: bool = True):
             return Response(status_code=400)  # nobody is left to read it
         except Exception:  # noqa: BLE001 - the last line of defence
             reference = uuid.uuid4().hex[:12]
-            log.exception("internal error (reference %s) on %s %s", reference, request.method, request.url.path)
+            log.exception("internal error (reference %s) on %s %s", reference, log_text(request.method), log_text(request.url.path))
             error = ApiError(f"Internal error encountered (reference {reference}).", 500, "INTERNAL", None)
             return json_response(error.body(), 500, pretty)
 
@@ -277,21 +253,31 @@ async def analyze(request: Request, state: ServerState, pretty: bool) -> Respons
     """``POST /v1alpha1/comments:analyze``: Perspective's scores of one comment."""
     body = await read_body(request, state.settings.max_request_bytes)
     model, settings = state.model, state.settings
-    parsed = parse_analyze(parse_json(body), model.labels, settings.drop_unsupported)
-    detected = detected_language(parsed.text)
-    language = unscored_language(parsed.languages, detected)
-    if language is not None:
-        return json_response(state.languages.answer(parsed, language), pretty=pretty)
-    spans = spans_of(parsed, len(body))
-    texts = [parsed.text[b:e] for b, e in spans]
-    wanted = {attribute.label for attribute in parsed.attributes}  # each label scored once, whatever names ask for it
-    columns = {}
-    if wanted - {WORD_LIST}:  # none when all were dropped (dropUnsupportedAttributes) or only PROFANITY is asked
-        verdicts = await state.batcher.score(model, InContext(texts, parsed.article, parsed.earlier))
-        columns = served_scores(verdicts.scores, LABELS, model.thresholds, settings.scale)
-    if WORD_LIST in wanted:
-        columns[WORD_LIST] = word_list_scores(texts)
-    return json_response(analyze_response(parsed, spans, columns, detected), pretty=pretty)
+    parsed = spans = texts = detected = refusal = None
+
+    def prepare() -> InContext | None:  # on the worker thread, as is answer()
+        nonlocal parsed, spans, texts, detected, refusal
+        parsed = parse_analyze(parse_json(body), model.labels, settings.drop_unsupported)
+        detected = detected_language(parsed.text)
+        language = unscored_language(parsed.languages, detected)
+        if language is not None:
+            refusal = state.languages.answer(parsed, language)
+            return None
+        spans = spans_of(parsed, len(body))
+        texts = [parsed.text[b:e] for b, e in spans]
+        if not {attribute.label for attribute in parsed.attributes} - {WORD_LIST}:
+            return None  # all were dropped (dropUnsupportedAttributes), or only PROFANITY is asked
+        return InContext(texts, parsed.article, parsed.earlier)
+
+    def answer(verdicts) -> Response:
+        if refusal is not None:
+            return json_response(refusal, pretty=pretty)
+        columns = {} if verdicts is None else served_scores(verdicts.scores, LABELS, model.thresholds, settings.scale)
+        if WORD_LIST in {attribute.label for attribute in parsed.attributes}:
+            columns[WORD_LIST] = word_list_scores(texts)
+        return json_response(analyze_response(parsed, spans, columns, detected), pretty=pretty)
+
+    return await state.worker.score(model, prepare, answer)
 
 
 async def suggest_score(request: Request, state: ServerState, pretty: bool) -> Response:
@@ -303,7 +289,7 @@ async def suggest_score(request: Request, state: ServerState, pretty: bool) -> R
             "FAILED_PRECONDITION",
         )
     body = await read_body(request, state.settings.max_request_bytes)
-    parsed = parse_suggest(parse_json(body), LABELS)
+    parsed = await state.worker.call(lambda: parse_suggest(parse_json(body), LABELS))
     row = feedback_row(
         parsed.text, parsed.labels, parsed.article, parsed.comment_id, thread_id=parsed.thread_id, parent_id=parsed.parent_id, reason=parsed.reason
     )
@@ -314,7 +300,8 @@ async def suggest_score(request: Request, state: ServerState, pretty: bool) -> R
 async def score_native(request: Request, state: ServerState, pretty: bool) -> Response:
     """``POST /v1/score``: ``score``'s record, one JSON line as ``score`` writes it (never indented)."""
     body = await read_body(request, state.settings.max_request_bytes)
-    return json_response(state.threads.score(native_comment(parse_json(body))), pretty=False)
+    threads = state.threads
+    return await state.worker.call(lambda: json_response(threads.score(native_comment(parse_json(body))), pretty=False))
 
 
 async def discovery(request: Request, state: ServerState, pretty: bool) -> Response:
@@ -331,18 +318,19 @@ async def discovery(request: Request, state: ServerState, pretty: bool) -> Respo
 
 
 async def healthz(request: Request, state: ServerState, pretty: bool) -> Response:
-    """``GET /healthz``: up, which model it serves, and the comments in languages it does not
-    score so far (this process's), by language."""
-    model = state.model
-    return json_response(
-        {
-            "status": "ok",
+    """``GET /healthz``: up; to a client with a key (any client, on a server without keys) also
+    which process answered, which model it serves, and the comments in languages it does not
+    score so far (this process's), by language. Anyone may ask, so others learn nothing more,
+    and nobody learns the model's path (the start-up log has it)."""
+    health: dict = {"status": "ok"}
+    if state.has_access(request):
+        model = state.model
+        health |= {
             "pid": os.getpid(),
-            "model": {"path": str(model.path), "sha256": model.sha256, "labels": list(model.labels)},
+            "model": {"sha256": model.sha256, "labels": list(model.labels)},
             "languages": state.languages.health(),
-        },
-        pretty=pretty,
-    )
+        }
+    return json_response(health, pretty=pretty)
 
 
 async def no_such_endpoint(request: Request, error: HTTPException) -> Response:

@@ -155,7 +155,8 @@ class SuggestRequest:
 def parse_json(body: bytes) -> dict:
     """The request body as a JSON object, or Google's 400 for anything else."""
     try:
-        value = json.loads(body)
+        # Decoded strictly (json.loads would let a lone surrogate of UTF-16 or UTF-8 through).
+        value = json.loads(body.decode(json.detect_encoding(body)))
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(f"Invalid JSON payload received. {error}.") from None
     except RecursionError:

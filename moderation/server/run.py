@@ -11,6 +11,8 @@ that fails verification has no old model to keep serving.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import logging
 import multiprocessing
 import os
@@ -24,10 +26,12 @@ import uvicorn
 from moderation.errors import InputError
 from moderation.server.access import is_loopback, read_api_keys
 from moderation.server.app import ServerSettings, create_app
+from moderation.server.connections import MAX_HEAD_BYTES, ConnectionLimits, GuardedHttpProtocol, open_files_room
 from moderation.server.feedback import EARLIER_COLUMNS, check_feedback_file
 from moderation.server.languages import LanguagePolicy
 from moderation.server.scale import describe as describe_scale
 from moderation.server.scoring import load
+from moderation.server.worker import GIL_SWITCH_SECONDS
 
 log = logging.getLogger("moderation.server")
 
@@ -47,8 +51,8 @@ def check_settings(settings: ServerSettings) -> list[str]:
             f"--host {settings.host} is reachable from other machines, and no --api-keys file was given; "
             "give --api-keys FILE (one key per line), or --insecure-no-auth if another layer checks access"
         )
-    if settings.api_keys is not None:
-        read_api_keys(settings.api_keys)
+    if settings.api_keys is not None and not read_api_keys(settings.api_keys):
+        raise InputError("holds no API key; write one key per line", settings.api_keys)
     if settings.feedback is not None and check_feedback_file(settings.feedback) == EARLIER_COLUMNS:
         notes.append(
             f"{settings.feedback} has no reason column (an earlier version wrote it): rows are appended in its columns, so a "
@@ -56,11 +60,15 @@ def check_settings(settings: ServerSettings) -> list[str]:
         )
     if settings.max_request_bytes < MIN_REQUEST_BYTES:
         raise InputError(f"the request size limit must be at least {MIN_REQUEST_BYTES // 1024} KB, to fit a 20 KB comment")
+    if open_files_room() < 1:
+        raise InputError("the open-file limit leaves no room for connections; raise it (ulimit -n) and start again")
     return notes
 
 
-def configure_logging() -> None:
-    """Server log lines (access and events) on stderr, with a timestamp."""
+def configure_process() -> None:
+    """A server process: log lines (access and events) on stderr with a timestamp, and the
+    GIL handed between the event loop and the worker thread quickly (:data:`GIL_SWITCH_SECONDS`)."""
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("moderation.server")
@@ -69,12 +77,23 @@ def configure_logging() -> None:
     logger.propagate = False
 
 
+def connection_limits(settings: ServerSettings) -> ConnectionLimits:
+    """The connection limits of this process: a connection limit the open-file limit cannot
+    hold is lowered to what it can."""
+    wanted = settings.connections.max_connections
+    return dataclasses.replace(settings.connections, max_connections=max(1, min(wanted, open_files_room())))
+
+
 def uvicorn_config(settings: ServerSettings, app):
     """The uvicorn configuration of one server process."""
+    limits = connection_limits(settings)
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
+        http=functools.partial(GuardedHttpProtocol, limits=limits),
+        ws="none",
+        timeout_keep_alive=limits.keep_alive_timeout,
         access_log=False,  # ours leaves out the query string, which holds API keys
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
@@ -85,7 +104,7 @@ def uvicorn_config(settings: ServerSettings, app):
 def run_server(settings: ServerSettings) -> None:
     """Serve until SIGTERM or Ctrl-C, then finish the requests in flight and return."""
     notes = check_settings(settings)
-    configure_logging()
+    configure_process()
     for note in notes:
         log.warning("note: %s", note)
     # SIGHUP's default action ends the process: ignore it until the server handles it (reloads).
@@ -109,6 +128,7 @@ def listen_and_serve(settings: ServerSettings) -> None:
         "serving on http://%s:%d (Perspective endpoint http://%s:%d/v1alpha1; pid %d, %d worker%s)",
         shown, port, shown, port, os.getpid(), settings.workers, "s" if settings.workers > 1 else "",
     )  # fmt: skip
+    log_limits(settings)
     log.info("%s; --scores %s", describe_scale(model.thresholds, settings.scale), settings.scale)
     log.info("%s", LanguagePolicy(settings.other_languages).describe())
     if settings.drop_unsupported:
@@ -120,6 +140,18 @@ def listen_and_serve(settings: ServerSettings) -> None:
             server.run(sockets=[sock])
     else:
         supervise(settings, sock)
+
+
+def log_limits(settings: ServerSettings) -> None:
+    """Say at start-up what a client may take, so that a refused client can be explained."""
+    wanted, limits = settings.connections, connection_limits(settings)
+    lowered = f" (lowered from {wanted.max_connections}: the open-file limit allows no more)" if limits.max_connections < wanted.max_connections else ""
+    log.info(
+        "limits: at most %d connection%s per process%s; an idle connection is closed after %g s, a request must arrive "
+        "within %g s of its first byte, its head within %d KB and its body within %d KB",
+        limits.max_connections, "s" if limits.max_connections > 1 else "", lowered, limits.keep_alive_timeout,
+        limits.request_timeout, MAX_HEAD_BYTES // 1024, settings.max_request_bytes // 1024,
+    )  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -137,7 +169,7 @@ def absorbing_stop_signals():
 def worker_main(settings: ServerSettings, sock) -> None:
     """One worker process of :func:`supervise`: its own verified model, the shared socket."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the application handles it
-    configure_logging()
+    configure_process()
     config = uvicorn_config(settings, create_app(settings))
     server = uvicorn.Server(config)
     with absorbing_stop_signals():

@@ -29,12 +29,12 @@ from moderation.comments import LABELS, Comment, has_text
 from moderation.features.language import SCORED_LANGUAGES, detect_language
 from moderation.features.text import tokenize
 from moderation.features.wordlists import HOSTILE_WORDS
-from moderation.model.scorer import REMEMBERED_COMMENTS
+from moderation.model.scorer import REMEMBERED_BYTES, REMEMBERED_COMMENTS
 from moderation.model.store import LoadedModel
 from moderation.model.verdicts import Judge, Verdicts, flags_of
 
 __all__ = [
-    "LABELS", "REMEMBERED_COMMENTS", "SCORED_LANGUAGES", "Comment", "InContext", "ServingModel", "ThreadMemory",
+    "LABELS", "REMEMBERED_BYTES", "REMEMBERED_COMMENTS", "SCORED_LANGUAGES", "Comment", "InContext", "ServingModel", "ThreadMemory",
     "Verdicts", "detected_language", "flags_of", "has_text", "load", "word_list_scores",
 ]  # fmt: skip
 
@@ -78,23 +78,25 @@ class ServingModel:
         ends = np.cumsum([0] + [len(item.texts) for item in items])
         return [verdicts[start:end] for start, end in zip(ends[:-1], ends[1:])]
 
-    def thread_memory(self, remembered: int) -> ThreadMemory:
-        """A live stream's memory of its ``remembered`` most recent comments, for this model."""
-        return ThreadMemory(self, remembered)
+    def thread_memory(self, remembered: int, remembered_bytes: int = REMEMBERED_BYTES) -> ThreadMemory:
+        """A live stream's memory of its ``remembered`` most recent comments (within
+        ``remembered_bytes``), for this model."""
+        return ThreadMemory(self, remembered, remembered_bytes)
 
 
 class ThreadMemory:
     """Judges a live stream of comments, each against the earlier comments of its thread.
 
     Memory is bounded: the stream keeps the ``remembered`` most recent comments (across
-    threads) and starts afresh from them when twice as many have gone by, so memory and time
-    per comment stay flat. A comment without a thread id is judged against its article alone
-    and not remembered: records of unrelated sources should not meet.
+    threads) within ``remembered_bytes``, and starts afresh from them when twice as many, or
+    twice the bytes, have gone by, so memory and time per comment stay flat; it keeps no
+    comment's text. A comment without a thread id is judged against its article alone and not
+    remembered: records of unrelated sources should not meet.
     """
 
-    def __init__(self, model: ServingModel, remembered: int):
+    def __init__(self, model: ServingModel, remembered: int, remembered_bytes: int = REMEMBERED_BYTES):
         self.model = model
-        self.stream = model.judge.stream(remembered, unthreaded="alone")
+        self.stream = model.judge.stream(remembered, unthreaded="alone", remembered_bytes=remembered_bytes)
 
     def score(self, comment: Comment) -> dict:
         """``moderation score``'s JSON record for ``comment`` (flags by the model's thresholds)."""
