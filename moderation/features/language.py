@@ -23,6 +23,7 @@ import re
 import unicodedata
 from functools import cache
 
+from moderation.errors import warn
 from moderation.features.folding import fold_unicode
 
 SCORED_LANGUAGES = ("en",)
@@ -167,7 +168,11 @@ def detect_language(text: str) -> str | None:
 
 
 def _detected(prose: str, script: str) -> str | None:
-    """The detector's answer on ``prose`` (a text's prose words), leaning to English."""
+    """The detector's answer on ``prose`` (a text's prose words), leaning to English. Without a
+    detector (its model could not be loaded), text in Latin letters is English as far as we
+    can tell, and other text :data:`UNDETERMINED`."""
+    if _py3langid() is None:
+        return None if script == "LATIN" else UNDETERMINED
     ranked = ranked_languages(prose)
     english = sum(p for code, p in ranked if code in ENGLISH)
     others = [code for code, _ in ranked if code not in ENGLISH]
@@ -199,12 +204,22 @@ def ranked_languages(text: str) -> list[tuple[str, float]]:
     return [(RENAMED.get(code, code), weight / total) for (code, _), weight in zip(scores, weights)]
 
 
+UNDETERMINED = "und"
+"""ISO 639-2's code for a language that cannot be told: not English, but not known either."""
+
+
 @cache
 def _py3langid():
     """The detector, imported on first use (its model takes about a second to load):
-    commands that never ask pay nothing."""
+    commands that never ask pay nothing. None, said once, when its model cannot be loaded:
+    py3langid unpacks it into a temporary file, which a full disk or a file size limit stops."""
     import py3langid
 
+    try:
+        py3langid.rank("")
+    except OSError as error:
+        warn(f"warning: language detection is unavailable ({error.strerror or error}): comments in Latin letters are scored as English")
+        return None
     return py3langid
 
 

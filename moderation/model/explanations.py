@@ -155,7 +155,8 @@ def reasons(terms: Iterable[BlockTerms], text: str, top: int | None = None) -> l
             grams = word_grams(tokens)
             shares, unheld = grams.shares(part.names, part.weights)
             for word, weight in zip(grams.words, shares.tolist()):
-                words[word] += weight
+                if weight:  # a word with no n-grams (one naming a group) shares nothing
+                    words[word] += weight
             for position in unheld.tolist():  # not an n-gram of this text's words: named as it is
                 whole[feature_name(part.block, part.names[position])] += float(part.weights[position])
         elif part.block == "context":
