@@ -23,6 +23,8 @@ import re
 import unicodedata
 from functools import cache
 
+import numpy as np
+
 from moderation.errors import warn
 from moderation.features.folding import fold_unicode
 
@@ -118,6 +120,9 @@ def prose_words(text: str) -> list[str]:
 def script_of(words: list[str]) -> tuple[str, int]:
     """The script most letters of ``words`` are in ("LATIN", "CYRILLIC", "CJK"...), and the
     letters counted, each character of a wide script as three."""
+    if all(word.isascii() for word in words):  # most texts: no need to look each letter up
+        letters = sum(map(len, words))
+        return ("LATIN", letters) if letters else ("", 0)
     counts: dict[str, int] = {}
     seen = 0
     for word in words:
@@ -197,11 +202,11 @@ def ranked_languages(text: str) -> list[tuple[str, float]]:
     with ``norm_probs``, they are calibrated across lengths (a plain softmax calls a
     three-word comment certain). Done here, older versions give the same kind of answer."""
     scores = _py3langid().rank(text)
-    best = scores[0][1]
+    values = np.array([score for _, score in scores], dtype=float)
     temperature = math.sqrt(len(text.encode("utf-8", "replace")) or 1)
-    weights = [math.exp((score - best) / temperature) for _, score in scores]
-    total = sum(weights)
-    return [(RENAMED.get(code, code), weight / total) for (code, _), weight in zip(scores, weights)]
+    weights = np.exp((values - values[0]) / temperature)
+    probabilities = (weights / weights.sum()).tolist()
+    return [(RENAMED.get(code, code), probability) for (code, _), probability in zip(scores, probabilities)]
 
 
 UNDETERMINED = "und"
