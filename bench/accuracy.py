@@ -363,7 +363,7 @@ def protocol_markdown(report: dict) -> list[str]:
         "(1,000 resamples of whole threads).",
         "- Hostility prior: ours is trained with the prior `moderation train` folds in, except on a set the prior "
         "was trained on (Davidson, ToxicSpans, CAT, Fox News and Fox's synthetic set), where a prior rebuilt "
-        "without that set is used (`bench/build_prior.py --without NAME`). What ours was trained with, per dataset:",
+        "without that set is used (`models/build.py --prior-only --without NAME`). What ours was trained with, per dataset:",
         "",
         *(f"  - {e['dataset']}: {e['ours_prior']}" for e in report["datasets"] if e.get("ours_prior")),
         "",

@@ -172,7 +172,7 @@ def _by_thread(frame: pd.DataFrame) -> np.ndarray:
     return _split_by_group(frame["thread_id"])
 
 
-def _read_csv(path: Path, **options) -> pd.DataFrame:
+def read_all_strings(path: Path, **options) -> pd.DataFrame:
     """All cells as str; empty cells stay "" instead of NaN."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, **options)
 
@@ -181,7 +181,7 @@ def _read_csv(path: Path, **options) -> pd.DataFrame:
 
 
 def load_olid(data_dir: Path) -> Dataset:
-    raw = _read_csv(data_dir / OLID_FILE, sep="\t", quoting=csv.QUOTE_NONE)  # tweets contain quotes
+    raw = read_all_strings(data_dir / OLID_FILE, sep="\t", quoting=csv.QUOTE_NONE)  # tweets contain quotes
     hostile = (raw["subtask_a"] == "OFF").astype(float)
     frame = pd.DataFrame(
         {
@@ -206,7 +206,7 @@ def load_olid(data_dir: Path) -> Dataset:
 
 
 def load_davidson(data_dir: Path) -> Dataset:
-    raw = _read_csv(data_dir / DAVIDSON_FILE)
+    raw = read_all_strings(data_dir / DAVIDSON_FILE)
     tweet_id = raw.iloc[:, 0]  # the unnamed index column
     frame = pd.DataFrame(
         {
@@ -230,7 +230,7 @@ def load_davidson(data_dir: Path) -> Dataset:
 
 def _cmv_comments(data_dir: Path) -> tuple[pd.DataFrame, pd.Series]:
     """All CMV comments, labelled where final, with the split of their submission; and the is-final mask."""
-    raw = _read_csv(data_dir / CMV_FILE)
+    raw = read_all_strings(data_dir / CMV_FILE)
     # The submission's own post (first row of 63 threads) has no link_id; the rest of its thread does.
     submission = raw["link_id"].replace("", np.nan).groupby(raw["thread_file"]).transform("first")
     is_final = raw["is_final"] == "1"
@@ -279,11 +279,11 @@ def cmv_context(data_dir: Path) -> pd.DataFrame:
 
 
 def load_c3(data_dir: Path) -> Dataset:
-    raw = _read_csv(data_dir / C3_FILE)
+    raw = read_all_strings(data_dir / C3_FILE)
     constructiveness_judgements = raw["njudgements_constructiveness_expt"].astype(float)
     toxicity_judgements = raw["njudgements_toxicity_expt"].astype(float)
-    non_relevant = raw["non_constructive_characteristics"].map(lambda votes: _votes(votes, "non_relevant"))
-    personal_attack = raw["toxicity_characteristics"].map(lambda votes: _votes(votes, "personal_attack"))
+    non_relevant = raw["non_constructive_characteristics"].map(lambda v: votes(v, "non_relevant"))
+    personal_attack = raw["toxicity_characteristics"].map(lambda v: votes(v, "personal_attack"))
     frame = pd.DataFrame(
         {
             "id": raw["comment_counter"],
@@ -307,14 +307,14 @@ def load_c3(data_dir: Path) -> Dataset:
     )
 
 
-def _votes(characteristics: str, name: str) -> int:
+def votes(characteristics: str, name: str) -> int:
     """Votes for ``name`` in a newline-separated ``name:votes`` list (0 if absent)."""
     entries = (line.strip().rpartition(":") for line in characteristics.splitlines())
     return sum(int(votes) for characteristic, _, votes in entries if characteristic == name)
 
 
 def _sfu_comments(data_dir: Path) -> pd.DataFrame:
-    raw = _read_csv(data_dir / SFU_FILE)
+    raw = read_all_strings(data_dir / SFU_FILE)
     return pd.DataFrame(
         {
             "id": raw["_unit_id"],
@@ -354,7 +354,7 @@ def load_sfu_ctc_synthetic_offtopic(data_dir: Path) -> Dataset:
 
 
 def load_argotario(data_dir: Path) -> Dataset:
-    raw = _read_csv(data_dir / ARGOTARIO_FILE)
+    raw = read_all_strings(data_dir / ARGOTARIO_FILE)
     raw = raw[raw["Voted Fallacy"] != "-"]  # no crowd decision yet: no label at all
     fallacy = raw["Voted Fallacy"]
     # Other fallacies are no evidence either way about relevance, so they stay unlabelled for off_topic.
@@ -500,7 +500,7 @@ def load_semeval_cqa(data_dir: Path) -> Dataset:
 
 def load_toxic_spans(data_dir: Path) -> Dataset:
     """Civil Comments posts (CC0) with 3-5 new rater judgements each and their toxic spans (SemEval-2021 Task 5)."""
-    comments = _read_csv(data_dir / TOXIC_SPANS_COMMENTS)
+    comments = read_all_strings(data_dir / TOXIC_SPANS_COMMENTS)
     annotations = pd.read_csv(data_dir / TOXIC_SPANS_ANNOTATIONS)
     spans = pd.read_csv(data_dir / TOXIC_SPANS_SPANS)
     not_toxic_share = annotations.groupby("comment_id")["not toxic"].mean()
@@ -533,7 +533,7 @@ def load_toxic_spans(data_dir: Path) -> Dataset:
 
 def load_wiki_cat(data_dir: Path) -> Dataset:
     """Wikipedia talk comments of CAT, both files: gc (raters saw the parent comment) and gn (they did not)."""
-    raw = pd.concat([_read_csv(data_dir / name) for name in WIKI_CAT_FILES], ignore_index=True)
+    raw = pd.concat([read_all_strings(data_dir / name) for name in WIKI_CAT_FILES], ignore_index=True)
     frame = pd.DataFrame(
         {
             "id": raw["id"],
@@ -559,7 +559,7 @@ def load_youtube_spam(data_dir: Path) -> Dataset:
     """YouTube comments on 5 music videos (CC BY 4.0): self-promotion spam as off_topic."""
     parts = []
     for path in sorted((data_dir / YOUTUBE_SPAM_DIR).glob("*.csv")):
-        raw = _read_csv(path)
+        raw = read_all_strings(path)
         parts.append(
             pd.DataFrame(
                 {

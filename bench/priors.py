@@ -1,11 +1,11 @@
-"""The hostility prior, as the benchmarks see it: which sets it was trained on, and priors
-rebuilt without one of them so that a model can be judged on that set without having seen it.
+"""The prior, as the benchmarks see it: which sets it was trained on, and priors rebuilt without
+one of them so that a model can be judged on that set without having seen it.
 
-``moderation train`` folds a hostility prior into every model it trains: the shipped
-``models/hostility-prior`` by default, another prior folder with ``--prior DIR``, none with
-``--no-prior``. ``bench/build_prior.py --without NAME --out DIR`` builds a prior on the
-permissive sets minus NAME. A model scored on one of the prior's sets must be trained with a
-prior built without that set (leave-one-dataset-out), or its score is not a held-out one.
+``moderation train`` folds the prior into every model it trains: the shipped ``models/prior`` by
+default, another prior folder with ``--prior DIR``, none with ``--no-prior``.
+``models/build.py --prior-only --without NAME --prior-out DIR`` builds a prior on the permissive
+sets minus NAME. A model scored on one of the prior's sets must be trained with a prior built
+without that set (leave-one-dataset-out), or its score is not a held-out one.
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.build_prior import PRIOR_DATASETS
 from bench.protocol import ROOT
 
-BUILD_PRIOR_SCRIPT = ROOT / "bench" / "build_prior.py"
+BUILD_SCRIPT = ROOT / "models" / "build.py"
+PRIOR_DATASETS = ("toxic-spans", "wiki-cat", "fox-news", "youtube-spam")
+"""The sets the shipped prior learns from (models/build.py leaves Davidson out)."""
+LEFT_OUT = "davidson"  # left out of every prior models/build.py builds, as of the shipped one
 
-# What a prior is built from: the code, the seed labels and how the datasets are read. A cached
-# prior is reused only while all of it is unchanged.
-PRIOR_INPUTS = ("moderation", "labels", "bench/build_prior.py", "bench/datasets.py")
+# What a prior is built from: the code and the recipe. A cached prior is reused only while all of
+# it is unchanged.
+PRIOR_INPUTS = ("moderation", "models/build.py")
 
 
 def moderation_command(*args: str) -> list[str]:
@@ -73,14 +75,14 @@ def default_cache_dir() -> Path:
 
 
 class Priors:
-    """Priors built without one dataset, made once by ``bench/build_prior.py`` and cached.
+    """Priors built without one dataset, made once by ``models/build.py`` and cached.
 
     The cache lives outside the repository (the priors are made from the datasets, which are
     never copied into it) and is keyed by :func:`inputs_digest`, so a change of code or data
     mapping builds a new prior.
     """
 
-    def __init__(self, data_dir: Path, cache_dir: Path | None = None, script: Path = BUILD_PRIOR_SCRIPT, runner: Callable = subprocess.run, log=print):
+    def __init__(self, data_dir: Path, cache_dir: Path | None = None, script: Path = BUILD_SCRIPT, runner: Callable = subprocess.run, log=print):
         self.data_dir = Path(data_dir)
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.script = Path(script)
@@ -106,17 +108,17 @@ class Priors:
             )
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".building-without-{name}-", dir=self.cache_dir))
-        self.log(f"building a hostility prior without {name} (cached in {folder})", file=sys.stderr)
+        self.log(f"building a prior without {name} (cached in {folder})", file=sys.stderr)
         started = time.perf_counter()
         try:
             output = run_checked(
-                [sys.executable, str(self.script), "--data", str(self.data_dir), "--without", name, "--out", str(building / "prior")],
+                [sys.executable, str(self.script), "--data", str(self.data_dir), "--prior-only", "--without", f"{LEFT_OUT},{name}", "--prior-out", str(building / "prior")],
                 building,
-                f"build_prior.py --without {name}",
+                f"models/build.py --without {name}",
                 self.runner,
             )
             if not (building / "prior").is_dir():
-                raise RuntimeError(f"build_prior.py --without {name} wrote no prior: {output.strip()[-500:]}")
+                raise RuntimeError(f"models/build.py --without {name} wrote no prior: {output.strip()[-500:]}")
             (building / "prior").rename(folder)  # complete or absent
         finally:
             shutil.rmtree(building, ignore_errors=True)

@@ -31,6 +31,8 @@ from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datasets import LABELS, data_dir  # noqa: E402
@@ -181,6 +183,7 @@ def measure_equality(work: Workspace) -> dict:
     from moderation.io.readers import read_comments
     from moderation.io.labeled import label_matrix, load_training_data
     from moderation.model.store import write_model
+    from moderation.model.verdicts import unscorable
 
     progress("equality: training on the seed labels")
     seed = load_training_data([shipped_path("labels")]).comments
@@ -196,9 +199,13 @@ def measure_equality(work: Workspace) -> dict:
     progress(f"equality: moderation label on {len(sample):,} comments")
     run_child(moderation_command("label", sample_csv, "--out", labeled_csv, "--model", model_dir))
     progress("equality: scikit-learn predict_proba on the same comments")
-    # Parsed by the same reader, so both sides see identical comments (the corpus has no empty texts).
+    # Parsed by the same reader, so both sides see identical comments. A comment the product does
+    # not score (another language) has no scores and is no context for the others: the same here.
     comments = list(read_comments(sample_csv))
-    write_expected_scores([c.id for c in comments], classifier.predict_proba(comments), expected_csv)
+    scored = np.array([unscorable(c) is None for c in comments])
+    expected = np.full((len(comments), len(LABELS)), np.nan)
+    expected[scored] = classifier.predict_proba([c for c, ok in zip(comments, scored) if ok])
+    write_expected_scores([c.id for c in comments], expected, expected_csv)
     difference = max_score_difference(expected_csv, labeled_csv)
     return {
         "comments": len(sample),

@@ -159,7 +159,7 @@ def test_info_shows_the_default_model():
     assert "the shipped default model; verified" in result.stdout
     as_json = json.loads(invoke_cli("info", "--json").stdout)  # JSON and nothing else
     assert as_json["path"] == str(DEFAULT_MODEL)
-    assert as_json["metadata"]["command"] == "moderation train labels --model models/default"
+    assert as_json["metadata"]["command"] == "python models/build.py"
 
 
 @pytest.mark.slow  # a real process
@@ -182,4 +182,7 @@ def test_top_level_help_shows_every_command_description_whole():
 def test_info_names_the_training_data_in_words():
     result = invoke_cli("info", "--model", DEFAULT_MODEL)
     assert result.returncode == 0, result.stderr
-    assert "trained on: 47 comments in 1 thread\n" in result.stdout
+    data = json.loads((DEFAULT_MODEL / "metadata.json").read_text())["data"]
+    # the seed thread, 10 Fox News and 2 YouTube threads, 100 Wikipedia replies each a thread of its own
+    assert (data["comments"], data["threads"]) == (667, 113)
+    assert "trained on: 667 comments in 113 threads\n" in result.stdout

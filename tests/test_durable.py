@@ -298,14 +298,14 @@ def digest(path: Path) -> str:
 def test_training_into_the_shipped_model_folder_is_refused_by_any_name(tmp_path):
     before = digest(DEFAULT_MODEL / "model.npz")
     (tmp_path / "link").symlink_to(DEFAULT_MODEL)
-    names = ["models/default", "models/./default/", DEFAULT_MODEL.parent.parent / "labels" / ".." / "models" / "default", tmp_path / "link", "models/hostility-prior"]
+    names = ["models/default", "models/./default/", DEFAULT_MODEL.parent.parent / "labels" / ".." / "models" / "default", tmp_path / "link", "models/prior"]
     for name in names:
         result = invoke_cli("train", "labels", "--model", name, "--quiet")
         assert result.returncode == 2, (name, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
         assert "train without --model" in result.stderr and "--overwrite-shipped" in result.stderr
     assert digest(DEFAULT_MODEL / "model.npz") == before
-    assert sorted(p.name for p in DEFAULT_MODEL.parent.iterdir()) == ["default", "hostility-prior"]
+    assert sorted(p.name for p in DEFAULT_MODEL.parent.iterdir()) == ["build.py", "default", "prior"]
     assert invoke_cli("info").returncode == 0
 
 

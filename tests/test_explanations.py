@@ -72,8 +72,8 @@ def test_every_comment_is_explained_in_its_words_and_the_terms_sum_to_the_decisi
             everything = scorer.explain(rows, row, label, comment.text, top=None)
             assert sum(r.weight for r in everything) == pytest.approx(decisions[row, j], abs=1e-9)
             in_text = [r for r in everything if r.in_text]
-            listed = [r for r in in_text if r.feature not in words]  # phrases of a list ("all of you")
-            assert all(r.matched == ("addresses_group",) for r in listed), listed
+            listed = [r for r in in_text if r.feature not in words]  # phrases of a list ("all of you"), links
+            assert all(r.matched and set(r.matched) <= {"addresses_group", "links", "promotion"} for r in listed), listed
             assert all(r.feature.startswith("context ") for r in everything if not r.in_text)
             assert len({r.feature for r in everything}) == len(everything)  # each word once
 

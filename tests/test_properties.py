@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moderation.errors import InputError
+from moderation.features.language import language_note
 from moderation.commands.label import label_file
 from moderation.io.readers import ReadOptions, read_comments
 from moderation.commands.score import score_lines
@@ -62,6 +63,13 @@ def test_any_format_through_detection(data):
     only_comments_or_input_error(read_comments, data)
 
 
+def expected_note(text: str) -> str:
+    """Why a comment is not scored: it has no text, or is in a language the model cannot read."""
+    if not text.strip():
+        return "empty text: nothing to score"
+    return language_note(text) or ""
+
+
 # NUL bytes are refused as "not text" by design (see test_errors), so valid input has none.
 VALID_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00"))
 
@@ -81,7 +89,7 @@ def test_label_writes_every_row_once_in_order(model, tmp_path, rows):
     assert [r["id"] for r in records] == [f"c{i}" for i in range(len(rows))]
     assert [r["text"] for r in records] == [text for text, _ in rows]
     for record, (text, _) in zip(records, rows):
-        assert (record["note"] != "") == (not text.strip())
+        assert record["note"] == expected_note(text)
 
 
 @SETTINGS
@@ -93,7 +101,7 @@ def test_score_answers_every_line(model, tmp_path, lines):
     score_lines(source, model, model.thresholds, records.append)
     assert [r["id"] for r in records] == [str(i) for i in range(1, len(lines) + 1)]
     for record, line in zip(records, lines):
-        assert ("note" in record) == (not line.strip())
+        assert record.get("note", "") == expected_note(line)
 
 
 def test_score_answers_a_line_that_is_not_utf8_with_an_error_and_goes_on(model, tmp_path):

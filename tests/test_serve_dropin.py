@@ -168,6 +168,17 @@ def test_a_detected_language_is_treated_as_a_requested_one(model, monkeypatch):
         assert client.get("/healthz").json()["languages"]["counts"] == {"it": 2}
 
 
+def test_the_server_detects_other_languages_itself(model):
+    spanish = {"comment": {"text": "Eres un idiota, vete a la mierda."}, "requestedAttributes": {"TOXICITY": {}}}
+    english = {"comment": {"text": "You are an idiot and nobody wants your opinion."}, "requestedAttributes": {"TOXICITY": {}}}
+    with client_for(model, other_languages="error") as client:
+        refused = client.post(ANALYZE, json=spanish)  # no `languages`: Perspective detects, and so do we
+        assert refused.status_code == 400 and refused.json()["error"]["details"][0]["errorType"] == "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE"
+        assert summary(client.post(ANALYZE, json=english)) > 0.8
+        native = client.post("/v1/score", json={"text": "Eres un idiota, vete a la mierda."}).json()
+        assert native["flags"] == [] and native["note"] == "language es: not scored"
+
+
 # -- attributes ---------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from moderation.io.readers.lines import sha256_file
 from moderation.model import format as model_format
 from moderation.model import store
 from moderation.model.format import write_npz
-from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, load_model, read_model
+from moderation.model.store import DEFAULT_MODEL_SHA256, PRIOR_SHA256, load_model, read_model
 from tests.conftest import DEFAULT_MODEL
 
 
@@ -33,18 +33,18 @@ def test_shipped_model_matches_the_pinned_digest():
 
 def test_the_model_format_writes_the_shipped_models_back_byte_for_byte():
     """Reading and writing ModelArrays loses nothing: the same arrays give the pinned digests."""
-    for folder, pinned in ((DEFAULT_MODEL, DEFAULT_MODEL_SHA256), (DEFAULT_MODEL.parent / "hostility-prior", HOSTILITY_PRIOR_SHA256)):
+    for folder, pinned in ((DEFAULT_MODEL, DEFAULT_MODEL_SHA256), (DEFAULT_MODEL.parent / "prior", PRIOR_SHA256)):
         arrays, _, _ = read_model(folder)
         assert hashlib.sha256(arrays.to_npz()).hexdigest() == pinned
 
 
 def test_shipped_prior_matches_its_pinned_digest_and_a_swapped_one_is_refused(monkeypatch, tmp_path, trained_model):
-    assert sha256_file(DEFAULT_MODEL.parent / "hostility-prior" / "model.npz") == HOSTILITY_PRIOR_SHA256
-    assert load_prior().metadata["model_sha256"] == HOSTILITY_PRIOR_SHA256
+    assert sha256_file(DEFAULT_MODEL.parent / "prior" / "model.npz") == PRIOR_SHA256
+    assert load_prior().metadata["model_sha256"] == PRIOR_SHA256
     fake = tmp_path / "models"
-    shutil.copytree(trained_model, fake / "hostility-prior")  # a valid model, but not the prior we ship
+    shutil.copytree(trained_model, fake / "prior")  # a valid model, but not the prior we ship
     monkeypatch.setattr(model_choice, "shipped_path", lambda name: fake)
-    with pytest.raises(ModelError, match=f"expected {HOSTILITY_PRIOR_SHA256}"):
+    with pytest.raises(ModelError, match=f"expected {PRIOR_SHA256}"):
         load_prior()
 
 
@@ -139,7 +139,7 @@ def test_edited_metadata_that_would_change_flags_is_refused(tmp_path, trained_mo
         (lambda a: a.update(word_idf=a["word_idf"][:-1]), "word_idf has shape"),
         (lambda a: a.update(intercept=np.zeros(5)), "intercept has shape"),
         (lambda a: a.update(word_vocabulary=np.array(7, dtype=np.uint8)), "word_vocabulary has shape"),
-        (lambda a: a.pop("prior_weight"), "missing prior_weight"),
+        (lambda a: a.pop("prior_word_coef"), "missing prior_word_coef"),
         (lambda a: a.update(trained=np.ones(3)), "trained has type"),
         (lambda a: a.update(thresholds=np.array([np.nan, 0.5, 0.5])), "NaN or infinite"),
         (lambda a: a.update(extra=np.zeros(1)), "unexpected extra"),

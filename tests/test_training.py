@@ -66,6 +66,8 @@ def test_a_class_too_small_to_cross_validate_is_skipped_not_a_crash(tmp_path, ca
     assert "warning: ad_hominem not trained: 5 positive and 25 negative" in capsys.readouterr().err
 
 
+# Insults in words neither the seed thread nor the word lists have.
+UNSEEN_INSULTS = ["Shut up, you absolute muppet.", "Your brain must be the size of a pea.", "What a spineless weasel."]
 ISSUE_INSULTS = [
     "You are an idiot and nobody wants your opinion.",
     "The council is full of corrupt idiots and liars.",
@@ -73,7 +75,7 @@ ISSUE_INSULTS = [
 ]
 
 
-def test_the_hostility_prior_flags_insults_the_seed_labels_alone_score_low(tmp_path, trained_model):
+def test_the_prior_carries_insults_the_seed_labels_never_saw(tmp_path, trained_model, shipped_model):
     from moderation.comments import Comment
     from tests.conftest import LABELS_DIR
 
@@ -82,11 +84,11 @@ def test_the_hostility_prior_flags_insults_the_seed_labels_alone_score_low(tmp_p
     train([LABELS_DIR], tmp_path / "seed-only", use_prior=False)
     seed_only = load_model(tmp_path / "seed-only")
     hostile = 1
-    for text in ISSUE_INSULTS:  # each alone, as `moderation score` sees a first comment
+    for text in UNSEEN_INSULTS:  # each alone, as `moderation score` sees a first comment
         comment = [Comment(text=text, thread_id="x")]
-        score = with_prior.scorer.score_threads(comment)[0, hostile]
-        assert score >= with_prior.thresholds["hostile"], text
-        assert seed_only.scorer.score_threads(comment)[0, hostile] < score - 0.2, text
+        assert with_prior.scorer.score_threads(comment)[0, hostile] > seed_only.scorer.score_threads(comment)[0, hostile] + 0.03, text
+    for text in ISSUE_INSULTS[:2]:  # the shipped model, trained on more threads, flags them
+        assert shipped_model.scorer.score_threads([Comment(text=text, thread_id="x")])[0, hostile] >= shipped_model.thresholds["hostile"], text
 
 
 def test_train_without_model_writes_the_users_model_that_every_command_then_uses(tmp_path):

@@ -76,7 +76,7 @@ def test_ours_against_plain_on_c3_with_a_margin_interval(made_up_data, tmp_path)
 
 def test_ours_on_a_prior_set_is_trained_without_it(tmp_path):
     script = tmp_path / "build_prior.py"
-    script.write_text("import sys, pathlib; pathlib.Path(sys.argv[sys.argv.index('--out') + 1]).mkdir()")
+    script.write_text("import sys, pathlib; pathlib.Path(sys.argv[sys.argv.index('--prior-out') + 1]).mkdir()")
     priors = Priors(tmp_path, tmp_path / "cache", script=script, log=lambda *a, **k: None)
     synthetic_fox = synthetic_dataset("fox-news-synthetic-offtopic", labels=("off_topic",), source="fox-news")
     system, note = make_system("ours", synthetic_fox, priors)

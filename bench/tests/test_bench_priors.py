@@ -20,10 +20,12 @@ from bench.tests.synthetic import synthetic_dataset
 STUB_BUILD_PRIOR = """
 import argparse, json, pathlib
 parser = argparse.ArgumentParser()
-parser.add_argument("--data"); parser.add_argument("--without", default=""); parser.add_argument("--out", type=pathlib.Path)
+parser.add_argument("--data"); parser.add_argument("--without", default=""); parser.add_argument("--prior-out", type=pathlib.Path)
+parser.add_argument("--prior-only", action="store_true")
 args = parser.parse_args()
-args.out.mkdir(parents=True)
-(args.out / "built.json").write_text(json.dumps({"without": args.without, "data": args.data}))
+assert args.prior_only
+args.prior_out.mkdir(parents=True)
+(args.prior_out / "built.json").write_text(json.dumps({"without": args.without, "data": args.data}))
 """
 
 
@@ -46,20 +48,21 @@ class CountingRunner:
 def test_a_prior_set_gets_a_prior_built_without_it_once(tmp_path, stub_script):
     runner = CountingRunner()
     priors = Priors(tmp_path / "data", tmp_path / "cache", script=stub_script, runner=runner, log=lambda *a, **k: None)
-    arguments, note = priors.train_arguments("davidson")
-    assert arguments[0] == "--prior" and "without davidson" in note
+    arguments, note = priors.train_arguments("toxic-spans")
+    assert arguments[0] == "--prior" and "without toxic-spans" in note
     folder = Path(arguments[1])
-    assert (folder / "built.json").read_text() == f'{{"without": "davidson", "data": "{tmp_path / "data"}"}}'
-    assert priors.train_arguments("davidson")[0] == arguments  # cached: built once
-    assert len(runner.commands) == 1 and runner.commands[0][-4:] == ["--without", "davidson", "--out", runner.commands[0][-1]]
-    assert set(priors.built_seconds) == {"davidson"}
+    # Davidson stays out, as of the shipped prior.
+    assert (folder / "built.json").read_text() == f'{{"without": "davidson,toxic-spans", "data": "{tmp_path / "data"}"}}'
+    assert priors.train_arguments("toxic-spans")[0] == arguments  # cached: built once
+    assert len(runner.commands) == 1 and runner.commands[0][-4:] == ["--without", "davidson,toxic-spans", "--prior-out", runner.commands[0][-1]]
+    assert set(priors.built_seconds) == {"toxic-spans"}
     assert not list((tmp_path / "cache").glob(".building-*"))  # nothing half-built left behind
 
 
 def test_a_set_the_prior_never_saw_uses_the_shipped_prior(tmp_path, stub_script):
     runner = CountingRunner()
     priors = Priors(tmp_path, tmp_path / "cache", script=stub_script, runner=runner)
-    for source in ("olid", "c3", "cmv"):
+    for source in ("olid", "c3", "cmv", "davidson"):
         arguments, note = priors.train_arguments(source)
         assert arguments == [] and "shipped prior" in note
     assert runner.commands == []
@@ -80,8 +83,13 @@ def test_a_failed_build_says_why(tmp_path):
     assert not list((tmp_path / "cache").iterdir())
 
 
-def test_the_prior_sets_are_the_permissive_ones():
-    assert set(PRIOR_DATASETS) == {"davidson", "toxic-spans", "wiki-cat", "fox-news"}
+def test_the_prior_sets_are_those_the_shipped_prior_learned_from():
+    import json
+
+    from moderation.shipped import shipped_path
+
+    metadata = json.loads((shipped_path("models") / "prior" / "metadata.json").read_text(encoding="utf-8"))
+    assert {source["path"].split(" ")[0] for source in metadata["data"]["sources"]} == set(PRIOR_DATASETS)
 
 
 # --- ours gets the prior arguments ------------------------------------------------------------------
@@ -97,7 +105,7 @@ def frames():
 def test_ours_passes_its_prior_arguments_to_moderation_train(frames):
     from moderation.shipped import shipped_path
 
-    prior = shipped_path("models") / "hostility-prior"
+    prior = shipped_path("models") / "prior"
     runner = CountingRunner()
     system = Ours(["--prior", str(prior)], runner=runner)
     system.fit(frames[0], ["hostile"])

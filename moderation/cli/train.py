@@ -52,10 +52,10 @@ def train_command(
         None,
         "--prior",
         metavar="DIR",
-        help="Build on this hostility-prior model folder instead of the shipped one (for measurements).",
+        help="Build on this prior model folder instead of the shipped one (for measurements).",
         show_default=False,
     ),
-    no_prior: bool = typer.Option(False, "--no-prior", help="Train without the hostility prior: only your labels teach hostility."),
+    no_prior: bool = typer.Option(False, "--no-prior", help="Train without the prior: only your labels teach hostility and spam."),
     with_seed: bool = typer.Option(
         False,
         "--with-seed",

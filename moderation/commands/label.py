@@ -41,9 +41,13 @@ class LabelSummary:
     threads: dict[str, Counter] = field(default_factory=dict)
     statuses: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
+    unscored: Counter = field(default_factory=Counter)  # note → comments written without scores
 
-    def count(self, comment: Comment, flagged: list[str]) -> None:
-        """Count a comment in its thread, and the labels it is ``flagged`` for there and in total."""
+    def count(self, comment: Comment, flagged: list[str], unscored: str | None = None) -> None:
+        """Count a comment in its thread, and the labels it is ``flagged`` for there and in
+        total; ``unscored``: why it got no scores, if it got none."""
+        if unscored is not None:
+            self.unscored[unscored] += 1
         thread = self.threads.get(comment.thread_id)
         if thread is None:
             thread = self.threads[comment.thread_id] = Counter()
@@ -66,6 +70,8 @@ class LabelSummary:
         if set(self.statuses) - {"approved"}:
             statuses = ", ".join(f"{n:,} {status}" for status, n in sorted(self.statuses.items(), key=lambda item: -item[1]))
             lines.append(f"labeled by status: {statuses} (--status approved labels only the approved ones)")
+        if self.unscored:
+            lines.append("written without scores: " + ", ".join(f"{n:,} ({note})" for note, n in self.unscored.most_common()))
         if self.skipped:
             lines.append("not labeled: " + ", ".join(plural(n, reason) for reason, n in sorted(self.skipped.items())))
         return lines
@@ -296,7 +302,7 @@ def label_file(
             for comment, verdict in verdicts:
                 fields = output_fields(verdict, judge.thresholds, formatted)
                 flagged = verdict.flags
-                summary.count(comment, flagged)
+                summary.count(comment, flagged, None if verdict.scored else verdict.notes[0])
                 if comment.row is not None and "status" in comment.row:
                     statuses[comment.row["status"]] += 1
                 advance()

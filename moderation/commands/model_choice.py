@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from moderation.model.store import DEFAULT_MODEL_SHA256, HOSTILITY_PRIOR_SHA256, METADATA_FILE, LoadedModel, load_model
+from moderation.model.store import DEFAULT_MODEL_SHA256, PRIOR_SHA256, METADATA_FILE, LoadedModel, load_model
 from moderation.shipped import default_model_dir, shipped_path
 
 
@@ -45,10 +45,10 @@ def choose_model(model: Path | None) -> ModelChoice:
 
 
 def shipped_model_named(folder: Path) -> Path | None:
-    """The shipped model folder (default or hostility prior) that ``folder`` names, through
+    """The shipped model folder (default or prior) that ``folder`` names, through
     any relative path or symlink; None if it names neither."""
     real = os.path.realpath(folder)
-    for shipped in (default_model_dir(), shipped_path("models") / "hostility-prior"):
+    for shipped in (default_model_dir(), shipped_path("models") / "prior"):
         if real == os.path.realpath(shipped) or (os.path.exists(folder) and os.path.exists(shipped) and os.path.samefile(folder, shipped)):
             return shipped
     return None
@@ -61,8 +61,8 @@ def load_chosen_model(model: Path | None) -> LoadedModel:
 
 
 def load_prior(prior: Path | None = None) -> LoadedModel:
-    """The hostility prior training builds on: the shipped one (verified against its pinned
-    digest), or another prior model folder (``--prior``, for measurements)."""
+    """The prior training builds on (:mod:`moderation.model.prior`): the shipped one (verified
+    against its pinned digest), or another prior model folder (``--prior``, for measurements)."""
     if prior is not None:
         return load_model(Path(prior))
-    return load_model(shipped_path("models") / "hostility-prior", HOSTILITY_PRIOR_SHA256)
+    return load_model(shipped_path("models") / "prior", PRIOR_SHA256)

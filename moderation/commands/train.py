@@ -13,7 +13,7 @@ from moderation.comments import LABELS
 from moderation.commands.model_choice import load_prior, shipped_model_named
 from moderation.commands.progress import progress
 from moderation.errors import InputError, warn
-from moderation.io.labeled import label_matrix, load_training_data, source_name
+from moderation.io.labeled import TrainingData, label_matrix, load_training_data, source_name
 from moderation.io.readers import ReadOptions
 from moderation.io.readers.source import STDIN
 from moderation.model.store import LoadedModel, check_model_target, write_model
@@ -55,16 +55,12 @@ def train(
 
     ``with_seed`` adds the shipped seed labels to ``data_paths`` (:func:`with_seed_labels`).
 
-    The model builds on the shipped hostility prior (or the prior folder ``prior``; none if
+    The model builds on the shipped prior (or the prior folder ``prior``; none if
     not ``use_prior``). Labels with too few examples of either class
     (:data:`~moderation.model.trainable.MIN_CLASS_TO_TRAIN`) are skipped with a warning; it is
     an error only when no label can be trained. A shipped model folder is written only with
-    ``overwrite_shipped`` (maintainers rebuilding it).
+    ``overwrite_shipped``.
     """
-    from moderation.model.card import model_card
-    from moderation.model.metrics import label_metrics
-    from moderation.model.pipeline import ModerationClassifier
-
     if not overwrite_shipped and shipped_model_named(Path(model_dir)):
         raise InputError(
             "is a model shipped with moderation, checked against the digest this version pins, so training must not "
@@ -73,12 +69,39 @@ def train(
             model_dir,
         )
     check_model_target(Path(model_dir))  # before minutes of training, not after
-    hostility_prior = load_prior(prior) if use_prior else None
+    prior_model = load_prior(prior) if use_prior else None
     data = load_training_data(with_seed_labels(data_paths) if with_seed else data_paths, options)
+    command = command or "moderation train " + " ".join(shlex.quote(source_name(p)) for p in data_paths) + f" --model {shlex.quote(str(model_dir))}"
+    return fit_and_write(data, Path(model_dir), prior_model, command, precision_target, C, quiet)
+
+
+def fit_and_write(
+    data: TrainingData,
+    model_dir: Path,
+    prior_model: LoadedModel | None,
+    command: str,
+    precision_target: float | None = None,
+    C: float | None = None,
+    quiet: bool = True,
+    prevalence: float | None = None,
+    identity_check=None,
+) -> dict:
+    """Fit a model on labeled ``data`` (building on ``prior_model`` if given) and write its
+    folder with metadata and card; returns the metadata. :func:`train` reads the data from
+    files; ``models/build.py`` joins the shipped labels with public texts. ``prevalence``: the
+    share of comments carrying a label at which thresholds are chosen (see
+    :func:`moderation.model.pipeline.choose_threshold`; None: the data's own).
+    ``identity_check(scorer)``, if given, measures how often the model flags non-toxic
+    comments that name an identity group; its result goes into the metadata and the card."""
+    from moderation.model.card import model_card
+    from moderation.model.metrics import label_metrics
+    from moderation.model.pipeline import ModerationClassifier
+
     Y = label_matrix(data.comments)
     classifier = ModerationClassifier(
         precision_target=precision_target,
-        prior=hostility_prior.scorer.arrays if hostility_prior else None,
+        prevalence=prevalence,
+        prior=prior_model.scorer.arrays if prior_model else None,
         **({"C_grid": (C,)} if C else {}),
     )
     positives, annotated = np.nansum(Y, axis=0), (~np.isnan(Y)).sum(axis=0)
@@ -110,9 +133,8 @@ def train(
     metadata = {
         "moderation_version": __version__,
         "trained_labels": list(classifier.trained_labels_),
-        "threshold_rule": "best F1 on cross-validated scores"
-        if precision_target is None
-        else f"lowest threshold with cross-validated precision >= {precision_target}",
+        "threshold_rule": ("best F1 on cross-validated scores" if precision_target is None else f"lowest threshold with cross-validated precision >= {precision_target}")
+        + (f", counting precision as if {prevalence:.0%} of comments carried the label" if prevalence is not None else ""),
         "versions": library_versions(),
         "data": {
             "sha256": data.sha256,
@@ -125,17 +147,23 @@ def train(
                 for j, label in enumerate(LABELS)
             },
         },
-        "prior": prior_description(hostility_prior),
+        "prior": prior_description(prior_model),
         "training": {
             "C": classifier.chosen_C(),
             "C_grid": list(classifier.C_grid),
             "precision_target": precision_target,
+            "prevalence": prevalence,
             "cv": classifier.cv_scheme_,
         },
         "cv_metrics": metrics,
-        "command": command or "moderation train " + " ".join(shlex.quote(source_name(p)) for p in data_paths) + f" --model {shlex.quote(str(model_dir))}",
+        "command": command,
     }
-    return write_model(model_dir, classifier.arrays(), metadata, model_card)
+    arrays = classifier.arrays()
+    if identity_check is not None:
+        from moderation.model.scorer import Scorer
+
+        metadata["identity"] = identity_check(Scorer(arrays))
+    return write_model(model_dir, arrays, metadata, model_card)
 
 
 def with_seed_labels(data_paths: list[Path]) -> list[Path]:
@@ -152,7 +180,7 @@ def with_seed_labels(data_paths: list[Path]) -> list[Path]:
 
 
 def prior_description(prior: LoadedModel | None) -> dict | None:
-    """What a model's metadata and card say of the hostility prior it builds on."""
+    """What a model's metadata and card say of the prior it builds on."""
     if prior is None:
         return None
     return {

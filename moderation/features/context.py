@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from moderation.comments import Comment
+from moderation.features.spam import spam_signs
 from moderation.features.sparse import pack, sorted_lookup, sublinear_tfidf, sum_by, unpack
 from moderation.features.text import EncodedTexts, PerWordValues, WordTable, tokenize
 from moderation.features.wordlists import (
@@ -42,6 +43,11 @@ CONTEXT_FEATURES = (
     "disparaging_words",
     "length",
     "addresses_parent",
+    "parent_similarity",
+    "parent_evidence",
+    "is_reply",
+    "links",
+    "promotion",
 )
 """Feature names in column order. Missing context (no article, a thread of one) is NaN.
 
@@ -67,13 +73,25 @@ CONTEXT_FEATURES = (
 - length: log(1 + tokens). One-liners are asides more often than arguments.
 - addresses_parent: for a reply whose parent's author is known, log(1 + "you" count + mentions
   of that author's name); 0 otherwise. In a reply, "you" is aimed at the person replied to.
+- parent_similarity, parent_evidence: the same as article_similarity against the comment it
+  replies to, with p, the parent's distinct content words, in place of a (p/(p + 3)): a reply
+  counts through what it answers (guidelines, off_topic rule 2). Missing when the comment is no
+  reply or its parent is not at hand.
+- is_reply: 1 for a comment that names the comment it replies to, else 0.
+- links: log(1 + links, e-mail addresses and phone numbers); promotion: log(1 + advertising
+  phrases and amounts of money) — see :mod:`moderation.features.spam`.
 """
 
-SHRUNK_BY = {"article_similarity": "article_evidence", "thread_similarity": "thread_evidence"}
+SHRUNK_BY = {
+    "article_similarity": "article_evidence",
+    "thread_similarity": "thread_evidence",
+    "parent_similarity": "parent_evidence",
+}
 """The similarity columns and the evidence column each is shrunk by (see :data:`CONTEXT_FEATURES`)."""
 
 COMMENT_WORDS_HALF = 3.0  # content words at which a comment's similarity counts half
 CONTEXT_WORDS_HALF = 30.0  # the same for an article's, or a thread's, content words
+PARENT_WORDS_HALF = 3.0  # the same for the parent comment's content words
 
 # "Nidal, …", "No nidal.", "Correction nidal!": a word on its own at the start of a comment.
 OPENING_VOCATIVE = re.compile(
@@ -84,6 +102,21 @@ OPENING_VOCATIVE = re.compile(
 INNER_VOCATIVE = re.compile(r"\b(?:really|please|so|no|correction|thanks|hey|dear)\s+([^\W\d_][\w'-]{2,})\s*[,!?]")
 GROUP_ADDRESS = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in GROUP_ADDRESS_PHRASES) + r")\b")
 VOCATIVE_MIN_COMMENTS = 2  # one comment alone does not make a word a participant's name
+
+SHORT_REPLY_WORDS = 3
+"""Content words up to which a reply has no topic of its own: "Source?", "Darude, Sandstorm."
+count through the comment they answer (guidelines, off_topic rules 2 and 7)."""
+
+
+def without_own_topic(content_words: np.ndarray, context: np.ndarray) -> np.ndarray:
+    """Comments with no topic of their own to judge as off-topic: those without content words
+    ("Great article.") and short replies (:data:`SHORT_REPLY_WORDS`), unless they carry links
+    or advertising. ``context`` holds their raw :data:`CONTEXT_FEATURES`."""
+    column = CONTEXT_FEATURES.index
+    reply = context[:, column("is_reply")] > 0
+    spam = (context[:, column("links")] > 0) | (context[:, column("promotion")] > 0)
+    return ((content_words == 0) | (reply & (content_words <= SHORT_REPLY_WORDS))) & ~spam
+
 
 NOT_PLURALS = frozenset({"news", "series", "species", "means"})
 CONTENT, SECOND_PERSON_WORD, HOSTILE_WORD, GROUP_TRIGGER, DISPARAGING_WORD = 1, 2, 4, 8, 16
@@ -219,7 +252,7 @@ class Thread:
     """What is known of one thread: how many comments, who wrote them, which words address
     someone, and which comment ids belong to which author (to recognize replies)."""
 
-    __slots__ = ("number", "size", "norm2", "words", "authors", "vocatives", "names", "comment_authors", "name_ids")
+    __slots__ = ("number", "size", "norm2", "words", "authors", "vocatives", "names", "comment_authors", "name_ids", "vectors")
 
     def __init__(self, number: int):
         self.number = number
@@ -231,6 +264,7 @@ class Thread:
         self.names: set[str] = set()  # authors' name parts and words addressed in several comments
         self.comment_authors: dict[str, str] = {}  # comment id → author
         self.name_ids: dict[int, np.ndarray] = {}  # article number → name word ids the article does not use
+        self.vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # comment id → its content vector (words, weights)
 
     def add(self, comment: Comment, vocatives: set[str] | None = None) -> None:
         """Count a comment in: its author's name parts, the words it addresses (its
@@ -303,8 +337,11 @@ class ThreadStatistics:
         numbers = np.array([t.number for t in threads], dtype=np.int64)
         docs, words, weights = vectors
         self._add_vectors(pack(numbers[docs], words), weights, docs, threads)
-        for comment, thread, names in zip(comments, threads, vocatives or [None] * len(comments)):
+        starts = np.searchsorted(docs, np.arange(len(comments) + 1))
+        for row, (comment, thread, names) in enumerate(zip(comments, threads, vocatives or [None] * len(comments))):
             thread.add(comment, names)
+            if comment.id:  # replies find their parent's vector by its id
+                thread.vectors[comment.id] = (words[starts[row] : starts[row + 1]], weights[starts[row] : starts[row + 1]])
 
     def _add_vectors(self, keys, weights, docs, threads) -> None:
         raise NotImplementedError
@@ -370,6 +407,9 @@ class ThreadStatistics:
             group_address[row] = len(GROUP_ADDRESS.findall(" " + " ".join(tokens) + " "))
         names = self._name_mentions(comments, threads, articles, encoded)
         addresses_parent = self._parent_address(comments, threads, encoded, second_person)
+        parent_similarity, parent_evidence = self._parent_similarity(comments, threads, vectors, comment_evidence)
+        is_reply = np.array([bool(c.parent_id) for c in comments], dtype=float)
+        links, promotion = np.array([spam_signs(c.text) for c in comments], dtype=float).reshape(n, 2).T
         return np.column_stack(
             [
                 article_similarity,
@@ -383,8 +423,34 @@ class ThreadStatistics:
                 np.log1p(disparaging),
                 np.log1p(encoded.lengths),
                 np.log1p(addresses_parent),
+                parent_similarity,
+                parent_evidence,
+                is_reply,
+                np.log1p(links),
+                np.log1p(promotion),
             ]
         )
+
+    def _parent_similarity(self, comments, threads: list[Thread], vectors, comment_evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of each reply's content vector with its parent's, and how much it can say;
+        NaN and 0 where the parent is not known."""
+        n = len(comments)
+        similarity, parent_words = np.full(n, np.nan), np.zeros(n)
+        rows, keys, values = [], [], []
+        for row, (comment, thread) in enumerate(zip(comments, threads)):
+            parent = thread.vectors.get(comment.parent_id) if comment.parent_id else None
+            if parent is not None:
+                rows.append(row)
+                keys.append(pack(np.full(len(parent[0]), row), parent[0]))
+                values.append(parent[1])
+                parent_words[row] = len(parent[0])
+        if rows:
+            docs, words, weights = vectors
+            lookup = FrozenSums()
+            lookup.add(np.concatenate(keys), np.concatenate(values))
+            dots = sum_by(docs, weights * lookup.lookup(pack(docs, words)), n)
+            similarity[rows] = dots[rows]
+        return similarity, comment_evidence * evidence(parent_words, PARENT_WORDS_HALF)
 
     def _norm2(self, threads: list[Thread]) -> np.ndarray:
         return np.array([t.norm2 for t in threads], dtype=float)

@@ -23,6 +23,9 @@ import re
 import unicodedata
 from functools import cache
 
+import numpy as np
+
+from moderation.errors import warn
 from moderation.features.folding import fold_unicode
 
 SCORED_LANGUAGES = ("en",)
@@ -117,6 +120,9 @@ def prose_words(text: str) -> list[str]:
 def script_of(words: list[str]) -> tuple[str, int]:
     """The script most letters of ``words`` are in ("LATIN", "CYRILLIC", "CJK"...), and the
     letters counted, each character of a wide script as three."""
+    if all(word.isascii() for word in words):  # most texts: no need to look each letter up
+        letters = sum(map(len, words))
+        return ("LATIN", letters) if letters else ("", 0)
     counts: dict[str, int] = {}
     seen = 0
     for word in words:
@@ -131,12 +137,30 @@ def script_of(words: list[str]) -> tuple[str, int]:
     return max(counts, key=counts.get), sum(counts.values())
 
 
+ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def plainly_english(text: str) -> bool:
+    """Whether a text has :data:`ENGLISH_WORDS_NEEDED` English function words as typed: what most
+    comments are found to be at once, without undoing disguises, looking for names or asking
+    the detector (those are for the rest)."""
+    found = 0
+    for match in ASCII_WORD.finditer(text.lower().replace("’", "'")):
+        if match.group() in ENGLISH_WORDS:
+            found += 1
+            if found >= ENGLISH_WORDS_NEEDED:
+                return True
+    return False
+
+
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of the language ``text`` is written in (the ISO 639-3 code for a
     language without one), or None when there is too little text to tell. Leans to English
     (see the module docstring): "en" for any comment with enough English words, and another
     code only when the detector is sure. Deterministic."""
     text = text[:READ_CHARS]
+    if plainly_english(text):
+        return "en"
     words = prose_words(fold_unicode(text) if not text.isascii() else text)
     script, letters = script_of(words)
     if letters < (MIN_LETTERS if script == "LATIN" else MIN_OTHER_LETTERS):
@@ -149,7 +173,11 @@ def detect_language(text: str) -> str | None:
 
 
 def _detected(prose: str, script: str) -> str | None:
-    """The detector's answer on ``prose`` (a text's prose words), leaning to English."""
+    """The detector's answer on ``prose`` (a text's prose words), leaning to English. Without a
+    detector (its model could not be loaded), text in Latin letters is English as far as we
+    can tell, and other text :data:`UNDETERMINED`."""
+    if _py3langid() is None:
+        return None if script == "LATIN" else UNDETERMINED
     ranked = ranked_languages(prose)
     english = sum(p for code, p in ranked if code in ENGLISH)
     others = [code for code, _ in ranked if code not in ENGLISH]
@@ -174,19 +202,29 @@ def ranked_languages(text: str) -> list[tuple[str, float]]:
     with ``norm_probs``, they are calibrated across lengths (a plain softmax calls a
     three-word comment certain). Done here, older versions give the same kind of answer."""
     scores = _py3langid().rank(text)
-    best = scores[0][1]
+    values = np.array([score for _, score in scores], dtype=float)
     temperature = math.sqrt(len(text.encode("utf-8", "replace")) or 1)
-    weights = [math.exp((score - best) / temperature) for _, score in scores]
-    total = sum(weights)
-    return [(RENAMED.get(code, code), weight / total) for (code, _), weight in zip(scores, weights)]
+    weights = np.exp((values - values[0]) / temperature)
+    probabilities = (weights / weights.sum()).tolist()
+    return [(RENAMED.get(code, code), probability) for (code, _), probability in zip(scores, probabilities)]
+
+
+UNDETERMINED = "und"
+"""ISO 639-2's code for a language that cannot be told: not English, but not known either."""
 
 
 @cache
 def _py3langid():
     """The detector, imported on first use (its model takes about a second to load):
-    commands that never ask pay nothing."""
+    commands that never ask pay nothing. None, said once, when its model cannot be loaded:
+    py3langid unpacks it into a temporary file, which a full disk or a file size limit stops."""
     import py3langid
 
+    try:
+        py3langid.rank("")
+    except OSError as error:
+        warn(f"warning: language detection is unavailable ({error.strerror or error}): comments in Latin letters are scored as English")
+        return None
     return py3langid
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from moderation.features.folding import fold_unicode
 from moderation.features.wordlists import DISGUISED_WORDS, KNOWN_WORDS
+from moderation.features.wordlists import IDENTITY_WORDS
 
 URL = re.compile(r"(?:https?://|www\.)\S+")
 MENTION = re.compile(r"(?<!\w)@\w+")
@@ -371,8 +372,12 @@ class PerWordIds:
 
 
 def word_ngrams(tokens: tuple[str, ...]) -> list[str]:
-    """Unigrams and bigrams; bigrams keep short phrases like "you people" or "shut up"."""
-    return [*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))]
+    """Unigrams and bigrams; bigrams keep short phrases like "you people" or "shut up". None
+    holds a word of :data:`~moderation.features.wordlists.IDENTITY_WORDS`."""
+    return [
+        *(a for a in tokens if a not in IDENTITY_WORDS),
+        *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]) if a not in IDENTITY_WORDS and b not in IDENTITY_WORDS),
+    ]
 
 
 @lru_cache(maxsize=1 << 12)
@@ -381,8 +386,11 @@ def char_ngrams_of_word(word: str) -> tuple[str, ...]:
 
     Within-word n-grams let a model trained on a few comments recognize inflections and
     misspellings ("idiots", "idiotic", "idoit") of the words it has seen. Cached: a model's own
-    vocabulary and its hostility prior's both look up each new word.
+    vocabulary and its prior's both look up each new word. A word of
+    :data:`~moderation.features.wordlists.IDENTITY_WORDS` has none.
     """
+    if word in IDENTITY_WORDS:
+        return ()
     padded = f" {word} "
     low, high = CHAR_NGRAM_SIZES
     grams = []

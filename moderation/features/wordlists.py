@@ -109,3 +109,23 @@ DISGUISED_WORDS = (HOSTILE_WORDS | DISPARAGING_WORDS) - {"xxcensored"}
 # Words recognized when a disguise has to be read back into words: spaced-out letters split
 # into words, and text behind a right-to-left override put in the order that reads.
 KNOWN_WORDS = STOP_WORDS | SECOND_PERSON | REACTION_WORDS | DISGUISED_WORDS
+
+# Words that name a group of people by identity: sexual orientation and gender, race and
+# origin, religion, disability, age. They carry no weight in any n-gram feature (see
+# :func:`moderation.features.text.word_ngrams`): public data mentions groups far more often in
+# hateful comments than in others, and a model that learned that would flag the people a site's
+# guidelines mean to protect for naming themselves ("As a gay man, I …"). Insults and slurs are
+# not here; they keep their weight.
+IDENTITY_WORDS = frozenset(
+    """
+    lesbian lesbians gay gays bisexual bisexuals transgender transgenders trans transsexual queer
+    queers lgbt lgbtq lgbtqia homosexual homosexuals heterosexual heterosexuals nonbinary
+    black blacks white whites african africans hispanic hispanics latino latinos latina latinas
+    latinx mexican mexicans asian asians chinese japanese korean indian indians arab arabs
+    christian christians christianity muslim muslims moslem moslems islam islamic jew jews
+    jewish judaism buddhist buddhists catholic catholics protestant protestants sikh sikhs
+    hindu hindus atheist atheists immigrant immigrants refugee refugees migrant migrants
+    woman women female females girl girls man men male males boy boys
+    deaf blind disabled elderly
+    """.split()
+)

@@ -32,21 +32,44 @@ def number(value) -> str:
 
 
 def prior_lines(prior: dict | None) -> list[str]:
-    """The card's section on the hostility prior a model builds on."""
+    """The card's section on the prior a model builds on."""
     if not prior:
-        return ["Trained without the hostility prior: only the labels below teach hostility.", ""]
+        return ["Trained without the prior: only the labels below teach hostility and spam.", ""]
     return [
-        "## Hostility prior",
+        "## Prior",
         "",
-        f"Hostile and ad_hominem also weigh the score of the hostility prior `{prior['path']}` "
-        f"(sha256 `{prior['model_sha256'][:16]}…`), a regression fitted on {prior['comments']:,} public comments; its "
-        "weight is penalized far less than the n-grams', so the labels below reweigh it but cannot wash it out. "
+        f"Hostile and ad_hominem also weigh the hostility score of the prior `{prior['path']}`, and off_topic its "
+        f"spam score (sha256 `{prior['model_sha256'][:16]}…`): regressions fitted on {prior['comments']:,} public comments; their "
+        "weights are penalized far less than the n-grams', so the labels below reweigh them but cannot wash them out. "
         "Its n-grams are part of this model's arrays. Its data:",
         "",
         "| source | license | rows |",
         "|---|---|---:|",
         *(f"| {s['path']} | {s['license']} | {s['rows']:,} |" for s in prior["sources"]),
         "",
+    ]
+
+
+def identity_lines(identity: dict | None) -> list[str]:
+    """The card's section on flags for naming an identity group (measured by the build)."""
+    if not identity:
+        return []
+    rows = [
+        f"| {name} | {r['non_toxic_with_group']:,} | {100 * r['flagged_with_group']:.1f} % | {r['non_toxic_without_group']:,} "
+        f"| {100 * r['flagged_without_group']:.1f} % |"
+        for name, r in identity.items()
+    ]
+    return [
+        "",
+        "## Naming a group",
+        "",
+        "Words that name an identity group (sexual orientation, gender, race and origin, religion, disability, age) carry "
+        "no weight in any n-gram: a comment is not more hostile for naming one. Hostile flags on non-toxic comments that "
+        "name a group and that name none, at the threshold above:",
+        "",
+        "| comments | naming a group | flagged | naming none | flagged |",
+        "|---|---:|---:|---:|---:|",
+        *rows,
     ]
 
 
@@ -63,8 +86,8 @@ def model_card(metadata: dict) -> str:
         "Per label: TF-IDF over word 1–2-grams and within-word character 2–5-grams, plus context "
         "features (similarity to the article and to the thread's other comments, each weighed by "
         "how many content words there are to compare; second-person address, participant names, "
-        "group address, hostility word lists, length), "
-        + ("plus the hostility prior's score (below) for hostile and ad_hominem, " if metadata.get("prior") else "")
+        "group address, hostility word lists, length, the comment replied to, links and advertising phrases), "
+        + ("plus the prior's scores (below), " if metadata.get("prior") else "")
         + "feeding a logistic regression with balanced class weights, with Platt-scaled probabilities "
         "fitted on cross-validated scores. Regularization per label, chosen by cross-validated "
         f"ROC-AUC from C ∈ {metadata['training']['C_grid']}: "
@@ -109,5 +132,6 @@ def model_card(metadata: dict) -> str:
     untrained = [label for label in metadata["labels"] if label not in metadata["trained_labels"]]
     if untrained:
         lines += ["", f"Not trained (too few examples of a class): {', '.join(untrained)}. Scores for them are empty."]
+    lines += identity_lines(metadata.get("identity"))
     lines += ["", "## Intended use", "", INTENDED_USE, "", "## Known limits", "", KNOWN_LIMITS, ""]
     return "\n".join(lines)

@@ -31,6 +31,7 @@ from itertools import chain, repeat
 import numpy as np
 
 from moderation.features.context import GROUP_ADDRESS
+from moderation.features.spam import spam_found
 from moderation.features.text import char_ngrams_of_word, tokenize
 from moderation.features.wordlists import DISPARAGING_WORDS, HOSTILE_WORDS, SECOND_PERSON
 
@@ -100,6 +101,8 @@ WORD_FINDERS: dict[str, Callable[[str, tuple[str, ...]], list[str]]] = {
     "second_person": listed(SECOND_PERSON),
     "addresses_parent": listed(SECOND_PERSON),  # "you" in a reply; the parent author's name is not known here
     "addresses_group": group_addresses,
+    "links": lambda text, tokens: spam_found(text)[0],
+    "promotion": lambda text, tokens: spam_found(text)[1],
 }
 """Context feature → a function of the comment's text and tokens giving the words or phrases
 the feature counted, one per occurrence. A feature not named here is named as a whole."""
@@ -152,7 +155,8 @@ def reasons(terms: Iterable[BlockTerms], text: str, top: int | None = None) -> l
             grams = word_grams(tokens)
             shares, unheld = grams.shares(part.names, part.weights)
             for word, weight in zip(grams.words, shares.tolist()):
-                words[word] += weight
+                if weight:  # a word with no n-grams (one naming a group) shares nothing
+                    words[word] += weight
             for position in unheld.tolist():  # not an n-gram of this text's words: named as it is
                 whole[feature_name(part.block, part.names[position])] += float(part.weights[position])
         elif part.block == "context":

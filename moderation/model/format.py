@@ -32,7 +32,7 @@ from moderation.comments import LABELS
 from moderation.errors import ModelError
 from moderation.features.context import CONTEXT_FEATURES
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bump when the arrays or the scoring arithmetic change; models of another version are refused."""
 
 MAX_MODEL_FILE_BYTES = 256 << 20
@@ -42,8 +42,9 @@ small compressed file can unpack to gigabytes."""
 
 NGRAM_KINDS = ("word", "char")
 NGRAM_ORIGINS = ("", "prior_")
-"""Whose n-grams a block holds: the model's own, or the hostility prior's (optional; its
-coefficients are one column, which ``prior_weight`` scales per label)."""
+"""Whose n-grams a block holds: the model's own, or the prior's (optional; see
+:mod:`moderation.model.prior`). Both have one column of coefficients per label: a trained
+model holds the prior's coefficients already weighted as each label weighs the prior."""
 NGRAM_BLOCKS = tuple(f"{origin}{kind}" for origin in NGRAM_ORIGINS for kind in NGRAM_KINDS)
 
 ANY = "any"
@@ -67,7 +68,7 @@ def spec(kind: str, *shape: str | int, group: str = "", default=dataclasses.MISS
 
 
 def prior_spec(kind: str, *shape: str | int):
-    """A field of the optional hostility-prior group (absent in a model trained without it)."""
+    """A field of the optional prior group (absent in a model trained without the prior)."""
     return spec(kind, *shape, group="prior", default=None)
 
 
@@ -91,7 +92,7 @@ def decode_strings(array: np.ndarray) -> list[str]:
 @dataclass(frozen=True)
 class NgramBlock:
     """One n-gram block of a model: its terms, their idf weights, and their coefficients
-    (one column per label, or one for the prior's blocks)."""
+    (one column per label)."""
 
     terms: list[str]
     idf: np.ndarray
@@ -125,14 +126,13 @@ class ModelArrays:
     thresholds: np.ndarray = spec("float", "labels")  # flag thresholds (1.0 for untrained labels)
     base_rate: np.ndarray = spec("float", "labels")  # the score of a text without content words…
     needs_content: np.ndarray = spec("bool", "labels")  # …for the labels that need them
-    # The hostility prior's n-grams, and its weight per label (present together, or not at all).
+    # The prior's n-grams, weighted as each label weighs the prior (present together, or not at all).
     prior_word_vocabulary: np.ndarray | None = prior_spec("bytes", ANY)
     prior_word_idf: np.ndarray | None = prior_spec("float", "prior_word terms")
-    prior_word_coef: np.ndarray | None = prior_spec("float", "prior_word terms", 1)
+    prior_word_coef: np.ndarray | None = prior_spec("float", "prior_word terms", "labels")
     prior_char_vocabulary: np.ndarray | None = prior_spec("bytes", ANY)
     prior_char_idf: np.ndarray | None = prior_spec("float", "prior_char terms")
-    prior_char_coef: np.ndarray | None = prior_spec("float", "prior_char terms", 1)
-    prior_weight: np.ndarray | None = prior_spec("float", "labels")
+    prior_char_coef: np.ndarray | None = prior_spec("float", "prior_char terms", "labels")
 
     def __post_init__(self) -> None:
         problem = self._problem()

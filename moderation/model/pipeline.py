@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from moderation.comments import LABELS, Comment
-from moderation.features.context import CONTENT, CONTEXT_FEATURES, SHRUNK_BY, WordFacts, whole_thread_features
+from moderation.features.context import CONTENT, CONTEXT_FEATURES, SHRUNK_BY, WordFacts, whole_thread_features, without_own_topic
 from moderation.features.text import char_ngrams, tokenize, word_ngrams
 from moderation.model.format import NGRAM_KINDS, ModelArrays, encode_strings
 from moderation.model.scorer import Scorer
@@ -37,23 +37,30 @@ SMALL_DATA_FOLDS = 10
 FOLDS = 5
 MANY_ROWS = 20_000
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
-PRIOR_FEATURE = "prior_hostile"
 PRIOR_WEIGHT = 10.0
-"""The standardized prior column is multiplied by this before the logistic regressions, so
-its weight is penalized PRIOR_WEIGHT² times less than any n-gram's: a few labels reweigh
-the hostility prior but cannot wash it out."""
-PRIOR_LABELS = ("hostile", "ad_hominem")
-"""Labels whose regressions weigh the hostility prior; off-topic is about the subject, not the
-manner, and the seed's off-topic comments would otherwise teach it that insults are off topic."""
+"""The standardized prior columns are multiplied by this before the logistic regressions, so
+their weights are penalized PRIOR_WEIGHT² times less than any n-gram's: a few labels reweigh
+the prior but cannot wash it out."""
+PRIOR_INPUTS = {"off_topic": ("off_topic",), "hostile": ("hostile",), "ad_hominem": ("hostile",)}
+"""Per label, the prior's scores its regression weighs. Off-topic weighs the spam prior, not
+the hostility one: it is about the subject, not the manner, and the seed's off-topic comments
+would otherwise teach it that insults are off topic. Ad hominem weighs hostility: most attacks
+on a person are insulting, and no public data labels attacks on participants."""
 CONTENT_LABELS = ("off_topic",)
-"""Labels that need content words to judge: a comment with none ("Great article.") has
-nothing to compare with its article or thread, so it gets the label's base rate."""
+"""Labels that need a topic of the comment's own to judge: a comment without one ("Great
+article.", a short reply) gets the label's base rate (see
+:func:`moderation.features.context.without_own_topic`)."""
+
+
+def prior_columns(prior: ModelArrays | None) -> list[str]:
+    """The frame's columns of the prior's decision values: one per label the prior scores."""
+    return [] if prior is None else [f"prior_{label}" for label, trained in zip(LABELS, prior.trained) if trained]
 
 
 def feature_frame(comments: list[Comment], prior: ModelArrays | None = None) -> pd.DataFrame:
     """The pipeline's input, from one tokenization of each text: each comment's tokens, its
-    context features against its whole thread, with ``prior`` the prior's decision value, and
-    how many content words it has."""
+    context features against its whole thread, with ``prior`` the prior's decision values
+    (:func:`prior_columns`), and how many content words it has."""
     facts = WordFacts()
     encoded, context = whole_thread_features(facts, comments)
     frame = pd.DataFrame(context, columns=list(CONTEXT_FEATURES), dtype=float)
@@ -61,9 +68,10 @@ def feature_frame(comments: list[Comment], prior: ModelArrays | None = None) -> 
     if prior is not None:
         scorer = Scorer(prior, facts=facts)
         decisions = scorer.decisions(scorer.feature_rows(encoded, context, scorer.ngrams))
-        frame[PRIOR_FEATURE] = decisions[:, LABELS.index("hostile")]
+        for column in prior_columns(prior):
+            frame[column] = decisions[:, LABELS.index(column.removeprefix("prior_"))]
     content = (facts.flags()[encoded.ids] & CONTENT) != 0
-    frame["content_words"] = np.bincount(encoded.docs[content], minlength=len(comments))
+    frame["own_topic"] = ~without_own_topic(np.bincount(encoded.docs[content], minlength=len(comments)), context)
     return frame
 
 
@@ -90,12 +98,12 @@ class SimilarityShrink(TransformerMixin, BaseEstimator):
         return X
 
 
-class LastColumnWeight(TransformerMixin, BaseEstimator):
-    """Multiplies the last column by ``weight`` (when ``weight`` is not None): a lighter
-    penalty on that column's coefficient."""
+class LastColumnsWeight(TransformerMixin, BaseEstimator):
+    """Multiplies the last ``count`` columns by ``weight``: a lighter penalty on their coefficients."""
 
-    def __init__(self, weight: float | None = None):
+    def __init__(self, weight: float = 1.0, count: int = 0):
         self.weight = weight
+        self.count = count
 
     def fit(self, X, y=None):
         self.n_features_in_ = np.shape(X)[1]
@@ -103,19 +111,20 @@ class LastColumnWeight(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         X = np.array(X, dtype=float, copy=True)
-        if self.weight is not None:
-            X[:, -1] *= self.weight
+        if self.count:
+            X[:, -self.count :] *= self.weight
         return X
 
 
-def dense_column_names(context: bool, prior: bool) -> list[str]:
-    """The frame's columns the context step of :func:`build_features` takes, in order."""
-    return [*(CONTEXT_FEATURES if context else ()), *([PRIOR_FEATURE] if prior else [])]
+def dense_column_names(context: bool, priors: list[str]) -> list[str]:
+    """The frame's columns the context step of :func:`build_features` takes, in order: the
+    context features, then the prior's columns (:func:`prior_columns`)."""
+    return [*(CONTEXT_FEATURES if context else ()), *priors]
 
 
-def build_features(context: bool = True, reference: bool = False, prior: bool = False) -> ColumnTransformer:
+def build_features(context: bool = True, reference: bool = False, priors: list[str] = ()) -> ColumnTransformer:
     """Word 1–2-grams and within-word char 2–5-grams (TF-IDF), plus the context features
-    imputed, shrunk and scaled, and the hostility prior's column, weighted.
+    imputed, shrunk and scaled, and the prior's columns, weighted.
 
     ``reference=True`` uses scikit-learn's own TfidfVectorizer (a Python loop per n-gram)
     instead of :class:`NgramTfidf`: the same matrix, slower; the benchmarks compare against it.
@@ -126,7 +135,7 @@ def build_features(context: bool = True, reference: bool = False, prior: bool = 
     else:
         words, chars = NgramTfidf("words"), NgramTfidf("chars")
     parts = [("words", words, "tokens"), ("chars", chars, "tokens")]
-    columns = dense_column_names(context, prior)
+    columns = dense_column_names(context, list(priors))
     if columns:
         pairs = tuple((columns.index(s), columns.index(e)) for s, e in SHRUNK_BY.items() if s in columns)
         scaled = Pipeline(
@@ -135,7 +144,7 @@ def build_features(context: bool = True, reference: bool = False, prior: bool = 
                 ("impute", SimpleImputer(strategy="mean", keep_empty_features=True)),
                 ("shrink", SimilarityShrink(pairs)),
                 ("scale", StandardScaler()),
-                ("weigh", LastColumnWeight(PRIOR_WEIGHT if prior else None)),
+                ("weigh", LastColumnsWeight(PRIOR_WEIGHT, len(priors))),
             ]
         )
         parts.append(("context", scaled, columns))
@@ -244,7 +253,9 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float | None = None, floor: float = 0.0) -> float:
+def choose_threshold(
+    scores: np.ndarray, y: np.ndarray, precision_target: float | None = None, floor: float = 0.0, prevalence: float | None = None
+) -> float:
     """The flag threshold on calibrated scores, chosen on out-of-fold predictions.
 
     Default: the threshold with the best F1. With ``precision_target``: the lowest threshold
@@ -252,17 +263,28 @@ def choose_threshold(scores: np.ndarray, y: np.ndarray, precision_target: float 
     chosen threshold sits halfway between the lowest flagged score and the next score below,
     so it does not depend on one example's exact score. Scores at or below ``floor`` are
     never flagged.
+
+    Precision depends on how common the label is. With ``prevalence``, it is the precision the
+    thresholds would have on comments of which that share carries the label (the negatives are
+    reweighted): labeled data collected where a label is common (or picked for being
+    uncertain) would otherwise give thresholds that flag far too much on an ordinary site.
     """
     order = np.argsort(-scores, kind="stable")
     ranked, truth = scores[order], y[order]
-    true_positives = np.cumsum(truth)
-    flagged = np.arange(1, len(ranked) + 1)
+    if prevalence is not None:
+        positives = max(truth.sum(), 1)
+        negatives = max(len(truth) - truth.sum(), 1)
+        weights = np.where(truth == 1, prevalence / positives, (1 - prevalence) / negatives)
+    else:
+        weights = np.ones(len(truth))
+    true_positives = np.cumsum(truth * weights)
+    flagged = np.cumsum(weights)
     # Only cut between distinct scores (equal scores are flagged together), above the floor.
     cuts = np.flatnonzero(np.append(ranked[1:] < ranked[:-1], True) & (ranked > floor))
     if len(cuts) == 0:
         return 1.0
     precision = true_positives[cuts] / flagged[cuts]
-    recall = true_positives[cuts] / max(truth.sum(), 1)
+    recall = true_positives[cuts] / max(true_positives[-1], 1e-12)
     if precision_target is None:
         f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(precision), where=precision + recall > 0)
         best = cuts[int(np.argmax(f1))]
@@ -381,18 +403,20 @@ class ModerationClassifier(BaseEstimator):
         C_grid: tuple[float, ...] = C_GRID,
         context: bool = True,
         precision_target: float | None = None,
+        prevalence: float | None = None,
         min_class_size: int = MIN_CLASS_TO_FIT,
         random_state: int = 0,
         reference: bool = False,
         n_jobs: int | None = None,
         nb_weighting: bool = True,
-        prior: dict | None = None,
+        prior: ModelArrays | None = None,
     ):
         self.nb_weighting = nb_weighting
         self.prior = prior
         self.C_grid = C_grid
         self.context = context
         self.precision_target = precision_target
+        self.prevalence = prevalence
         self.min_class_size = min_class_size
         self.random_state = random_state
         self.reference = reference
@@ -401,14 +425,14 @@ class ModerationClassifier(BaseEstimator):
     def _pipeline(self) -> Pipeline:
         return Pipeline(
             [
-                ("features", build_features(self.context, self.reference, self.prior is not None)),
+                ("features", build_features(self.context, self.reference, prior_columns(self.prior))),
                 (
                     "classifiers",
                     PerLabelClassifier(
                         C_grid=tuple(self.C_grid),
                         min_class_size=self.min_class_size,
                         nb_weighting=self.nb_weighting,
-                        n_dense=len(dense_column_names(self.context, self.prior is not None)),
+                        n_dense=len(dense_column_names(self.context, prior_columns(self.prior))),
                         hidden=self._hidden_prior(),
                     ),
                 ),
@@ -416,11 +440,12 @@ class ModerationClassifier(BaseEstimator):
         )
 
     def _hidden_prior(self) -> tuple[tuple[int, ...], ...]:
-        """Per label: the prior's dense column, for labels that do not weigh it."""
-        if self.prior is None:
-            return ()
-        column = len(dense_column_names(self.context, True)) - 1
-        return tuple(() if label in PRIOR_LABELS else (column,) for label in LABELS)
+        """Per label: the prior's dense columns it does not weigh (:data:`PRIOR_INPUTS`)."""
+        priors = prior_columns(self.prior)
+        first = len(dense_column_names(self.context, [])) if priors else 0
+        return tuple(
+            tuple(first + i for i, column in enumerate(priors) if column.removeprefix("prior_") not in PRIOR_INPUTS[label]) for label in LABELS
+        )
 
     def fit(self, comments: list[Comment], Y: np.ndarray, progress=None):
         """``progress(steps, total)``, if given, learns the number of fits (folds and the final
@@ -456,7 +481,7 @@ class ModerationClassifier(BaseEstimator):
         self.thresholds_ = np.full(Y.shape[1], np.nan)
         self.base_rate_ = np.array([np.nanmean(column) if (~np.isnan(column)).any() else 0.0 for column in Y.T])
         self.needs_content_ = np.array([label in CONTENT_LABELS for label in LABELS])
-        self.oof_content_words_ = X["content_words"].to_numpy()
+        self.oof_own_topic_ = X["own_topic"].to_numpy()
         for j in np.flatnonzero(trained):
             rows = ~np.isnan(Y[:, j]) & ~np.isnan(oof[:, j, 0])
             aucs = [roc_auc_score(Y[rows, j], oof[rows, j, g]) for g in range(len(self.C_grid))]
@@ -464,15 +489,15 @@ class ModerationClassifier(BaseEstimator):
             self.oof_decision_[:, j] = oof[:, j, self.chosen_C_[j]]
             self.calibration_[j] = platt_scaling(self.oof_decision_[rows, j], Y[rows, j])
             floor = self.base_rate_[j] if self.needs_content_[j] else 0.0
-            self.thresholds_[j] = choose_threshold(self.oof_scores()[rows, j], Y[rows, j], self.precision_target, floor)
+            self.thresholds_[j] = choose_threshold(self.oof_scores()[rows, j], Y[rows, j], self.precision_target, floor, self.prevalence)
         self.trained_labels_ = tuple(label for label, ok in zip(LABELS, trained) if ok)
         return self
 
-    def _scores(self, decisions: np.ndarray, content_words: np.ndarray) -> np.ndarray:
+    def _scores(self, decisions: np.ndarray, own_topic: np.ndarray) -> np.ndarray:
         """Calibrated scores of decision values; labels that need content give comments
         without content words their base rate."""
         scores = sigmoid(self.calibration_[:, 0] * decisions + self.calibration_[:, 1])
-        return np.where(self.needs_content_ & (content_words == 0)[:, None], self.base_rate_, scores)
+        return np.where(self.needs_content_ & ~own_topic[:, None], self.base_rate_, scores)
 
     def chosen_C(self) -> dict[str, float]:
         """Each trained label's regularization strength, as chosen by cross-validation."""
@@ -480,7 +505,7 @@ class ModerationClassifier(BaseEstimator):
 
     def oof_scores(self) -> np.ndarray:
         """Calibrated out-of-fold scores (NaN where a label was not annotated or not trained)."""
-        return np.where(np.isnan(self.oof_decision_), np.nan, self._scores(self.oof_decision_, self.oof_content_words_))
+        return np.where(np.isnan(self.oof_decision_), np.nan, self._scores(self.oof_decision_, self.oof_own_topic_))
 
     def decision_function(self, comments: list[Comment]) -> np.ndarray:
         """Decision values at each label's chosen C: one row per comment, one column per label."""
@@ -493,13 +518,13 @@ class ModerationClassifier(BaseEstimator):
     def predict_proba(self, comments: list[Comment]) -> np.ndarray:
         """Calibrated scores, as the exported :class:`moderation.model.scorer.Scorer` gives them."""
         frame = feature_frame(comments, self.prior)
-        return self._scores(self._decisions(frame), frame["content_words"].to_numpy())
+        return self._scores(self._decisions(frame), frame["own_topic"].to_numpy())
 
     def arrays(self) -> ModelArrays:
         """The fitted model as the arrays :class:`moderation.model.scorer.Scorer` scores with:
         vocabularies, idf weights, coefficients (Naive Bayes ratios folded in), the context
-        features' imputation and scaling, calibration, thresholds, and the hostility prior's
-        n-grams as blocks of their own (its weight folded in): one linear model."""
+        features' imputation and scaling, calibration, thresholds, and the prior's n-grams as
+        blocks of their own (each label's weights of its scores folded in): one linear model."""
         features = self.pipeline_.named_steps["features"]
         classifiers = self.pipeline_.named_steps["classifiers"]
         heads, feature_weights = classifiers.classifiers_, classifiers.feature_weights_
@@ -507,7 +532,8 @@ class ModerationClassifier(BaseEstimator):
         word_terms = sorted(words.vocabulary_, key=words.vocabulary_.get)
         char_terms = sorted(chars.vocabulary_, key=chars.vocabulary_.get)
         n_words, n_chars = len(word_terms), len(char_terms)
-        n_dense = len(dense_column_names(self.context, self.prior is not None))
+        priors = prior_columns(self.prior)
+        n_dense = len(dense_column_names(self.context, priors))
         coef = np.zeros((len(heads), n_words + n_chars + n_dense))
         intercept = np.zeros(len(heads))
         trained = np.array([label in self.trained_labels_ for label in LABELS])
@@ -543,29 +569,32 @@ class ModerationClassifier(BaseEstimator):
             base_rate=self.base_rate_,
             needs_content=self.needs_content_,
         )
-        if self.prior is not None:
-            # Each label weighs the standardized, weighted prior decision d:
+        if priors:
+            # Each label weighs each standardized, weighted prior decision d:
             # w (d - m) / s × PRIOR_WEIGHT = k d - k m with k = w × PRIOR_WEIGHT / s.
-            k = coef[:, -1] * PRIOR_WEIGHT / scale[-1]
-            arrays = fold_prior(self.prior, k, mean[-1], arrays)
+            columns = slice(n_dense - len(priors), n_dense)
+            weights = coef[:, n_words + n_chars :][:, columns] * PRIOR_WEIGHT / scale[columns]
+            scored = [LABELS.index(column.removeprefix("prior_")) for column in priors]
+            arrays = fold_prior(self.prior, scored, weights, mean[columns], arrays)
         return arrays
 
 
-def fold_prior(prior: ModelArrays, k: np.ndarray, prior_mean: float, arrays: ModelArrays) -> ModelArrays:
-    """``arrays`` with k × (the prior's hostile decision − ``prior_mean``) added to each label's
-    decision: the prior's n-gram blocks as blocks of their own, weighted by k, and its
-    intercept and word-list weights folded into the model's intercept and context coefficients."""
-    hostile = LABELS.index("hostile")
-    lexicon = prior.context_coef[hostile]
+def fold_prior(prior: ModelArrays, scored: list[int], weights: np.ndarray, means: np.ndarray, arrays: ModelArrays) -> ModelArrays:
+    """``arrays`` with Σ_p weights[:, p] × (the prior's decision for label ``scored[p]`` −
+    ``means[p]``) added to each label's decision: the prior's n-gram blocks as blocks of their
+    own, weighted, and its intercepts and word-list weights folded into the model's intercept
+    and context coefficients."""
+    lexicon = prior.context_coef[scored]
     # The prior reads raw counts of never-missing, never-shrunk columns (its word lists); in the
     # model they are standardized: a x = a (s z + m).
-    if any(lexicon[CONTEXT_FEATURES.index(name)] for name in (*SHRUNK_BY, *SHRUNK_BY.values())):
-        raise ValueError("a hostility prior may weigh only context features that are never missing or shrunk")
-    intercept = arrays.intercept + k * (prior.intercept[hostile] - prior_mean + lexicon @ arrays.context_mean)
-    context_coef = arrays.context_coef + np.outer(k, lexicon * arrays.context_scale)
-    folded = {"intercept": intercept, "context_coef": context_coef, "prior_weight": k}
+    if np.any(lexicon[:, [CONTEXT_FEATURES.index(name) for name in (*SHRUNK_BY, *SHRUNK_BY.values())]]):
+        raise ValueError("a prior may weigh only context features that are never missing or shrunk")
+    intercept = arrays.intercept + weights @ (prior.intercept[scored] - means + lexicon @ arrays.context_mean)
+    context_coef = arrays.context_coef + weights @ (lexicon * arrays.context_scale)
+    folded = {"intercept": intercept, "context_coef": context_coef}
     for kind in NGRAM_KINDS:
         folded[f"prior_{kind}_vocabulary"] = getattr(prior, f"{kind}_vocabulary")
         folded[f"prior_{kind}_idf"] = getattr(prior, f"{kind}_idf")
-        folded[f"prior_{kind}_coef"] = getattr(prior, f"{kind}_coef")[:, hostile : hostile + 1]
+        # Single precision, as the prior's own: the largest arrays of the model.
+        folded[f"prior_{kind}_coef"] = (getattr(prior, f"{kind}_coef")[:, scored].astype(float) @ weights.T).astype(np.float32)
     return arrays.replace(**folded)

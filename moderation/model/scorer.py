@@ -30,6 +30,7 @@ from moderation.features.context import (
     encoded_comments,
     vocative_names,
     whole_thread_features,
+    without_own_topic,
 )
 from moderation.features.sparse import count_pairs, pack, sorted_lookup, sum_by, tfidf_of_counts
 from moderation.features.text import EncodedTexts, PerWordIds, PerWordValues, char_ngrams_of_word
@@ -62,13 +63,13 @@ SHRINK = [(CONTEXT_FEATURES.index(similarity), CONTEXT_FEATURES.index(evidence))
 @dataclass
 class FeatureRows:
     """Texts as the model's features: each n-gram block as sparse (text, feature, value)
-    triples, the context features imputed, shrunk and standardized, and how many content
-    words each text has."""
+    triples, the context features imputed, shrunk and standardized, and whether each text has
+    a topic of its own to judge off-topic."""
 
     count: int
     blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # "word", "char", "prior_word"… → (texts, features, values)
     context: np.ndarray
-    content_words: np.ndarray
+    own_topic: np.ndarray
 
 
 class WordVocabulary:
@@ -200,7 +201,9 @@ class Scorer:
                 raw[:, evidence] = 0.0
             context = (raw - a.context_mean) / a.context_scale  # and standardized
         content = (ngrams.facts.flags()[encoded.ids] & CONTENT) != 0
-        return FeatureRows(encoded.count, blocks, context, np.bincount(encoded.docs[content], minlength=encoded.count))
+        content_words = np.bincount(encoded.docs[content], minlength=encoded.count)
+        own_topic = ~without_own_topic(content_words, np.asarray(contexts, dtype=float).reshape(encoded.count, -1))
+        return FeatureRows(encoded.count, blocks, context, own_topic)
 
     def decisions(self, rows: FeatureRows) -> np.ndarray:
         """Linear decision values: one row per text, one column per label."""
@@ -208,9 +211,6 @@ class Scorer:
         total = np.tile(a.intercept, (rows.count, 1))
         for block, (docs, features, values) in rows.blocks.items():
             coef = self.blocks[block].coef
-            if block.startswith("prior_"):
-                total += np.outer(sum_by(docs, values * coef[features, 0], rows.count), a.prior_weight)
-                continue
             for j in range(total.shape[1]):
                 total[:, j] += sum_by(docs, values * coef[features, j], rows.count)
         return total + rows.context @ a.context_coef.T
@@ -218,13 +218,15 @@ class Scorer:
     def scores_of(self, rows: FeatureRows) -> np.ndarray:
         """Calibrated probabilities, one row per text; NaN for labels the model was not trained on.
 
-        A label that needs content (off_topic) gives a text without content words its base
-        rate: such a text has nothing to compare with its article or thread.
+        A label that needs content (off_topic) gives a text without a topic of its own its base
+        rate (:func:`~moderation.features.context.without_own_topic`): a text without content
+        words has nothing to compare with its article or thread, and a short reply counts
+        through what it answers.
         """
         a = self.arrays
         z = a.calibration[:, 0] * self.decisions(rows) + a.calibration[:, 1]
         scores = 1.0 / (1.0 + np.exp(-z))
-        scores = np.where(a.needs_content & (rows.content_words == 0)[:, None], a.base_rate, scores)
+        scores = np.where(a.needs_content & ~rows.own_topic[:, None], a.base_rate, scores)
         return np.where(self.trained, scores, np.nan)
 
     def thread_statistics(self) -> WholeThreads:
@@ -288,7 +290,7 @@ class Scorer:
         for block, (docs, features, values) in rows.blocks.items():
             start, end = np.searchsorted(docs, [row, row + 1])  # a block's triples are sorted by text
             terms, mine, value = self.blocks[block].terms, features[start:end], values[start:end]
-            coef = self.blocks[block].coef[mine, 0] * a.prior_weight[j] if block.startswith("prior_") else self.blocks[block].coef[mine, j]
+            coef = self.blocks[block].coef[mine, j]
             yield BlockTerms(block, list(map(terms.__getitem__, mine.tolist())), value, value * coef)
         if rows.context.shape[1]:
             yield BlockTerms("context", list(CONTEXT_FEATURES), rows.context[row], rows.context[row] * a.context_coef[j])

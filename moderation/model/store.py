@@ -28,11 +28,11 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "a1f3c78fc58508cd37225623f5cf4c2a2a51bf6183d779e24a8978eab2139cc8"
+DEFAULT_MODEL_SHA256 = "8f7eb780c5a7a7de34c9880fac8724a72d92fae5f5982456da9dc7695bb9f38d"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
-HOSTILITY_PRIOR_SHA256 = "cf73a0aa3ce14d33fbf0bcfa5071f6124721e2dd2c4f8733df53f10c74399278"
-"""sha256 of the shipped ``models/hostility-prior/model.npz``, which every trained model builds on."""
+PRIOR_SHA256 = "0ebfdbbdbc39484511352402fd08dfe2f4546f9c04c237daba17c06c87e52d94"
+"""sha256 of the shipped ``models/prior/model.npz``, which every trained model builds on."""
 
 def write_model(target: Path, arrays: ModelArrays, metadata: dict, render_card) -> dict:
     """Write a model folder atomically; returns the metadata as written: with the digest, and

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from moderation.features.sparse import pack, sublinear_tfidf, unpack
 from moderation.features.text import WordTable, char_ngrams_of_word
+from moderation.features.wordlists import IDENTITY_WORDS
 
 NGRAM_KINDS = ("words", "chars")
 
@@ -32,10 +33,17 @@ class NgramNumbers:
         self.words = WordTable()
         self.grams = WordTable()
         self._grams_of_word: list[np.ndarray] = []  # by word number
+        self._identity: list[bool] = []  # by word number
 
     def encode(self, token_lists):
         """Token lists as word numbers."""
         return self.words.encode_tokens(token_lists)
+
+    def identity_words(self, word_ids: np.ndarray) -> np.ndarray:
+        """Whether each word is one of :data:`~moderation.features.wordlists.IDENTITY_WORDS`."""
+        words, known = self.words.words, self._identity
+        known.extend(word in IDENTITY_WORDS for word in words[len(known) :])
+        return np.array(known, dtype=bool)[word_ids] if len(word_ids) else np.zeros(0, dtype=bool)
 
     def char_grams(self, word_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(how many char n-grams each word has, their numbers in word order)."""
@@ -70,12 +78,15 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         ids, docs = encoded.ids, encoded.docs
         words = NUMBERS.words.words
         if self.ngrams == "words":
-            same_text = docs[1:] == docs[:-1]
-            keys = np.concatenate([ids, pack(ids[:-1][same_text] + 1, ids[1:][same_text])])  # bigrams: (first + 1, second)
+            # N-grams with an identity word are no features (see features.text.word_ngrams).
+            counted = ~NUMBERS.identity_words(ids)
+            same_text = (docs[1:] == docs[:-1]) & counted[1:] & counted[:-1]
+            keys = np.concatenate([ids[counted], pack(ids[:-1][same_text] + 1, ids[1:][same_text])])  # bigrams: (first + 1, second)
+            docs = np.concatenate([docs[counted], docs[:-1][same_text]])
             present, numbers = np.unique(keys, return_inverse=True)
             firsts, seconds = unpack(present)
             grams = [words[b] if a == 0 else f"{words[a - 1]} {words[b]}" for a, b in zip(firsts.tolist(), seconds.tolist())]
-            return np.concatenate([docs, docs[:-1][same_text]]), numbers.reshape(-1), grams, encoded.count
+            return docs, numbers.reshape(-1), grams, encoded.count
         distinct, word_of_token = np.unique(ids, return_inverse=True)
         counts, grams_of_distinct = NUMBERS.char_grams(distinct)
         present, local = np.unique(grams_of_distinct, return_inverse=True)

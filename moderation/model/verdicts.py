@@ -26,6 +26,7 @@ import numpy as np
 
 from moderation.comments import LABELS, Comment, has_text
 from moderation.features.context import WholeThreads
+from moderation.features.language import language_note
 from moderation.features.text import MAX_TEXT_CHARS
 from moderation.model.explanations import Reason
 from moderation.model.scorer import REMEMBERED_BYTES, REMEMBERED_COMMENTS, FeatureRows, Scorer
@@ -44,11 +45,16 @@ def truncated(comment: Comment) -> str | None:
     return f"scored the first {MAX_TEXT_CHARS:,} of {length:,} characters" if length > MAX_TEXT_CHARS else None
 
 
-UNSCORABLE_CHECKS: tuple[Callable[[Comment], str | None], ...] = (nothing_to_score,)
+def other_language(comment: Comment) -> str | None:
+    """The note of a comment in a language the model was not trained on ("language zh: not
+    scored"): it cannot read it, so it gives no verdict (see :mod:`moderation.features.language`)."""
+    return language_note(comment.text)
+
+
+UNSCORABLE_CHECKS: tuple[Callable[[Comment], str | None], ...] = (nothing_to_score, other_language)
 """Checks that refuse to score a comment, each giving the note that says why (None: no
 objection). The first objection decides. A refused comment gets no scores and no flags, and is
-no context for the others. A new reason not to score (a language the model was not trained
-on, say) is a function added here."""
+no context for the others. A new reason not to score is a function added here."""
 
 SCORED_NOTES: tuple[Callable[[Comment], str | None], ...] = (truncated,)
 """Notes on a comment that is scored: what its reader should know about its scores."""

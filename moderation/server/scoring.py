@@ -26,6 +26,7 @@ import numpy as np
 from moderation.commands.model_choice import load_chosen_model
 from moderation.commands.score import score_record
 from moderation.comments import LABELS, Comment, has_text
+from moderation.features.language import SCORED_LANGUAGES, detect_language
 from moderation.features.text import tokenize
 from moderation.features.wordlists import HOSTILE_WORDS
 from moderation.model.scorer import REMEMBERED_BYTES, REMEMBERED_COMMENTS
@@ -36,9 +37,6 @@ __all__ = [
     "LABELS", "REMEMBERED_BYTES", "REMEMBERED_COMMENTS", "SCORED_LANGUAGES", "Comment", "InContext", "ServingModel", "ThreadMemory",
     "Verdicts", "detected_language", "flags_of", "has_text", "load", "word_list_scores",
 ]  # fmt: skip
-
-SCORED_LANGUAGES = ("en",)
-"""ISO 639-1 codes of the languages the model scores: it is trained on English comments only."""
 
 
 @dataclass(frozen=True)
@@ -111,13 +109,11 @@ def load(path: Path | None) -> ServingModel:
 
 
 def detected_language(text: str) -> str | None:
-    """The ISO 639-1 code of the language ``text`` is written in, or None when unknown.
-
-    No detection yet, so always None: ``moderation.features.language.detect_language`` is to
-    answer here once it exists (the server treats a comment detected as a language outside
-    :data:`SCORED_LANGUAGES` as it treats a request for one).
-    """
-    return None
+    """The ISO 639-1 code of the language ``text`` is written in, or None when unknown (too
+    little text to tell; see :func:`moderation.features.language.detect_language`). The server
+    treats a comment detected as a language outside :data:`SCORED_LANGUAGES` as it treats a
+    request for one."""
+    return detect_language(text)
 
 
 def word_list_scores(texts: Sequence[str]) -> np.ndarray:
