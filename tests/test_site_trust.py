@@ -6,9 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moderation.comments import LABELS, Comment
 from moderation.features.context import CONTEXT_FEATURES, WordFacts, whole_thread_features, without_own_topic
+from moderation.features import spam
 from moderation.features.spam import spam_signs
 from moderation.features.text import char_ngrams_of_word, tokenize, word_ngrams
 from moderation.model.pipeline import ModerationClassifier, choose_threshold
@@ -46,6 +49,26 @@ def test_spam_signs(text, links, promotion):
 
 def test_spam_signs_stop_at_three():
     assert spam_signs(" ".join(["www.a.com"] * 10 + ["subscribe"] * 10)) == (3, 3)
+
+
+def found_without_first_tests(text: str) -> tuple[list[str], list[str]]:
+    """What spam_found finds when every pattern runs on every text."""
+    lower = text.lower()
+    links = spam.PHONE.findall(lower) + spam.EMAIL.findall(lower) + spam.URL.findall(lower)
+    domains = spam.DOMAIN.findall(spam.URL.sub(" ", lower))
+    return links + domains, spam.PROMOTION.findall(lower) + spam.MONEY_RATE.findall(lower)
+
+
+PIECES = [*"0123456789 $£€.-()+/@ab١٢", "5550123", "€12", "$12", "£12", "12 dollars", "5 bucks", "12 usd", "12 pounds", "12 gbp", "12 euros",
+          " an hour", "/month", " per day", "www.", "http://x", "a.com", ".biz", "call now ", "subscribe"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8))
+def test_spam_first_tests_change_nothing(pieces):
+    """The cheap tests that spare most comments a pattern never hide what the pattern finds."""
+    text = "".join(pieces)
+    assert spam.spam_found(text) == found_without_first_tests(text)
 
 
 def features(comments):
