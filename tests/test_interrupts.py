@@ -34,9 +34,15 @@ def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def as_a_foreground_job() -> None:
+    """Ctrl-C's default action, as in a terminal's foreground job. A suite run in the background
+    (``pytest &``, nohup) passes its ignored SIGINT on, and Python then keeps ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "moderation", *map(str, args)], cwd=ROOT, stderr=subprocess.PIPE, text=True, **kwargs
+        [sys.executable, "-m", "moderation", *map(str, args)], cwd=ROOT, stderr=subprocess.PIPE, text=True, preexec_fn=as_a_foreground_job, **kwargs
     )
 
 

@@ -14,7 +14,7 @@ from moderation.features.context import CONTEXT_FEATURES, WordFacts, whole_threa
 from moderation.features import spam
 from moderation.features.spam import spam_signs
 from moderation.features.text import char_ngrams_of_word, tokenize, word_ngrams
-from moderation.model.pipeline import ModerationClassifier, choose_threshold
+from moderation.model.pipeline import MANNER_FEATURES, ModerationClassifier, choose_threshold
 from moderation.model.scorer import Scorer
 from moderation.model.verdicts import Judge
 from tests.conftest import run_cli
@@ -133,6 +133,23 @@ def test_a_model_cannot_learn_that_naming_a_group_is_hostile():
     texts.append("As a person, I think the library should open on Sunday.")
     scores = scorer.score_threads([Comment(t, thread_id=str(i)) for i, t in enumerate(texts)])[:, LABELS.index("hostile")]
     assert scores.max() - scores.min() < 1e-9  # naming a group, or none, changes nothing
+
+
+def test_off_topic_weighs_what_a_comment_is_about_not_how_it_speaks():
+    # Every off-topic and hostile comment addresses someone ("you"); no other does. Hostile may
+    # learn that; off-topic must not (MANNER_FEATURES).
+    article = "The city council votes on the new bus routes and the fare increase next week."
+    addressed = [Comment(f"You are wrong about {thing}, you know it.", id=f"a{i}", thread_id="t", article=article) for i, thing in enumerate(["this", "that", "everything", "it", "most things", "all of it"])]
+    plain = [Comment(f"The {thing} on the new bus routes makes sense.", id=f"p{i}", thread_id="t", article=article) for i, thing in enumerate(["vote", "plan", "fare", "change", "schedule", "map"])]
+    comments = addressed + plain
+    Y = np.full((len(comments), len(LABELS)), np.nan)
+    for label in ("off_topic", "hostile"):
+        Y[:, LABELS.index(label)] = [1] * len(addressed) + [0] * len(plain)
+    arrays = ModerationClassifier(C_grid=(1.0,), nb_weighting=False).fit(comments, Y).arrays()
+    coef = dict(zip(CONTEXT_FEATURES, arrays.context_coef[LABELS.index("off_topic")]))
+    assert all(coef[name] == 0.0 for name in MANNER_FEATURES)
+    assert coef["article_similarity"] != 0.0
+    assert arrays.context_coef[LABELS.index("hostile"), CONTEXT_FEATURES.index("second_person")] > 0
 
 
 def test_thresholds_at_a_reference_prevalence_flag_less_where_the_label_is_rare():

@@ -46,6 +46,13 @@ PRIOR_INPUTS = {"off_topic": ("off_topic",), "hostile": ("hostile",), "ad_homine
 the hostility one: it is about the subject, not the manner, and the seed's off-topic comments
 would otherwise teach it that insults are off topic. Ad hominem weighs hostility: most attacks
 on a person are insulting, and no public data labels attacks on participants."""
+MANNER_FEATURES = ("second_person", "names_participant", "addresses_group", "hostile_words", "disparaging_words")
+"""Context features about how a comment speaks and to whom, not what about."""
+CONTEXT_HIDDEN = {"off_topic": MANNER_FEATURES, "hostile": (), "ad_hominem": ()}
+"""Per label, the context features its regression does not weigh. Off-topic does not weigh the
+manner of a comment, for the reason it does not weigh the hostility prior: trained on the seed
+and the public labels, it learned that addressing someone is off topic (second person +0.60),
+and ranked news comments worse for it (C3 dev split, ROC-AUC 0.70 with them, 0.76 without)."""
 CONTENT_LABELS = ("off_topic",)
 """Labels that need a topic of the comment's own to judge: a comment without one ("Great
 article.", a short reply) gets the label's base rate (see
@@ -433,18 +440,23 @@ class ModerationClassifier(BaseEstimator):
                         min_class_size=self.min_class_size,
                         nb_weighting=self.nb_weighting,
                         n_dense=len(dense_column_names(self.context, prior_columns(self.prior))),
-                        hidden=self._hidden_prior(),
+                        hidden=self._hidden(),
                     ),
                 ),
             ]
         )
 
-    def _hidden_prior(self) -> tuple[tuple[int, ...], ...]:
-        """Per label: the prior's dense columns it does not weigh (:data:`PRIOR_INPUTS`)."""
-        priors = prior_columns(self.prior)
-        first = len(dense_column_names(self.context, [])) if priors else 0
+    def _hidden(self) -> tuple[tuple[int, ...], ...]:
+        """Per label: the dense columns it does not weigh, context features
+        (:data:`CONTEXT_HIDDEN`) and the prior's (:data:`PRIOR_INPUTS`)."""
+        columns = dense_column_names(self.context, prior_columns(self.prior))
         return tuple(
-            tuple(first + i for i, column in enumerate(priors) if column.removeprefix("prior_") not in PRIOR_INPUTS[label]) for label in LABELS
+            tuple(
+                i
+                for i, column in enumerate(columns)
+                if column in CONTEXT_HIDDEN[label] or (column.startswith("prior_") and column.removeprefix("prior_") not in PRIOR_INPUTS[label])
+            )
+            for label in LABELS
         )
 
     def fit(self, comments: list[Comment], Y: np.ndarray, progress=None):

@@ -28,7 +28,7 @@ MODEL_FILE = "model.npz"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 
-DEFAULT_MODEL_SHA256 = "8f7eb780c5a7a7de34c9880fac8724a72d92fae5f5982456da9dc7695bb9f38d"
+DEFAULT_MODEL_SHA256 = "8706dbb4e14a96599b3609024c84cc39b0b133bf7acdef659017dcc58f115a19"
 """sha256 of the shipped ``models/default/model.npz``; a swapped file is refused."""
 
 PRIOR_SHA256 = "0ebfdbbdbc39484511352402fd08dfe2f4546f9c04c237daba17c06c87e52d94"
