@@ -86,7 +86,9 @@ def model_card(metadata: dict) -> str:
         "Per label: TF-IDF over word 1–2-grams and within-word character 2–5-grams, plus context "
         "features (similarity to the article and to the thread's other comments, each weighed by "
         "how many content words there are to compare; second-person address, participant names, "
-        "group address, hostility word lists, length, the comment replied to, links and advertising phrases), "
+        "group address, hostility word lists, length, the comment replied to, links and advertising phrases; "
+        "off_topic weighs only those about a comment's subject, not its manner: no second person, names, "
+        "group address or hostility words), "
         + ("plus the prior's scores (below), " if metadata.get("prior") else "")
         + "feeding a logistic regression with balanced class weights, with Platt-scaled probabilities "
         "fitted on cross-validated scores. Regularization per label, chosen by cross-validated "
