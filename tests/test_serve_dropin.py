@@ -168,6 +168,27 @@ def test_a_detected_language_is_treated_as_a_requested_one(model, monkeypatch):
         assert client.get("/healthz").json()["languages"]["counts"] == {"it": 2}
 
 
+def test_a_refusal_names_the_language_the_comment_is_in_not_the_en_coral_sends(model, monkeypatch):
+    monkeypatch.setattr(server_app, "detected_language", lambda text: "it")
+    claimed = {"comment": {"text": "Siete tutti idioti."}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["en"]}
+    with client_for(model, other_languages="error") as client:
+        refused = client.post(ANALYZE, json=claimed)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == "Attribute TOXICITY does not support request languages: it"
+
+
+@pytest.mark.parametrize("languages", [[None], [1], [["en"]], [""], ["english language"]])
+def test_a_malformed_language_is_a_400_never_a_500(model, tmp_path, languages):
+    analyze = {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "languages": languages}
+    suggest = {"comment": {"text": "hi"}, "attributeScores": {"TOXICITY": {"summaryScore": {"value": 0}}}, "languages": languages}
+    with client_for(model, feedback=tmp_path / "feedback.csv") as client:
+        for path, body in ((ANALYZE, analyze), (SUGGEST, suggest)):
+            answer = client.post(path, json=body)
+            assert answer.status_code == 400, (path, answer.text)
+            assert 'Invalid value at "languages[0]"' in answer.json()["error"]["message"]
+    assert not (tmp_path / "feedback.csv").exists() or "hi" not in (tmp_path / "feedback.csv").read_text(encoding="utf-8")
+
+
 def test_the_server_detects_other_languages_itself(model):
     spanish = {"comment": {"text": "Eres un idiota, vete a la mierda."}, "requestedAttributes": {"TOXICITY": {}}}
     english = {"comment": {"text": "You are an idiot and nobody wants your opinion."}, "requestedAttributes": {"TOXICITY": {}}}

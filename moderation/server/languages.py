@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from moderation.server.perspective import AnalyzeRequest, analyze_response, language_error
+from moderation.server.perspective import AnalyzeRequest, analyze_response, language_error, unscored_language
 from moderation.server.scoring import SCORED_LANGUAGES
 
 log = logging.getLogger("moderation.server")
@@ -53,7 +53,10 @@ class LanguagePolicy:
         )  # fmt: skip
         score = POLICIES[self.policy]
         if score is None:
-            raise language_error(request.attributes[0].name if request.attributes else "TOXICITY", request.languages or [language])
+            # The request's languages when it names one the model does not score, as Perspective
+            # answers; else the detected language, not the "en" a Coral site sends for every locale.
+            named = request.languages if unscored_language(request.languages, None) else [language]
+            raise language_error(request.attributes[0].name if request.attributes else "TOXICITY", named)
         whole = [(0, len(request.text))]
         return analyze_response(request, whole, {attribute.label: [score] for attribute in request.attributes}, detected=language)
 

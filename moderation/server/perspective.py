@@ -254,8 +254,7 @@ def languages_of(request: dict) -> list[str]:
     scores them is :func:`unscored_language`'s question."""
     languages = typed(request.get("languages"), list, "languages", [])
     for i, language in enumerate(languages):
-        typed(language, str, f"languages[{i}]")
-        if not LANGUAGE_CODE.fullmatch(language):
+        if not isinstance(language, str) or not LANGUAGE_CODE.fullmatch(language):
             raise ApiError(f'Invalid value at "languages[{i}]": {json.dumps(language)[:40]} is not a language code such as "en".')
     return languages
 
