@@ -17,7 +17,9 @@ Sections:
   and the cost of the "spawn" start method (workers die with ``label``) against "forkserver";
 * answers: ``serve``'s sentence splitting on adversarial text, against the pattern it replaced
   (quadratic on runs of punctuation), and the largest Perspective answer for the size of its
-  request, over requests built to make it large (issue 17).
+  request, over requests built to make it large (issue 17);
+* adversarial: scoring one comment that is a run of one or two characters ("@", "+1"…), which
+  made the address and phone patterns backtrack, against those patterns as they were.
 
 Each ratio compares numbers from the same run; absolute numbers depend on the machine and on
 what else runs on it (the machine is shared). The server's hostile inputs (large bodies, idle
@@ -44,7 +46,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SECTIONS = ("header", "score", "nonewline", "xml", "leftovers", "answers")
+SECTIONS = ("header", "score", "nonewline", "xml", "leftovers", "answers", "adversarial")
 FULL = {"score_lines": 1_000_000, "block": 50_000, "stream_mb": 200, "xml_mb": 21, "label_rows": 60_000}
 QUICK = {"score_lines": 50_000, "block": 10_000, "stream_mb": 30, "xml_mb": 3, "label_rows": 30_000}
 RESULTS = ROOT / "bench" / "results" / "resources.md"
@@ -374,6 +376,42 @@ def measure_answers() -> list[str]:
     ]
 
 
+# Patterns that backtracked on a run of one or two characters, as they were before.
+ADDRESS_BEFORE = r"\S+@\S+\.\S+"
+PHONE_BEFORE = r"(?<![\w.])(?:\+?\d[\s()-]?){6,}\d(?!\w|\.\d)"
+
+
+def measure_adversarial() -> list[str]:
+    import re
+
+    from moderation.comments import Comment
+    from moderation.model.store import load_model
+    from moderation.model.verdicts import Judge
+    from moderation.shipped import default_model_dir
+
+    judge = Judge(load_model(default_model_dir()).scorer)
+    judge.threads([Comment("warm up the language detector: ceci n'est pas une phrase anglaise", thread_id="w")])
+    cases = {
+        "'@' × 20,000": ("@" * 20_000, ADDRESS_BEFORE, "@" * 2_000),
+        "'a@' × 10,000": ("a@" * 10_000, ADDRESS_BEFORE, "a@" * 1_000),
+        "'+1' × 10,000": ("+1" * 10_000, PHONE_BEFORE, "+1" * 10_000),
+        "'1-' × 10,000": ("1-" * 10_000, PHONE_BEFORE, "1-" * 10_000),
+        "'!' × 20,000": ("!" * 20_000, None, ""),
+    }
+    rows = ["| comment | characters | seconds to score it (now) | the pattern before, on | seconds |", "|---|---:|---:|---|---:|"]
+    for name, (text, before, sample) in cases.items():
+        started = time.perf_counter()
+        judge.threads([Comment(text, id="1", thread_id="t")])
+        now = time.perf_counter() - started
+        then = ""
+        if before:
+            started = time.perf_counter()
+            re.findall(before, sample)
+            then = f"{time.perf_counter() - started:.3f}"
+        rows.append(f"| {name} | {len(text):,} | {now:.3f} | {f'{len(sample):,} characters' if before else ''} | {then} |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small inputs, for a smoke run")
@@ -400,6 +438,7 @@ def main() -> None:
         "xml": "XML held in bounded memory",
         "leftovers": "Nothing left behind after SIGKILL or SIGHUP",
         "answers": "Perspective answers: sentence splitting and answer size",
+        "adversarial": "Scoring comments built to make a pattern backtrack",
     }
     with tempfile.TemporaryDirectory(prefix="moderation-resources-") as folder:
         for section in sections:
@@ -411,6 +450,7 @@ def main() -> None:
                 "xml": lambda: measure_xml(Path(folder), settings),
                 "leftovers": lambda: measure_leftovers(Path(folder), settings),
                 "answers": measure_answers,
+                "adversarial": measure_adversarial,
             }[section]
             lines += ["", f"## {titles[section]}", "", *measure()]
     lines += ["", f"{time.perf_counter() - started:.0f} s in total."]

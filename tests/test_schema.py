@@ -3,6 +3,7 @@
 import pytest
 
 from moderation.errors import InputError
+from moderation.io.labeled import load_training_data
 from moderation.io.readers import ReadOptions, detect_format, read_comments
 from moderation.io.readers.tabular import Columns
 
@@ -50,6 +51,19 @@ def test_label_columns_are_matched_however_spelled(tmp_path):
     ]
     path = write(tmp_path, "caps.jsonl", '{"text": "hi", "Hostile": 1, "ad hominem": false}\n')
     assert [c.labels for c in read_jsonl(path)] == [{"hostile": 1, "ad_hominem": 0}]
+    # Run together, in fullwidth letters, or with an invisible character typed in.
+    path = write(tmp_path, "joined.csv", "text,OffTopic,ＨＯＳＴＩＬＥ,ad\u200bhominem,hostile_score\na,1,0,1,0.9\n")
+    assert [c.labels for c in read_csv(path)] == [{"off_topic": 1, "hostile": 0, "ad_hominem": 1}]
+
+
+def test_training_says_which_column_looks_like_a_label_it_does_not_read(tmp_path, capsys):
+    rows = "".join(f"comment {i},{i % 2},{i % 3 == 0},{i % 2}\n" for i in range(12))
+    path = write(tmp_path, "named.csv", "text,off_topic,is_hostile,hostile_score\n" + rows)
+    data = load_training_data([path])
+    assert {label for c in data.comments for label in c.labels} == {"off_topic"}
+    warnings = capsys.readouterr().err
+    assert "no column holds hostile, so it is not used for training; rename 'is_hostile' to hostile" in warnings
+    assert "hostile_score" not in warnings and "ad_hominem" not in warnings
 
 
 def test_two_columns_of_one_label_are_refused(tmp_path):

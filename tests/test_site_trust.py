@@ -47,6 +47,13 @@ def test_spam_signs(text, links, promotion):
     assert spam_signs(text) == (links, promotion)
 
 
+@pytest.mark.parametrize("text", ["+1" * 50_000, "1-" * 50_000, "-1" * 50_000 + "a", "1" * 100_000 + "a", "(1) " * 25_000])
+def test_phone_numbers_are_found_in_linear_time(text):
+    # Timed by bench/resources.py --only adversarial: "+" before every digit took 2 s on 20,000 characters.
+    links, _ = spam.spam_found(text)
+    assert all(sum(c.isdigit() for c in link) >= spam.PHONE_DIGITS for link in links)
+
+
 def test_spam_signs_stop_at_three():
     assert spam_signs(" ".join(["www.a.com"] * 10 + ["subscribe"] * 10)) == (3, 3)
 

@@ -74,7 +74,7 @@ SHORT_COMMENT_WORDS = 3
 
 # What is set aside before the language is judged: links, addresses, mentions, hashtags, code,
 # HTML tags; and laughter and other repeated syllables ("hahahaha", "lololol"), no language's.
-NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+|(?<!\w)[@#]\w+|`[^`]*`|<[^<>]{0,200}>")
+NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)[@#]\w+|`[^`]*`|<[^<>]{0,200}>")
 REPEATED = re.compile(r"(\w{1,3}?)\1{2,}", re.IGNORECASE)
 CODE_LIKE = re.compile(r"[=(){}\[\];<>_/\\|$*&^%~+\d]")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -86,6 +86,15 @@ READ_CHARS = 10_000  # plenty to tell a language; bounds the work of a huge text
 RENAMED = {"iw": "he", "in": "id", "jw": "jv"}  # codes older lists used
 
 
+def looks_like_address(token: str) -> bool:
+    """Whether a word (no white space) is shaped like an e-mail address: an "@" after its first
+    character and a "." after that, with a character on each side (what ``\\S+@\\S+\\.\\S+``
+    matches, found with two string searches: that pattern backtracks for minutes on a long run
+    of "@")."""
+    at = token.find("@", 1)
+    return at > 0 and token.find(".", at + 2, len(token) - 1) >= 0
+
+
 def prose_words(text: str) -> list[str]:
     """The words of ``text`` that can tell its language: not links, mentions, hashtags, code,
     single letters or laughter, and not names: capitalized words inside a sentence ("Krzysztof Wiśniewski",
@@ -94,7 +103,7 @@ def prose_words(text: str) -> list[str]:
     words: list[tuple[str, bool]] = []  # (word, whether it is capitalized inside a sentence)
     sentence_start = True
     for token in NOT_PROSE.sub(" ", text).split():
-        if not CODE_LIKE.search(token):
+        if not CODE_LIKE.search(token) and not looks_like_address(token):
             for position, word in enumerate(WORD.findall(token)):
                 # Spaced-out letters ("A R E") and laughter tell nothing; a fragment of a word
                 # in a script with vowel signs (Devanagari), which split words here, does.

@@ -22,8 +22,9 @@ DOMAIN = re.compile(rf"[a-z0-9-]\.(?:{TOP_LEVEL_DOMAINS})\b")
 DOMAIN_ENDING = re.compile(rf"\.(?:{TOP_LEVEL_DOMAINS})\b")
 EMAIL = re.compile(r"[\w.+-]@[\w-]+\.[a-z]")
 # Phone numbers: 7 or more digits, possibly split by spaces, dashes or brackets (not dots:
-# "3.14159265" is a number).
-PHONE = re.compile(r"(?<![\w.])(?:\+?\d[\s()-]?){6,}\d(?!\w|\.\d)")
+# "3.14159265" is a number), after an optional "+". (A "+" allowed before every digit made a
+# failed match backtrack through the whole run: "+1+1+1…" took seconds.)
+PHONE = re.compile(r"(?<![\w.])\+?\d(?:[\s()-]?\d){6,}(?!\w|\.\d)")
 PHONE_DIGITS = 7
 """The digits PHONE needs: its cheap first test."""
 # Money offered by the hour, day or month: "$85 an hour", "£5/month", "5,000 dollars a week".

@@ -72,6 +72,7 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
     sources: list[dict] = []
     unusable: list[tuple[str, int]] = []
     waiting: list[tuple[str, int, str]] = []
+    columns: set[str] = set()
     for path in map(Path, paths):
         if str(path) != STDIN and not path.exists():
             raise InputError("no such file or folder; give labeled CSV files or a folder of them", path)
@@ -84,6 +85,7 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
                 reasons: Counter[str] = Counter()
                 for comment in source.comments(report):
                     rows += 1
+                    columns.update(comment.row or ())
                     if not comment.article and comment.thread_id in articles:
                         comment.article = articles[comment.thread_id][0]
                     if not comment.thread_id:
@@ -110,6 +112,10 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
         )
     for name, count in unusable:
         warn(f"{name}: {count} row(s) without text or without any label were not used for {purpose}")
+    annotated = {label for comment in comments for label, value in comment.labels.items() if value is not None}
+    for label in LABELS:
+        if label not in annotated and (near := columns_naming(label, columns - SCORE_COLUMNS)):
+            warn(f"warning: no column holds {label}, so it is not used for {purpose}; rename {' or '.join(map(repr, near))} to {label} if it holds it")
     for name, count, reason in waiting:
         warn(
             f"{name}: {count} row(s) waiting for a label ({reason[:60]!r}) were not used for {purpose}; "
@@ -117,6 +123,17 @@ def load_training_data(paths: list[Path], options: ReadOptions = ReadOptions(), 
         )
     combined = hashlib.sha256("".join(s["sha256"] for s in sources).encode()).hexdigest()
     return TrainingData(comments, sources, combined)
+
+
+SCORE_COLUMNS = frozenset(f"{label}_{kind}" for label in LABELS for kind in ("score", "flag"))
+"""``label``'s output columns: they name a label but hold no annotation."""
+
+
+def columns_naming(label: str, columns: set[str]) -> list[str]:
+    """The columns whose names contain ``label``'s letters without being it ("is_hostile",
+    "off_topic_label"): a label a person meant, under a name the reader does not take for it."""
+    letters = label.replace("_", "")
+    return sorted(column for column in columns if letters in "".join(c for c in column.casefold() if c.isalnum()))
 
 
 def reason_of(comment: Comment) -> str:

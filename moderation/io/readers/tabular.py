@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ EXCEL_SEPARATOR = re.compile(r"sep=(.)")
 LINE_END = re.compile(r"\r\n|\r|\n")
 TRUE_VALUES = {"1", "true", "yes", "1.0"}
 FALSE_VALUES = {"0", "false", "no", "0.0"}
-LABEL_SEPARATOR = re.compile(r"[\s-]+")
+LABEL_SEPARATOR = re.compile(r"[\s_-]+")
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 csv.field_size_limit(LINE_LIMIT)  # a comment may be megabytes long, but not unbounded
 
@@ -42,12 +43,16 @@ class Columns:
     article: str = "article"
 
 
+LABEL_BY_LETTERS = {label.replace("_", ""): label for label in LABELS}
+
+
 @lru_cache(maxsize=1024)
 def label_of_column(column: str) -> str | None:
     """The label a column holds, by its name spelled any way a person might: "HOSTILE",
-    " Off_Topic ", "ad hominem", "Ad-Hominem"; None for other columns."""
-    key = LABEL_SEPARATOR.sub("_", column.strip().lower())
-    return key if key in LABELS else None
+    " Off_Topic ", "ad hominem", "Ad-Hominem", "OffTopic", fullwidth letters or an invisible
+    character typed in; None for other columns."""
+    letters = "".join(c for c in unicodedata.normalize("NFKC", column) if unicodedata.category(c) != "Cf")
+    return LABEL_BY_LETTERS.get(LABEL_SEPARATOR.sub("", letters.casefold()))
 
 
 @lru_cache(maxsize=256)
