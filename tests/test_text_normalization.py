@@ -15,7 +15,7 @@ import pytest
 
 from moderation.comments import LABELS, Comment
 from moderation.features.folding import LOOKALIKES_BY_LETTER, fold_unicode
-from moderation.features.text import WordTable, spelled_out_words, tokenize
+from moderation.features.text import WordTable, normalize, spelled_out_words, tokenize
 from moderation.io.readers import ReadOptions, open_input
 from tests.conftest import LABELS_DIR, ROOT
 from tools.disguises import DISGUISES, INSULTS
@@ -204,3 +204,9 @@ def test_server_spans_quote_the_comment_as_sent():
     assert text[insult["begin"] : insult["end"]] == "You are an і\u200bd\u200bі\u200bо\u200bt."
     assert text[weather["begin"] : weather["end"]] == "The weather is nice today."
     assert insult["score"]["value"] > weather["score"]["value"]
+
+
+def test_a_number_spaced_out_beside_a_spaced_out_insult_stays_a_number():
+    assert normalize("i d 1 0 t, it was 1 2 3") == "idiot, it was 1 2 3"
+    assert normalize("the score was 4 - 1 - 0") == "the score was 4 - 1 - 0"
+    assert normalize("giving a 5.5% wage hike") == "giving a 5.5% wage hike"  # not "ass%"

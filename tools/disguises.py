@@ -36,6 +36,7 @@ DISGUISES = {
     "widely spaced word": lambda text, word: text.replace(word, "  ".join(word)),
     "slashed letters": lambda text, word: text.replace(word, " / ".join(word)),
     "tab-separated letters": lambda text, word: text.replace(word, "\t".join(word)),
+    "spaced-out leetspeak": lambda text, word: text.replace(word, " ".join(word.translate(LEET))),
     "hyphenated letters": lambda text, word: text.replace(word, "-".join(word)),
     "leetspeak": lambda text, word: text.replace(word, word.translate(LEET)),
     "held letter": lambda text, word: text.replace(word, word[:-1] + word[-2] * 5 + word[-1]),

@@ -47,15 +47,19 @@ CENSORED = re.compile(r"(?<![\w*#?])(?:[a-z]{1,2}[*#?]{2,}[a-z]*|[a-z]+[*#]+[a-z
 # "#LiberalsAreIdiots" → "Liberals Are Idiots": hashtags pack sentences into one token.
 HASHTAG = re.compile(r"#(\w+)")
 CAMEL_CASE_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-# Single letters spaced out, dotted or slashed ("i d i o t", "i. d. i. o. t", "i / d / i / o / t",
-# "y o u  a r e"): one run.
+# Single letters (or leetspeak for one) spaced out, dotted or slashed ("i d i o t", "i. d. i. o. t",
+# "i / d / i / o / t", "i d 1 0 t", "y o u  a r e"): one run.
 LETTER_GAP = r"[ \t.\-_*/|]{1,3}"
-SPACED_LETTERS = re.compile(rf"(?<![\w'])[a-z](?:{LETTER_GAP}[a-z]){{2,}}(?![\w'])")
-# What a run has, in " " + text: a space or tab, then three single letters. Several times faster
-# to look for, as it starts with one of two characters, and 0.4% of news comments have it
-# (mostly "u.s.a"); a run without spaces is a single token, for DOTTED_LETTERS.
-SPACED_LETTERS_HINT = re.compile(rf"[ \t][a-z]{LETTER_GAP}[a-z]{LETTER_GAP}[a-z](?![\w'])")
+SPACED_UNIT = r"[a-z0-9@$+]"
+SPACED_LETTERS = re.compile(rf"(?<![\w'@$+]){SPACED_UNIT}(?:{LETTER_GAP}{SPACED_UNIT}){{2,}}(?![\w'@$+])")
+# What a run has, in " " + text: a space or tab, then three single characters. Several times
+# faster to look for, as it starts with one of two characters, and 0.4% of news comments have
+# it (mostly "u.s.a"); a run without spaces is a single token, for DOTTED_LETTERS.
+SPACED_LETTERS_HINT = re.compile(rf"[ \t]{SPACED_UNIT}{LETTER_GAP}{SPACED_UNIT}{LETTER_GAP}{SPACED_UNIT}(?![\w'])")
 NOT_LETTER = re.compile(r"[^a-z]+")
+NOT_SPACED_LETTER = re.compile(r"[0-9@$+]")
+SPACED_UNITS = re.compile(SPACED_UNIT)
+MIN_LEET_RUN = 4
 WIDE_GAP = re.compile(r"\s{2,}")
 # Letters in fragments of one or two within one token ("id.i.ot", "f-u-c-k"). 
 DOTTED_LETTERS = re.compile(r"(?<![\w])[a-z]{1,2}(?:[.\-_*][a-z]{1,2}){2,}(?![\w])")
@@ -182,6 +186,7 @@ def words_of_run(run: str) -> tuple[str, ...]:
     """The words a run of spaced-out letters spells: split at its wider gaps ("y o u  a r e"),
     or by :func:`spelled_out_words` when the gaps are alike ("y o u a r e", "i  d  i  o  t") or
     most of what the wider ones part is single letters ("a m  o  r  o  n")."""
+    run = run.translate(LEET)
     pieces = [NOT_LETTER.sub("", piece) for piece in WIDE_GAP.split(run)]
     if len(pieces) > 1 and 2 * sum(len(piece) > 1 for piece in pieces) > len(pieces):
         return tuple(pieces)
@@ -189,17 +194,28 @@ def words_of_run(run: str) -> tuple[str, ...]:
     return tuple(w for k in range(0, len(letters), SPELLED_OUT_CHUNK) for w in spelled_out_words(letters[k : k + SPELLED_OUT_CHUNK]))
 
 
+def spells_disguised_word(run: str, spelled: tuple[str, ...]) -> bool:
+    """Whether a run's words include one of :data:`DISGUISED_WORDS`. A run with digits or
+    symbols must have :data:`MIN_LEET_RUN` characters: "a 5.5" is a number, not "ass"."""
+    if NOT_SPACED_LETTER.search(run) and len(SPACED_UNITS.findall(run)) < MIN_LEET_RUN:
+        return False
+    return any(word in DISGUISED_WORDS for word in spelled)
+
+
 def join_spelled_out(text: str) -> str:
     """``text`` with its runs of spaced-out letters joined into words, if one of them spells
-    a word of :data:`DISGUISED_WORDS`; otherwise (lists, initials) unchanged."""
+    a word of :data:`DISGUISED_WORDS`; otherwise (lists, initials) unchanged. A run with digits
+    or symbols in it is joined only when it spells such a word itself: "1 2 3" stays a number."""
     runs = list(SPACED_LETTERS.finditer(text))
     words = [words_of_run(run.group()) for run in runs]
-    if not any(word in DISGUISED_WORDS for spelled in words for word in spelled):
+    disguised = [spells_disguised_word(run.group(), spelled) for run, spelled in zip(runs, words)]
+    if not any(disguised):
         return text
     parts, end = [], 0
-    for run, spelled in zip(runs, words):
-        parts += [text[end : run.start()], " ".join(spelled)]
-        end = run.end()
+    for run, spelled, spells_one in zip(runs, words, disguised):
+        if spells_one or NOT_SPACED_LETTER.search(run.group()) is None:
+            parts += [text[end : run.start()], " ".join(spelled)]
+            end = run.end()
     return "".join(parts) + text[end:]
 
 
