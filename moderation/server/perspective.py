@@ -305,8 +305,8 @@ def label_of(name: str, served: Sequence[str]) -> str | None:
     """The label (or :data:`WORD_LIST`) answering attribute ``name`` (``TOXICITY`` or
     versioned ``TOXICITY@6``), or None if this server, with a model serving the labels
     ``served``, has no such attribute."""
-    base, _, version = name.partition("@")
-    if version and not version.isdigit():
+    base, at, version = name.partition("@")
+    if at and not (version.isascii() and version.isdigit()):
         return None
     label = ATTRIBUTES.get(base)
     return label if label in served or label == WORD_LIST else None
