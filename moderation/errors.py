@@ -38,6 +38,14 @@ class ModelError(ModerationError):
     exit_code = 2
 
 
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on rather than show (line breaks,
+    escape codes, bidi and other format controls) written as a Python escape (``\\x1b``,
+    ``\\u202e``): a thread id or column name a commenter chose can neither recolour the
+    terminal, retitle it, nor add or reorder a line of ours."""
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def warn(message: str) -> None:
     """One line for the user on stderr, prefixed like every message of ours.
 
@@ -48,6 +56,6 @@ def warn(message: str) -> None:
     if stream is None:
         return
     try:
-        print(f"moderation: {message}", file=stream, flush=True)
+        print(f"moderation: {printable(message)}", file=stream, flush=True)
     except (OSError, ValueError):
         pass  # stderr closed or broken: nowhere left to say it

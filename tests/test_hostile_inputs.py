@@ -148,3 +148,17 @@ def test_an_input_that_changes_between_passes_is_refused(tmp_path, shipped_model
     with pytest.raises(InputError, match="the input changed while it was being read"):
         label_file(source, tmp_path / "out.csv", shipped_model, shipped_model.thresholds, quiet=True)
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_what_commenters_chose_reaches_the_terminal_as_text(tmp_path):
+    # Thread ids, column names and file names are the input's: escape codes, a window title and a
+    # right-to-left override in them must be shown, not acted on, in label's summary and notes.
+    path = tmp_path / "ansi.csv"
+    path.write_text('text,id,thread_id,"col\x1b[2J"\nyou idiot,1,"T\x1b[31mRED\x1b]0;title\x07",a\nyou moron,2,U\u202eabc,b\n', encoding="utf-8")
+    result = invoke_cli("label", path, "--out", tmp_path / "out.csv")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\u202e" not in result.stderr
+    assert "thread T\\x1b[31mRED\\x1b]0;title\\x07: 1 comment" in result.stderr
+    assert "thread U\\u202eabc: 1 comment" in result.stderr
+    missing = invoke_cli("label", tmp_path / "no\x1b[2Jsuch.csv")
+    assert missing.returncode == 2 and "\x1b" not in missing.stderr and "no\\x1b[2Jsuch.csv" in missing.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import socket
 import subprocess
 import sys
@@ -122,7 +123,11 @@ def test_bad_answers_are_refused_and_nothing_is_written(client, labels_path):
         response = client.post("/api/answer", json=body)
         assert response.status_code == 400 and message in response.json()["error"], body
     assert client.post("/api/answer", content=b"[1,", headers={"content-type": "application/json"}).status_code == 400
-    assert client.post("/api/answer", content=b"{" + b" " * 20_000 + b"}").status_code == 413
+    assert client.post("/api/answer", content=b"{" + b" " * 20_000 + b"}", headers={"content-type": "application/json"}).status_code == 413
+    answer = json.dumps({"key": key, "off_topic": 0, "hostile": 1, "ad_hominem": 1}).encode()
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):  # what a cross-site form or beacon sends
+        headers = {"content-type": content_type} if content_type else {}
+        assert client.post("/api/answer", content=answer, headers=headers).status_code == 415, content_type
     assert labels_path.read_bytes() == before
 
 

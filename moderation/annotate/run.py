@@ -14,6 +14,7 @@ from moderation.annotate.scoring_models import ScoringModels, learned_model_dir
 from moderation.annotate.retrain import Retrainer
 from moderation.annotate.script import apply_answers, next_records, next_text
 from moderation.annotate.session import Session
+from moderation.errors import printable
 
 
 @dataclass
@@ -40,7 +41,7 @@ class AnnotateSettings:
 
 def notice(message: str) -> None:
     """One line of information on stderr."""
-    print(f"moderation: {message}", file=sys.stderr)
+    print(f"moderation: {printable(message)}", file=sys.stderr)
 
 
 def annotate(settings: AnnotateSettings) -> int:

@@ -11,7 +11,7 @@ import traceback
 import typer
 
 from moderation import __version__
-from moderation.errors import ModerationError
+from moderation.errors import ModerationError, printable
 
 app = typer.Typer(
     name="moderation",
@@ -96,15 +96,15 @@ def main_options(
 
 def fail(message: str, code: int) -> None:
     """Print one error line on stderr and exit with ``code``."""
-    if sys.stderr is not None:  # print(file=None) would write to stdout
-        print(f"moderation: error: {message}", file=sys.stderr)
+    say(f"moderation: error: {message}")
     raise typer.Exit(code)
 
 
 def say(message: str) -> None:
-    """Print a line on stderr, if there is one."""
+    """Print a line on stderr, if there is one (print(file=None) would write to stdout), with
+    what the input chose shown as text (:func:`~moderation.errors.printable`)."""
     if sys.stderr is not None:
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
 
 
 def run() -> None:

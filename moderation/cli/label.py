@@ -10,6 +10,7 @@ import typer
 
 from moderation.cli.app import app, handles_errors
 from moderation.cli.options import ARTICLE_OPTION, MODEL_OPTION, QUIET_OPTION, STATUS_OPTION, THRESHOLD_OPTION, check_statuses, parse_thresholds, reads_input
+from moderation.errors import printable
 
 
 @app.command("label", short_help="Label every comment of an export, keeping its columns.")
@@ -66,7 +67,7 @@ def label_command(
     if html is not None:
         summary = write_html_report(source, out, html, model, loaded, Judge(loaded.scorer, overrides).thresholds, options, only_flagged)
         if out is None:
-            print("\n".join(summary.lines()), file=sys.stderr)
+            print("\n".join(map(printable, summary.lines())), file=sys.stderr)
             return
     summary = label_file(
         source,
@@ -80,7 +81,7 @@ def label_command(
         quiet=quiet,
         explain=explain,
     )
-    print("\n".join(summary.lines()), file=sys.stderr)
+    print("\n".join(map(printable, summary.lines())), file=sys.stderr)
 
 
 def write_html_report(source: Path, out: Path | None, html: Path, model: Path | None, loaded, thresholds: dict, options, only_flagged: bool):

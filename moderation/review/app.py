@@ -135,7 +135,10 @@ class ReviewServer:
         return run
 
     async def read_json(self, request: Request) -> dict:
-        """The request's JSON object body (at most :data:`MAX_BODY_BYTES`)."""
+        """The request's JSON object body (at most :data:`MAX_BODY_BYTES`), sent as
+        ``application/json``: the only type the page sends, and one no plain HTML form can."""
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            raise ApiError(415, "send the answer as application/json")
         body = b""
         async for chunk in request.stream():
             body += chunk

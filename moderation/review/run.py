@@ -16,6 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from moderation.annotate.labels_file import LabelsFile, unwritable_note
+from moderation.errors import printable
 from moderation.review.app import ReviewServer
 from moderation.review.model_access import LABELS, InputError, ReadOptions, has_text, read_input
 from moderation.review.state import ReviewSession
@@ -41,7 +42,7 @@ class ReviewSettings:
 
 def notice(message: str) -> None:
     """One line of information on stderr."""
-    print(f"moderation: {message}", file=sys.stderr, flush=True)
+    print(f"moderation: {printable(message)}", file=sys.stderr, flush=True)
 
 
 def can_open_browser() -> bool:
