@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from moderation.comments import Comment
+from moderation.features.context import CONTEXT_FEATURES
 from moderation.io.readers import read_comments
 from moderation.review.highlights import MAX_SPANS, highlights, reason
 from moderation.review.records import DISPLAY_CHARS, comment_record, to_json
@@ -98,6 +99,14 @@ def test_reasons_say_whether_the_words_were_there():
 
 
 # --- JSON -------------------------------------------------------------------------------------
+
+
+def test_every_context_feature_is_said_in_words():
+    # "context promotion (+0.29)" on a comment without any would read as if it advertised.
+    for name in CONTEXT_FEATURES:
+        for found in (True, False):
+            assert reason(f"context {name}", found=found) != name
+    assert reason("context promotion", found=False) == "no advertising phrases"
 
 
 def test_json_cannot_end_a_script_element_or_a_javascript_line():

@@ -42,6 +42,11 @@ CONTEXT_REASONS = {
     "article_evidence": "how much there is to compare with the article",
     "thread_similarity": "how many words it shares with the rest of the thread",
     "thread_evidence": "how much there is to compare with the thread",
+    "parent_similarity": "how many words it shares with the comment it replies to",
+    "parent_evidence": "how much there is to compare with the comment it replies to",
+    "is_reply": "whether it replies to another comment",
+    "links": ("links, e-mail addresses or phone numbers", "no links, e-mail addresses or phone numbers"),
+    "promotion": ("advertising phrases or money offered by the hour or month", "no advertising phrases"),
 }
 
 
