@@ -7,6 +7,8 @@ import base64
 import hashlib
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 
@@ -210,3 +212,10 @@ def test_label_html_says_what_label_says(tmp_path):
     assert alone.stderr == labeled.stderr and "not labeled: 1 pingback, 1 trackback" in alone.stderr
     records = json.loads(inline((tmp_path / "report.html").read_text(encoding="utf-8"), "script")[0])["records"]
     assert {(r["status"], bool(r["time"]), bool(r["author"])) for r in records} >= {("approved", True, True), ("spam", True, True)}
+
+
+def test_the_report_needs_none_of_the_servers_packages():
+    # `label --html` works with a plain `pip install .`: starlette and uvicorn are the serve extra.
+    code = "import sys, moderation.cli.label, moderation.review.report; print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr

@@ -23,7 +23,6 @@ import contextlib
 import hmac
 import json
 import logging
-from importlib import resources
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,6 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from moderation.review.model_access import InputError
+from moderation.review.page import page_html, static_text
 from moderation.review.records import to_json
 from moderation.review.state import ReviewSession
 
@@ -54,16 +54,6 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
 }
 STATIC_TYPES = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8", "icon.svg": "image/svg+xml"}
-
-
-def static_text(name: str) -> str:
-    """One of the page's static files, as shipped in the package."""
-    return resources.files("moderation.review").joinpath("static", name).read_text(encoding="utf-8")
-
-
-def page_html(head: str) -> str:
-    """The page's HTML with ``head`` (links to, or the text of, its script and styles) inserted."""
-    return static_text("page.html").replace("<!--HEAD-->", head)
 
 
 SERVED_HEAD = (

@@ -23,8 +23,8 @@ from moderation.commands.label import LabelSummary
 from moderation.errors import warn
 from moderation.io.readers import EXPORT_FORMATS, ReadReport, open_input
 from moderation.io.writers import check_output, open_output
-from moderation.review.app import page_html, static_text
 from moderation.review.model_access import LABELS, Explainer, InputError, ReadOptions, flags, score_threads
+from moderation.review.page import page_html, static_text
 from moderation.review.records import comment_record, index_data, to_json
 from moderation.review.threads import build_threads
 
