@@ -19,7 +19,8 @@ Sections:
   (quadratic on runs of punctuation), and the largest Perspective answer for the size of its
   request, over requests built to make it large (issue 17);
 * adversarial: scoring one comment that is a run of one or two characters ("@", "+1"…), which
-  made the address and phone patterns backtrack, against those patterns as they were.
+  made the address, phone, money and spaced-letter patterns backtrack, against those patterns
+  as they were.
 
 Each ratio compares numbers from the same run; absolute numbers depend on the machine and on
 what else runs on it (the machine is shared). The server's hostile inputs (large bodies, idle
@@ -379,6 +380,8 @@ def measure_answers() -> list[str]:
 # Patterns that backtracked on a run of one or two characters, as they were before.
 ADDRESS_BEFORE = r"\S+@\S+\.\S+"
 PHONE_BEFORE = r"(?<![\w.])(?:\+?\d[\s()-]?){6,}\d(?!\w|\.\d)"
+MONEY_BEFORE = r"\b\d[\d,.]*\s?(?:dollars|bucks|usd|pounds|gbp|euros?)"
+SPACED_BEFORE = r"(?<![\w'@$+])[a-z0-9@$+](?:[ \t.\-_*/|]{1,3}[a-z0-9@$+]){2,}(?![\w'@$+])"
 
 
 def measure_adversarial() -> list[str]:
@@ -396,6 +399,8 @@ def measure_adversarial() -> list[str]:
         "'a@' × 10,000": ("a@" * 10_000, ADDRESS_BEFORE, "a@" * 1_000),
         "'+1' × 10,000": ("+1" * 10_000, PHONE_BEFORE, "+1" * 10_000),
         "'1-' × 10,000": ("1-" * 10_000, PHONE_BEFORE, "1-" * 10_000),
+        "'$ ' then '1,' × 10,000": ("$ " + "1," * 10_000, MONEY_BEFORE, "$ " + "1," * 10_000),
+        "' a a a ' then 'a_ ' × 6,666": (" a a a " + "a_ " * 6_666, SPACED_BEFORE, " a a a " + "a_ " * 6_666 + "ab"),
         "'!' × 20,000": ("!" * 20_000, None, ""),
     }
     rows = ["| comment | characters | seconds to score it (now) | the pattern before, on | seconds |", "|---|---:|---:|---|---:|"]

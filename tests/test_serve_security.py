@@ -125,6 +125,8 @@ def analyze_bytes(text: str, encoding: str = "utf-8") -> bytes:
         (analyze_bytes("lone \udfff surrogate", "utf-16-le"), {}, 400),
         (analyze_bytes("lone \ud800 surrogate", "utf-32"), {}, 400),
         (analyze_bytes("encoded \ud800 surrogate"), {}, 400),
+        # An escaped lone surrogate (the six characters \ud800) in a UTF-16 body.
+        (json.dumps({**BODY, "comment": {"text": "escaped \ud800 surrogate"}}).encode("utf-16-le"), {}, 400),
         (analyze_bytes("well-formed UTF-16 \U0001f642", "utf-16"), {}, 200),
         ("\ufeff".encode() + analyze_bytes("a byte-order mark"), {}, 200),
         (gzip.compress(analyze_bytes("compressed")), {"Content-Encoding": "gzip"}, 415),

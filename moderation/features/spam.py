@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from moderation.features.text import MAX_TEXT_CHARS
+
 # Addresses: URLs, bare domains with a common top-level domain, e-mail addresses. Matched on
 # lowercased text, each with its own cheap first test (most comments have none).
 URL = re.compile(r"(?:https?://|www\.)\S+")
@@ -28,9 +30,10 @@ PHONE = re.compile(r"(?<![\w.])\+?\d(?:[\s()-]?\d){6,}(?!\w|\.\d)")
 PHONE_DIGITS = 7
 """The digits PHONE needs: its cheap first test."""
 # Money offered by the hour, day or month: "$85 an hour", "£5/month", "5,000 dollars a week".
-# Amounts alone are no sign: news comments quote budgets and prices.
+# Amounts alone are no sign: news comments quote budgets and prices. An amount starts where a
+# number does (not after "," or "."): starting inside one made "$ 1,1,1,…" take quadratic time.
 MONEY_RATE = re.compile(
-    r"(?:[$£€]\s?\d[\d,.]*\s?[km]?|\b\d[\d,.]*\s?(?:dollars|bucks|usd|pounds|gbp|euros?))"
+    r"(?:[$£€]\s?\d[\d,.]*\s?[km]?|(?<![\w,.])\d[\d,.]*\s?(?:dollars|bucks|usd|pounds|gbp|euros?))"
     r"\s?(?:/|an?|per|each|every)\s?(?:hour|hr|day|week|month|mo)\b"
 )
 MONEY_WORDS = ("$", "£", "€", "dollar", "buck", "usd", "pound", "gbp", "euro")
@@ -118,7 +121,7 @@ MAX_COUNT = 3
 def spam_found(text: str) -> tuple[list[str], list[str]]:
     """The links, e-mail addresses and phone numbers of ``text`` (lowercased), and its
     advertising phrases and offers of money by the hour or month."""
-    lower = text.lower()
+    lower = text[:MAX_TEXT_CHARS].lower()  # what the model reads, and a bound on the work
     promotion = PROMOTION.findall(lower)
     links = []
     digits = len(DIGIT.findall(lower))

@@ -49,7 +49,9 @@ HASHTAG = re.compile(r"#(\w+)")
 CAMEL_CASE_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # Single letters (or leetspeak for one) spaced out, dotted or slashed ("i d i o t", "i. d. i. o. t",
 # "i / d / i / o / t", "i d 1 0 t", "y o u  a r e"): one run.
-LETTER_GAP = r"[ \t.\-_*/|]{1,3}"
+# Not "_": it is a word character, so a run followed by one would be tried from each of its
+# letters ("a_ a_ a_ …" took quadratic time); "i_d_i_o_t" is one token, for DOTTED_LETTERS.
+LETTER_GAP = r"[ \t.\-*/|]{1,3}"
 SPACED_UNIT = r"[a-z0-9@$+]"
 SPACED_LETTERS = re.compile(rf"(?<![\w'@$+]){SPACED_UNIT}(?:{LETTER_GAP}{SPACED_UNIT}){{2,}}(?![\w'@$+])")
 # What a run has, in " " + text: a space or tab, then three single characters. Several times

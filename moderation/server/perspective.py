@@ -77,7 +77,7 @@ PROBABILITY = "PROBABILITY"
 SCORE_TYPES = ("SCORE_TYPE_UNSPECIFIED", "PROBABILITY", "STD_DEV_SCORE", "PERCENTILE", "RAW")
 TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
 ERROR_DETAIL_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
-SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
 LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 # Where a sentence may end: a run of . ! ? … followed by whitespace or the end (starting only at
 # the run's first character, so that no run is scanned twice), or a line break.
@@ -156,14 +156,15 @@ def parse_json(body: bytes) -> dict:
     """The request body as a JSON object, or Google's 400 for anything else."""
     try:
         # Decoded strictly (json.loads would let a lone surrogate of UTF-16 or UTF-8 through).
-        value = json.loads(body.decode(json.detect_encoding(body)))
+        text = body.decode(json.detect_encoding(body))
+        value = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(f"Invalid JSON payload received. {error}.") from None
     except RecursionError:
         raise ApiError("Invalid JSON payload received. Nested too deeply.") from None
     if not isinstance(value, dict):
         raise ApiError(f"Invalid JSON payload received. Expected an object, got {type(value).__name__}.")
-    if SURROGATE_ESCAPE.search(body):
+    if SURROGATE_ESCAPE.search(text):  # in the decoded text: UTF-16 puts NULs between the bytes
         # JSON lets "\ud800" stand alone; such a string is no text (it has no UTF-8 form).
         try:
             json.dumps(value, ensure_ascii=False).encode("utf-8")
