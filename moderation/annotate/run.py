@@ -14,7 +14,7 @@ from moderation.annotate.scoring_models import ScoringModels, learned_model_dir
 from moderation.annotate.retrain import Retrainer
 from moderation.annotate.script import apply_answers, next_records, next_text
 from moderation.annotate.session import Session
-from moderation.errors import printable
+from moderation.errors import warn
 
 
 @dataclass
@@ -39,11 +39,6 @@ class AnnotateSettings:
         return self.next_count is None and self.answers is None
 
 
-def notice(message: str) -> None:
-    """One line of information on stderr."""
-    print(f"moderation: {printable(message)}", file=sys.stderr)
-
-
 def annotate(settings: AnnotateSettings) -> int:
     """Run a terminal session, or the script mode; returns the exit code."""
     if str(settings.input) != "-" and Path(settings.input).resolve() == Path(settings.labels).resolve():
@@ -57,23 +52,23 @@ def annotate(settings: AnnotateSettings) -> int:
                 f"the last row of {settings.labels} was cut off while being written; its {labels_file.repair.size} bytes "
                 f"were moved to {labels_file.repair.moved_to} and that comment will be asked again"
             )
-            notice(notices[-1])
+            warn(notices[-1])
         comments = moderation_access.read_input(settings.input, settings.read_options)
         if not any(moderation_access.has_text(comment.text) for comment in comments):
             raise InputError("no comments with text to annotate", settings.input)
         replaced = unwritable_note(comments)
         if replaced:
             notices.append(replaced)
-            notice(replaced)
+            warn(replaced)
         if settings.interactive:
-            notice(f"scoring {len(comments):,} comments ...")
+            warn(f"scoring {len(comments):,} comments ...")
         models = ScoringModels(comments, settings.model)
         session = Session(comments, labels_file, settings.chosen, settings.random_share, settings.seed)
         learned_dir = learned_model_dir(settings.labels)
         refused = models.try_learned(learned_dir, session.answers())
         if refused:
             notices.append(refused)
-            notice(refused)
+            warn(refused)
         session.set_scores(models.current())
         if not settings.interactive:
             return run_script(session, models, settings)
@@ -93,7 +88,7 @@ def annotate(settings: AnnotateSettings) -> int:
 def run_script(session: Session, models: ScoringModels, settings: AnnotateSettings) -> int:
     """Script mode: print the next comments or apply a file of answers."""
     if settings.answers is not None:
-        notice(apply_answers(session, settings.answers))
+        warn(apply_answers(session, settings.answers))
         session.set_scores(models.current())  # the order without the comments just answered
     if settings.next_count is not None:
         records = next_records(session, settings.next_count)

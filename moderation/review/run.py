@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from moderation.annotate.labels_file import LabelsFile, unwritable_note
-from moderation.errors import printable
+from moderation.errors import warn
 from moderation.review.app import ReviewServer
 from moderation.review.model_access import LABELS, InputError, ReadOptions, has_text, read_input
 from moderation.review.state import ReviewSession
@@ -38,11 +38,6 @@ class ReviewSettings:
     port: int = 0
     open_browser: bool = True
     read_options: ReadOptions = field(default_factory=ReadOptions)
-
-
-def notice(message: str) -> None:
-    """One line of information on stderr."""
-    print(f"moderation: {printable(message)}", file=sys.stderr, flush=True)
 
 
 def can_open_browser() -> bool:
@@ -93,7 +88,7 @@ def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = No
         raise InputError("the labels file is the input; give a new file for --labels", settings.labels)
     with LabelsFile(settings.labels) as labels_file, listening(settings.host, settings.port) as sock:
         if labels_file.repair is not None:
-            notice(
+            warn(
                 f"the last row of {settings.labels} was cut off while being written; its {labels_file.repair.size} bytes "
                 f"were moved to {labels_file.repair.moved_to} and that comment can be answered again"
             )
@@ -101,11 +96,11 @@ def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = No
         if not any(has_text(comment.text) for comment in comments):
             raise InputError("no comments with text to review", settings.input)
         if replaced := unwritable_note(comments):
-            notice(replaced)
-        notice(f"scoring {len(comments):,} comments ...")
+            warn(replaced)
+        warn(f"scoring {len(comments):,} comments ...")
         session = ReviewSession(comments, labels_file, settings.chosen, settings.model, str(settings.input))
         for message in session.notices:
-            notice(message)
+            warn(message)
         session.warm()
         token = secrets.token_urlsafe(32)
         port = sock.getsockname()[1]
@@ -113,14 +108,14 @@ def review(settings: ReviewSettings, on_ready: Callable[[str], None] | None = No
             ReviewServer(session, token, settings.host, port).app(), access_log=False, server_header=False, log_level="warning"
         )
         if not is_loopback(settings.host):
-            notice(f"listening on {settings.host}: anyone who has the address below, with its token, can read and answer these comments")
+            warn(f"listening on {settings.host}: anyone who has the address below, with its token, can read and answer these comments")
         address = page_address(settings.host, port, token)
         if on_ready is not None:
             on_ready(address)
         with absorbing_stop_signals():
             uvicorn.Server(config).run(sockets=[sock])
         progress = session.session.progress()
-        notice(
+        warn(
             f"{progress.answers_this_session} answers saved to {settings.labels} this session; "
             f"{progress.answered:,} of {progress.total:,} comments done"
         )

@@ -14,7 +14,7 @@ import logging
 import time
 from pathlib import Path
 
-from moderation.errors import InputError
+from moderation.errors import InputError, printable
 
 log = logging.getLogger("moderation.server")
 
@@ -67,10 +67,7 @@ def log_text(value) -> str:
     not printable (line breaks, NUL, escape codes, bidi and other format controls) written as
     Python escapes (``\\n``, ``\\x1b``, ``\\u202e``), so a request can neither add a line nor
     change how one looks."""
-    text = str(value)
-    if text.isprintable() and "\\" not in text and '"' not in text:
-        return text
-    return "".join('\\"' if ch == '"' else ch if ch.isprintable() and ch != "\\" else ascii(ch)[1:-1] for ch in text)
+    return printable(str(value).replace("\\", "\\\\").replace('"', '\\"'))
 
 
 class AccessLog:
