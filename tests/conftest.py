@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,17 @@ def invoke_cli(*args: str, input: str | bytes | None = None, cwd: Path | None = 
                     sys.stdout.flush()  # as the interpreter does at exit, while descriptor 1 is still the file
         output, errors = read_back(stdout, text, encoding), read_back(stderr, text, encoding)
     return subprocess.CompletedProcess(["moderation", *map(str, args)], code, output, errors)
+
+
+def without_backtracking(call, limit: float = 15.0):
+    """``call()``, failing if it takes more than ``limit`` seconds: a guard against patterns that
+    backtrack on adversarial text (what they took before is minutes; now milliseconds), not a
+    speed measurement (those are in bench/)."""
+    started = time.perf_counter()
+    result = call()
+    elapsed = time.perf_counter() - started
+    assert elapsed < limit, f"took {elapsed:.1f} s: a pattern backtracks on this text"
+    return result
 
 
 def exit_code(exit: SystemExit) -> int:

@@ -154,7 +154,7 @@ def test_what_commenters_chose_reaches_the_terminal_as_text(tmp_path):
     # Thread ids, column names and file names are the input's: escape codes, a window title and a
     # right-to-left override in them must be shown, not acted on, in label's summary and notes.
     path = tmp_path / "ansi.csv"
-    path.write_text('text,id,thread_id,"col\x1b[2J"\nyou idiot,1,"T\x1b[31mRED\x1b]0;title\x07",a\nyou moron,2,U\u202eabc,b\n', encoding="utf-8")
+    path.write_text('text,id,thread_id\nyou idiot,1,"T\x1b[31mRED\x1b]0;title\x07"\nyou moron,2,U\u202eabc\n', encoding="utf-8")
     result = invoke_cli("label", path, "--out", tmp_path / "out.csv")
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\u202e" not in result.stderr
@@ -162,3 +162,7 @@ def test_what_commenters_chose_reaches_the_terminal_as_text(tmp_path):
     assert "thread U\\u202eabc: 1 comment" in result.stderr
     missing = invoke_cli("label", tmp_path / "no\x1b[2Jsuch.csv")
     assert missing.returncode == 2 and "\x1b" not in missing.stderr and "no\\x1b[2Jsuch.csv" in missing.stderr
+    columns = tmp_path / "columns.csv"
+    columns.write_text("tex\x1b[2Jt,id\nhello,1\n", encoding="utf-8")
+    named = invoke_cli("label", columns)
+    assert named.returncode == 2 and "\x1b" not in named.stderr and "found columns: tex\\x1b[2Jt, id" in named.stderr

@@ -108,7 +108,10 @@ def test_every_context_feature_is_said_in_words():
     for name in CONTEXT_FEATURES:
         for found in (True, False):
             assert reason(f"context {name}", found=found) != name
+    for counted in ("hostile_words", "disparaging_words", "second_person", "addresses_group", "links", "promotion"):
+        assert reason(f"context {counted}", found=True) != reason(f"context {counted}", found=False)  # present, or absent
     assert reason("context promotion", found=False) == "no advertising phrases"
+    assert reason("context links", found=False) == "no links, e-mail addresses or phone numbers"
 
 
 def test_json_cannot_end_a_script_element_or_a_javascript_line():
